@@ -1,0 +1,206 @@
+"""``python -m archgraph``: sample, validate, encode and draw archs.
+
+Subcommands: ``sample``, ``validate``, ``encode``, ``draw``, and ``demo`` (the default when no
+subcommand is given: sample a few archs, validate them, write them as JSONL and draw them).
+Every subcommand takes ``--help`` and ``--config FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import CTS_SPACE, ArchError, arch_hash, canonical, draw, encode, sample
+from .cli import EXIT_ERROR, EXIT_OK, add_config_flag, parse_into, run_main
+
+
+@dataclass
+class SampleConfig:
+    n: int = 5
+    seed: int = 0
+    out: str | None = None
+
+
+@dataclass
+class FileConfig:
+    file: str = ""
+
+
+@dataclass
+class DrawConfig:
+    file: str = ""
+    output: str = "arch.png"
+    index: int = 0
+
+
+@dataclass
+class DemoConfig:
+    n: int = 3
+    seed: int = 0
+    out_dir: str = "runs/archgraph-demo"
+
+
+def _read_archs(path: str) -> list[dict]:
+    """Archs from a JSON file (one object or a list) or JSONL (one object per line)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ValueError(f"{path}: cannot read ({err.strerror or err})") from err
+    try:
+        data = json.loads(text)
+        return data if isinstance(data, list) else [data]
+    except json.JSONDecodeError:
+        pass
+    archs = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                archs.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}:{n}: not JSON: {err.msg}") from err
+    if not archs:
+        raise ValueError(f"{path}: no arch found (expected JSON or JSONL)")
+    return archs
+
+
+def _parser(name: str, doc: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"python -m archgraph {name}", description=doc)
+    add_config_flag(parser)
+    return parser
+
+
+def cmd_sample(argv: list[str]) -> int:
+    p = _parser("sample", "Sample archs uniformly from the space; JSONL to stdout or --out.")
+    p.add_argument("-n", "--n", type=int, default=5, help="number of archs (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", help="write JSONL here instead of stdout")
+    cfg = parse_into(p, SampleConfig, argv)
+    lines = [json.dumps(a) for a in sample(cfg.n, cfg.seed)]
+    text = "\n".join(lines) + ("\n" if lines else "")
+    if cfg.out:
+        Path(cfg.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_validate(argv: list[str]) -> int:
+    p = _parser("validate", "Validate archs in a JSON/JSONL file; exit 1 on the first bad one.")
+    p.add_argument("file", nargs="?", default="", help="JSON (object or list) or JSONL file")
+    cfg = parse_into(p, FileConfig, argv)
+    if not cfg.file:
+        p.error("a FILE is required")
+    archs = _read_archs(cfg.file)
+    for i, arch in enumerate(archs):
+        try:
+            h = arch_hash(arch)
+        except ArchError as err:
+            print(f"{cfg.file}: arch {i}: {err}", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"arch {i}: ok {h}")
+    return EXIT_OK
+
+
+def cmd_encode(argv: list[str]) -> int:
+    p = _parser("encode", "Encode archs and print a node/edge summary per arch.")
+    p.add_argument("file", nargs="?", default="", help="JSON or JSONL file of archs")
+    cfg = parse_into(p, FileConfig, argv)
+    if not cfg.file:
+        p.error("a FILE is required")
+    for i, arch in enumerate(_read_archs(cfg.file)):
+        try:
+            data = encode(arch)
+        except ArchError as err:
+            print(f"{cfg.file}: arch {i}: {err}", file=sys.stderr)
+            return EXIT_ERROR
+        types = Counter(CTS_SPACE.node_types[t] for t in data.node_type.tolist())
+        summary = {
+            "arch": i,
+            "hash": arch_hash(arch),
+            "num_nodes": int(data.num_nodes),
+            "num_edges": int(data.edge_index.size(1)),
+            "feature_dim": int(data.x.size(1)),
+            "node_types": dict(types),
+        }
+        print(json.dumps(summary))
+    return EXIT_OK
+
+
+def cmd_draw(argv: list[str]) -> int:
+    p = _parser("draw", "Draw one arch of a JSON/JSONL file to PNG or SVG.")
+    p.add_argument("file", nargs="?", default="", help="JSON or JSONL file of archs")
+    p.add_argument("-o", "--output", default="arch.png", help="output .png or .svg (default arch.png)")
+    p.add_argument("--index", type=int, default=0, help="which arch of the file (default 0)")
+    cfg = parse_into(p, DrawConfig, argv)
+    if not cfg.file:
+        p.error("a FILE is required")
+    if Path(cfg.output).suffix.lower() not in (".png", ".svg"):
+        p.error(f"--output must end in .png or .svg, got {cfg.output!r}")
+    archs = _read_archs(cfg.file)
+    if not 0 <= cfg.index < len(archs):
+        p.error(f"--index {cfg.index} out of range: the file has {len(archs)} archs")
+    try:
+        path = draw(archs[cfg.index], cfg.output)
+    except ArchError as err:
+        print(f"{cfg.file}: arch {cfg.index}: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_demo(argv: list[str]) -> int:
+    p = _parser("demo", "Sample, validate, encode and draw a few archs (the default job).")
+    p.add_argument("-n", "--n", type=int, default=3, help="number of archs (default 3)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out-dir", default="runs/archgraph-demo", help="where files go")
+    cfg = parse_into(p, DemoConfig, argv)
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    archs = sample(cfg.n, cfg.seed)
+    (out / "archs.jsonl").write_text("".join(json.dumps(a) + "\n" for a in archs), encoding="utf-8")
+    print(f"sampled {len(archs)} archs (seed {cfg.seed}) -> {out / 'archs.jsonl'}")
+    for i, arch in enumerate(archs):
+        h = arch_hash(arch)
+        data = encode(arch)
+        assert canonical(arch) == CTS_SPACE.decode(data)
+        c = arch["contrastive"]
+        path = draw(arch, out / f"arch_{i}_{h}.png")
+        print(
+            f"[{i}] {h}  loss={c['LossCell']['loss']}/{c['LossCell']['sim']}  "
+            f"encoder K={(len(arch['encoder']) + 1) // 2}  nodes={int(data.num_nodes)} "
+            f"edges={data.edge_index.size(1)}  -> {path}"
+        )
+    return EXIT_OK
+
+
+COMMANDS = {
+    "sample": cmd_sample,
+    "validate": cmd_validate,
+    "encode": cmd_encode,
+    "draw": cmd_draw,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        print("\nusage: python -m archgraph {" + ",".join(COMMANDS) + "} [--help] ...")
+        return EXIT_OK
+    if argv and argv[0] not in COMMANDS:
+        if argv[0].startswith("-"):
+            return cmd_demo(argv)
+        print(f"error: unknown command {argv[0]!r}; expected one of {list(COMMANDS)}", file=sys.stderr)
+        return 2
+    name = argv.pop(0) if argv else "demo"
+    return COMMANDS[name](argv)
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,9 +28,20 @@ class ArchError(ValueError):
         super().__init__(f"{path}: {message}" if path else message)
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 2, 40, 40, 40
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A short repr, safe for huge or deeply nested values."""
+    text = _REPR.repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _join(path: str, key: Any) -> str:
+    """``path.key``, quoting keys that are not plain names (empty, unicode junk, non-strings)."""
+    name = key if isinstance(key, str) and key.isidentifier() else _show(key)
+    return f"{path}.{name}" if path else name
 
 
 def _mapping(value: Any, path: str, keys: Sequence[str], optional: Sequence[str] = ()) -> Mapping:
@@ -39,12 +51,10 @@ def _mapping(value: Any, path: str, keys: Sequence[str], optional: Sequence[str]
         if not isinstance(key, str):
             raise ArchError(path or "arch", f"keys must be strings, got {_show(key)}")
         if key not in keys and key not in optional:
-            where = f"{path}.{key}" if path else key
-            raise ArchError(where, f"unknown key; allowed keys are {list(keys)}")
+            raise ArchError(_join(path, key), f"unknown key; allowed keys are {list(keys)}")
     for key in keys:
         if key not in value:
-            where = f"{path}.{key}" if path else key
-            raise ArchError(where, "missing")
+            raise ArchError(_join(path, key), "missing")
     return value
 
 
@@ -56,6 +66,8 @@ def _choice(value: Any, path: str, allowed: Sequence) -> Any:
         if isinstance(value, str) and value in allowed:
             return value
     elif isinstance(value, (int, float)):
+        if isinstance(value, int) and abs(value) > 2**53:
+            raise ArchError(path, f"{_show(value)} is not allowed; expected one of {list(allowed)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise ArchError(path, f"{_show(value)} is not finite; expected one of {list(allowed)}")
         for option in allowed:
@@ -85,7 +97,9 @@ def _index(value: Any, path: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ArchError(path, f"expected an integer in {low}..{high}, got {_show(value)}")
     if not low <= value <= high:
-        raise ArchError(path, f"{value} is out of range; expected an integer in {low}..{high}")
+        raise ArchError(
+            path, f"{_show(value)} is out of range; expected an integer in {low}..{high}"
+        )
     return value
 
 
@@ -104,7 +118,7 @@ def _aug_cell(cell: Any, path: str, g: Grids) -> dict:
     for key in params:
         if key not in seen:
             raise ArchError(
-                f"{path}.params.{key}", f"not an enabled op; params must name exactly {seen}"
+                _join(f"{path}.params", key), f"not an enabled op; params must name exactly {seen}"
             )
     out_params = {}
     for op in seen:

@@ -195,16 +195,15 @@ class NbGraphSpace(GraphSpace):
         raise RuntimeError("mutate: no valid neighbour found in 1000 draws")
 
     def to_graph(self, arch: dict) -> GraphSpec:
-        w = self.param_dim
         spec = GraphSpec()
-        inp = spec.add(0, 0, (), w)
-        nodes = [spec.add(1, self._op[op], (i / 3, arch["link"][i] / 4), w) for i, op in enumerate(arch["ops"])]
+        inp = spec.add(0, 0, ())
+        nodes = [spec.add(1, self._op[op], (i / 3, arch["link"][i] / 4)) for i, op in enumerate(arch["ops"])]
         used = set()
         for i, src in enumerate(arch["link"]):
             spec.edge(inp if src == 0 else nodes[src - 1], nodes[i])
             if src:
                 used.add(src - 1)
-        out = spec.add(2, 0, (), w)
+        out = spec.add(2, 0, ())
         for i, node in enumerate(nodes):
             if i not in used:
                 spec.edge(node, out)

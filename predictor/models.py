@@ -173,7 +173,13 @@ class ConcatPairHead(nn.Module):
         self.f = mlp([2 * dim, hidden, hidden, 1], dropout)
 
     def pair_logits(self, e: torch.Tensor, ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
-        return self.f(torch.cat([e[ia], e[ib]], dim=1)).squeeze(1)
+        # The first layer is linear in the concat: W [e_a; e_b] = W_a e_a + W_b e_b, so project
+        # each arch once and gather per pair (equal to f(cat(e[ia], e[ib])), much cheaper).
+        first, rest = self.f[0], self.f[1:]
+        d = e.size(1)
+        u = e @ first.weight[:, :d].T + first.bias  # [G, H]
+        v = e @ first.weight[:, d:].T  # [G, H]
+        return rest(u[ia] + v[ib]).squeeze(1)
 
 
 HEADS: dict[str, type[nn.Module]] = {"score": ScoreHead, "concat": ConcatPairHead}

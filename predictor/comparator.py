@@ -457,7 +457,7 @@ class Comparator:
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)
             meta = json.loads(blob["meta"])
-        except (OSError, RuntimeError, KeyError, TypeError, ValueError) as err:
+        except Exception as err:  # torch raises assorted types (UnpicklingError, RuntimeError, ...)
             raise ValueError(f"{path}: not a readable comparator checkpoint ({err})") from err
         if meta.get("format") != FORMAT:
             raise ValueError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r}")

@@ -135,13 +135,15 @@ def search(comp: Comparator, task: Any, n: int, top: int, seed: int = 0, refine:
     best = [(uniq[i], float(s)) for i, s in zip(order, scores, strict=True)]
     t2 = time.perf_counter()
     rng = np.random.default_rng(seed + 1)
+    seen_hash = {space.arch_hash(a) for a, _ in best}
     for _ in range(rounds if refine else 0):
         new = []
         for a, _ in best[:refine]:
             for _ in range(mutations):
                 m = space.mutate(a, rng)
-                if repr(m) not in seen:
-                    seen[repr(m)] = -1
+                h = space.arch_hash(m)
+                if h not in seen_hash:
+                    seen_hash.add(h)
                     new.append(m)
         if not new:
             break

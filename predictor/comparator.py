@@ -186,10 +186,11 @@ class Comparator:
         refs = torch.linspace(0, n - 1, min(n, self.config.concat_refs)).round().long().unique()
         out = torch.empty(n)
         step = max(1, 65536 // len(refs))
+        uv = head.project(e)
         for i in range(0, n, step):
             ia = torch.arange(i, min(i + step, n)).repeat_interleave(len(refs))
             ib = refs.repeat(min(i + step, n) - i)
-            p = torch.sigmoid(head.pair_logits(e, ia, ib)).view(-1, len(refs))
+            p = torch.sigmoid(head.logits_from_projection(uv, ia, ib)).view(-1, len(refs))
             out[i : i + len(p)] = p.mean(1)
         return out
 
@@ -202,8 +203,8 @@ class Comparator:
     def embeddings(self, archs: Sequence[Any], task: Any = None, validated: bool = False) -> torch.Tensor:
         """``[n, d]`` fused arch-task embeddings."""
         self._require_net().eval()
-        table = GraphTable(self.space, archs, validated)
         with torch_threads(self.config.threads):
+            table = GraphTable(self.space, archs, validated)
             return self._embed_chunks(table, self._task_vec(self._features(task)))
 
     @torch.no_grad()
@@ -238,10 +239,20 @@ class Comparator:
     def pair_prob_fn(self, e: torch.Tensor):
         """``(ia, ib) -> P [len(ia)]`` over precomputed embeddings ``e`` (for ranking procedures)."""
         head = self._require_net().head
+        if head.has_scores:
+            with torch.no_grad():
+                s = head.scores(e)
+
+            def fn(ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
+                return torch.sigmoid(s[ia] - s[ib])
+
+            return fn
+        with torch.no_grad():
+            uv = head.project(e)
 
         @torch.no_grad()
         def fn(ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
-            return torch.sigmoid(head.pair_logits(e, ia, ib))
+            return torch.sigmoid(head.logits_from_projection(uv, ia, ib))
 
         return fn
 

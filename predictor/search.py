@@ -28,7 +28,7 @@ import numpy as np
 
 from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
 
-from .comparator import Comparator
+from .comparator import Comparator, torch_threads
 from .rank import autocts_rank
 from .tasks import TaskFeaturizer
 
@@ -120,6 +120,11 @@ def _rank(comp: Comparator, archs: list[dict], task: Any, top: int, seed: int) -
 def search(comp: Comparator, task: Any, n: int, top: int, seed: int = 0, refine: int = 0,
            rounds: int = 3, mutations: int = 32) -> tuple[list[dict], dict[str, float]]:
     """Sample, rank, refine. Returns ``(top list of {rank, hash, score, arch}, timings)``."""
+    with torch_threads(comp.config.threads):
+        return _search(comp, task, n, top, seed, refine, rounds, mutations)
+
+
+def _search(comp, task, n, top, seed, refine, rounds, mutations):
     space = comp.space
     t0 = time.perf_counter()
     archs = space.sample(n, seed)

@@ -7,7 +7,6 @@ fusion, head, task inputs) are picked by name from the registries in :mod:`predi
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import math
@@ -27,7 +26,7 @@ from .graphs import GraphTable
 from .labels import aggregate
 from .metrics import kendall_tau, pairwise_accuracy
 from .models import FUSIONS, GNNS, HEADS, READOUTS, ComparatorNet
-from .tasks import TaskFeatures, TaskFeaturizer
+from .tasks import TaskFeatures, TaskFeaturizer, torch_threads
 
 FORMAT = "ctsnas-comparator-1"
 TASK_INPUTS = ("stats", "set", "both")
@@ -94,18 +93,6 @@ class ComparatorConfig:
     def from_dict(cls, d: Mapping[str, Any]) -> ComparatorConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
-
-
-@contextlib.contextmanager
-def torch_threads(n: int):
-    """Run a block with ``n`` intra-op threads (tiny graphs: 1 is fastest; torch's scatter is
-    pathologically slow with contended threads), then restore the previous setting."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(max(1, n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _as_features(v: Any) -> TaskFeatures:

@@ -50,7 +50,7 @@ class ToySpace(GraphSpace):
         return spec
 
     def from_graph(self, node_type, op, params) -> dict:
-        ops = [self.ops[o] for t, o in zip(node_type, op) if t == 1]
+        ops = [self.ops[o] for t, o in zip(node_type, op, strict=True) if t == 1]
         return {"ops": ops, "k": round(params[0][1] * 2)}
 
 

@@ -186,3 +186,39 @@ def test_metrics_hand_computed():
     assert pairwise_accuracy(scores, labels) == pytest.approx(5 / 6)
     assert kendall_tau(scores, labels) == pytest.approx(4 / 6)
     assert pairwise_accuracy(scores, labels, noise=0.15) == pytest.approx(1.0)  # pairs > 0.15 apart
+
+
+def test_concat_head_projection_equals_concat():
+    from predictor.models import ConcatPairHead
+
+    torch.manual_seed(0)
+    head = ConcatPairHead(6, 8)
+    e = torch.randn(5, 6)
+    ia, ib = torch.tensor([0, 3, 4]), torch.tensor([1, 1, 0])
+    ref = head.f(torch.cat([e[ia], e[ib]], dim=1)).squeeze(1)
+    assert torch.allclose(head.pair_logits(e, ia, ib), ref, atol=1e-6)
+
+
+def test_store_adapter_and_aggregate(monkeypatch, split):
+    import sys
+    import types
+
+    from predictor.labels import aggregate, from_store
+
+    archs = split[0][:3]
+
+    class FakeStore:
+        def __init__(self, path):
+            self.path = path
+
+        def records(self, task=None, budget=None, status="ok"):
+            return [{"arch_hash": TOY.arch_hash(a), "task": "t0", "budget": 1.0, "seed": s, "arch": a,
+                     "label": float(i) + 0.1 * s, "metrics": {}} for i, a in enumerate(archs) for s in (0, 1)]
+
+    monkeypatch.setitem(sys.modules, "contrastive.store", types.SimpleNamespace(LabelStore=FakeStore))
+    recs = from_store("labels.sqlite")
+    assert len(recs) == 6 and set(recs[0]) == {"arch", "task", "label", "budget", "seed"}
+    grouped, noise = aggregate(TOY, recs)
+    a, labels = grouped["t0"]
+    assert sorted(labels.tolist()) == pytest.approx([0.05, 1.05, 2.05])
+    assert noise == pytest.approx(np.std([0.0, 0.1], ddof=1))

@@ -222,3 +222,17 @@ def test_store_adapter_and_aggregate(monkeypatch, split):
     a, labels = grouped["t0"]
     assert sorted(labels.tolist()) == pytest.approx([0.05, 1.05, 2.05])
     assert noise == pytest.approx(np.std([0.0, 0.1], ddof=1))
+
+
+def test_set_encoder_task_branch(split, tmp_path):
+    from predictor.tasks import TaskFeatures
+
+    rng = np.random.default_rng(0)
+    feats = {t: TaskFeatures(np.array([i, 1.0 - i], np.float32), rng.standard_normal((5, 3)).astype(np.float32),
+                             np.zeros(3, np.float32)) for i, t in enumerate(("t0", "t1"))}
+    comp = Comparator(TOY, ComparatorConfig.tiny(task_inputs="both", fusion="attention", epochs=2))
+    comp.fit(_records(split[0][:30], ("t0", "t1")), feats)
+    s0, s1 = comp.score(split[1][:10], "t0"), comp.score(split[1][:10], feats["t1"])
+    assert s0.shape == s1.shape == (10,) and not np.array_equal(s0, s1)
+    loaded = Comparator.load(comp.save(tmp_path / "c.pt"), space=TOY)
+    assert np.array_equal(loaded.score(split[1][:10], "t1"), s1)

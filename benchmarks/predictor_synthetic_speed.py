@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-search", type=int, default=20000)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--epochs", type=int, default=300)
+    p.add_argument("--width", type=int, default=64, help="GNN width (64: the real config; 32: fast)")
     p.add_argument("--out", default="benchmarks/results/predictor_synthetic_speed")
     args = p.parse_args(argv)
     recs = synthetic_records(CTS_SPACE, args.n_train + args.n_test, ("synth",), seed=0)
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                             f"{os.cpu_count()} cpus, load avg at start {os.getloadavg()[0]:.2f}"}
     comps = {}
     for head in ("score", "concat"):
-        comp = Comparator(CTS_SPACE, ComparatorConfig(head=head, epochs=args.epochs))
+        comp = Comparator(CTS_SPACE, ComparatorConfig(head=head, epochs=args.epochs, width=args.width))
         t0, c0 = time.time(), time.process_time()
         hist = comp.fit(train, {"synth": np.zeros(1, np.float32)})
         secs, cpu = time.time() - t0, time.process_time() - c0
@@ -80,10 +81,12 @@ def main(argv: list[str] | None = None) -> int:
                                          "median_total_s": float(np.median([t["total_s"] for t in times])),
                                          "median_cpu_s": float(np.median([t["cpu_s"] for t in times])),
                                          "runs": times}
+    res["width"] = args.width
     res["load_avg_end"] = os.getloadavg()[0]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(f"{args.out}.json").write_text(json.dumps(res, indent=2) + "\n")
-    lines = [f"Command: `{res['command']}`  ", f"Machine: {res['machine']}; load avg at end {res['load_avg_end']:.2f}", "",
+    lines = [f"Command: `{res['command']}`  ", f"Machine: {res['machine']}; load avg at end {res['load_avg_end']:.2f}; "
+             f"GNN width {args.width} (GIN, depth 3, FiLM, sum readout)", "",
              "| measurement | value |", "|---|---|"]
     for head in ("score", "concat"):
         t = res[f"train_{head}"]

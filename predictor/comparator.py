@@ -334,7 +334,7 @@ class Comparator:
         steps = cfg.steps_per_epoch or max(1, math.ceil(sizes.sum() / cfg.batch_archs))
         opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         task_stats, task_windows = self._task_tensors(feats)
-        best = (-1.0, 0, copy.deepcopy(net.state_dict()))
+        best = (-math.inf, 0, copy.deepcopy(net.state_dict()))
         log: list[dict] = []
         for epoch in range(1, cfg.epochs + 1):
             net.train()
@@ -365,6 +365,7 @@ class Comparator:
                 continue
             metrics = self._evaluate_sets(val_table, val_sets, noise) if len(val_table) else {}
             accs = [m["pairwise_acc"] for m in metrics.values() if np.isfinite(m["pairwise_acc"])]
+            # Without validation archs (val_fraction 0), the last batch's negative loss stands in.
             acc = float(np.mean(accs)) if accs else float(-loss.detach())
             log.append({"epoch": epoch, "val_acc": acc, "loss": float(loss.detach())})
             if verbose:

@@ -336,6 +336,7 @@ class Comparator:
         task_stats, task_windows = self._task_tensors(feats)
         best = (-math.inf, 0, copy.deepcopy(net.state_dict()))
         log: list[dict] = []
+        loss = None
         for epoch in range(1, cfg.epochs + 1):
             net.train()
             for _ in range(steps):
@@ -361,6 +362,8 @@ class Comparator:
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+            if loss is None:
+                raise ValueError(f"no training pair is more than noise={noise:g} apart")
             if epoch % cfg.eval_every and epoch != cfg.epochs:
                 continue
             metrics = self._evaluate_sets(val_table, val_sets, noise) if len(val_table) else {}

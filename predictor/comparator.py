@@ -1,0 +1,493 @@
+"""The task-aware pairwise comparator (T-AHC) and its one narrow contract.
+
+``Comparator(space, config)`` with ``fit(records, task_features)``, ``score(archs, task)``,
+``compare(a, b, task)``, ``save(path)`` and ``Comparator.load(path)``. Variants (GNN, readout,
+fusion, head, task inputs) are picked by name from the registries in :mod:`predictor.models`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from archgraph.base import GraphSpace
+
+from .graphs import GraphTable
+from .labels import aggregate
+from .metrics import kendall_tau, pairwise_accuracy
+from .models import FUSIONS, GNNS, HEADS, READOUTS, ComparatorNet
+from .tasks import TaskFeatures, TaskFeaturizer, torch_threads
+
+FORMAT = "ctsnas-comparator-1"
+TASK_INPUTS = ("stats", "set", "both")
+
+
+def get_space(name: str) -> GraphSpace:
+    """A space by its ``name`` (``cts``, ``nbgraph``, ``nbgraph-proteins``)."""
+    from archgraph import CTS_SPACE
+    from archgraph.nbgraph import NBGRAPH_PROTEINS_SPACE, NBGRAPH_SPACE
+
+    spaces = {s.name: s for s in (CTS_SPACE, NBGRAPH_SPACE, NBGRAPH_PROTEINS_SPACE)}
+    if name not in spaces:
+        raise ValueError(f"unknown space {name!r}; known: {sorted(spaces)}")
+    return spaces[name]
+
+
+@dataclass
+class ComparatorConfig:
+    """Everything that defines a comparator and its training. ``tiny()`` is the CPU test config.
+
+    ``noise``: pairs whose labels differ by at most this are dropped (``-1``: the measured label
+    noise, the median std over seeds). ``batch_archs``: archs of one task per step; all pairs
+    among them are used.
+    """
+
+    gnn: str = "gin"
+    depth: int = 3
+    width: int = 64
+    readout: str = "sum"
+    jk: str | None = None
+    bidirectional: bool = True
+    fusion: str = "film"
+    task_inputs: str = "stats"
+    task_dim: int = 32
+    head: str = "score"
+    head_hidden: int = 64
+    dropout: float = 0.0
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    epochs: int = 300
+    batch_archs: int = 64
+    steps_per_epoch: int = 0
+    patience: int = 40
+    eval_every: int = 5
+    noise: float = 0.0
+    val_fraction: float = 0.2
+    concat_refs: int = 64
+    threads: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name, options in (("gnn", GNNS), ("readout", READOUTS), ("fusion", FUSIONS),
+                              ("head", HEADS), ("task_inputs", TASK_INPUTS)):
+            if getattr(self, name) not in options:
+                raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose from {sorted(options)}")
+
+    @classmethod
+    def tiny(cls, **overrides: Any) -> ComparatorConfig:
+        base = dict(depth=2, width=16, task_dim=8, head_hidden=16, epochs=30, batch_archs=32,
+                    patience=10, eval_every=2, concat_refs=16)
+        return cls(**{**base, **overrides})
+
+    @classmethod
+    def fast(cls, **overrides: Any) -> ComparatorConfig:
+        """The real config at GNN width 32: ~3.5x less scoring CPU on the cts space (measured
+        in benchmarks/results/predictor_synthetic_speed_w32)."""
+        return cls(**{"width": 32, **overrides})
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ComparatorConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def _as_features(v: Any) -> TaskFeatures:
+    if isinstance(v, TaskFeatures):
+        return v
+    return TaskFeatures(np.asarray(v, dtype=np.float32).reshape(-1))
+
+
+class Comparator:
+    """Pairwise comparator ``P(a better than b | task)`` over archs of one space.
+
+    Args:
+        space: the arch space (its ``encode_many`` feeds the GNN).
+        config: a :class:`ComparatorConfig` (default: the real one).
+        featurizer: turns raw tasks (arrays / task objects) into :class:`TaskFeatures`; only
+            needed when ``score``/``compare`` get raw tasks rather than names or features.
+    """
+
+    def __init__(self, space: GraphSpace, config: ComparatorConfig | None = None,
+                 featurizer: TaskFeaturizer | None = None):
+        self.space = space
+        self.config = config or ComparatorConfig()
+        self.featurizer = featurizer
+        self.net: ComparatorNet | None = None
+        self.task_table: dict[str, TaskFeatures] = {}
+        self.dims: tuple[int, int] = (0, 0)
+        self.history: dict[str, Any] = {}
+
+    # --- tasks ---------------------------------------------------------------------------
+    def _features(self, task: Any) -> TaskFeatures:
+        if isinstance(task, str):
+            if task not in self.task_table:
+                raise ValueError(f"unknown task {task!r}; this comparator knows {sorted(self.task_table)}")
+            return self.task_table[task]
+        if isinstance(task, TaskFeatures):
+            return task
+        if task is None:
+            return TaskFeatures(np.zeros(self.dims[0], np.float32))
+        if isinstance(task, np.ndarray) and task.ndim == 1:
+            return _as_features(task)
+        if self.featurizer is None:
+            raise ValueError("a raw task needs a featurizer (Comparator(..., featurizer=...))")
+        return self.featurizer.features(task)
+
+    def _task_tensors(self, feats: Sequence[TaskFeatures]) -> tuple[torch.Tensor, torch.Tensor]:
+        s_dim, w_dim = self.dims
+        stats = torch.zeros(len(feats), s_dim)
+        n_win = max([f.windows.shape[0] for f in feats] + [1])
+        windows = torch.zeros(len(feats), n_win, w_dim)
+        for i, f in enumerate(feats):
+            if f.stats.shape[0] != s_dim:
+                raise ValueError(f"task statistics have {f.stats.shape[0]} values, the comparator expects {s_dim}")
+            stats[i] = torch.from_numpy(np.asarray(f.stats, dtype=np.float32))
+            if w_dim and f.windows.size:
+                windows[i, : f.windows.shape[0]] = torch.from_numpy(np.asarray(f.windows, np.float32))
+        return stats, windows
+
+    def _task_vec(self, feats: TaskFeatures) -> torch.Tensor | None:
+        stats, windows = self._task_tensors([feats])
+        return self.net.task_vector(stats, windows)
+
+    # --- embeddings and scores -----------------------------------------------------------
+    def _embed(self, table: GraphTable, idx: torch.Tensor | None, t: torch.Tensor | None) -> torch.Tensor:
+        x, edge_index, batch = table.select(idx)
+        n = table.n_graphs if idx is None else len(idx)
+        return self.net.embed(x, edge_index, batch, n, t)
+
+    def _embed_chunks(self, table: GraphTable, t: torch.Tensor | None, chunk: int = 8192) -> torch.Tensor:
+        return torch.cat([self._embed(table, torch.arange(i, min(i + chunk, len(table))), t)
+                          for i in range(0, len(table), chunk)]) if len(table) else torch.zeros(0, 1)
+
+    def _scores_from_embeddings(self, e: torch.Tensor) -> torch.Tensor:
+        """Score head: ``s``; concat head: mean win probability against reference archs."""
+        head = self.net.head
+        if head.has_scores:
+            return head.scores(e)
+        n = e.size(0)
+        refs = torch.linspace(0, n - 1, min(n, self.config.concat_refs)).round().long().unique()
+        out = torch.empty(n)
+        step = max(1, 65536 // len(refs))
+        uv = head.project(e)
+        for i in range(0, n, step):
+            ia = torch.arange(i, min(i + step, n)).repeat_interleave(len(refs))
+            ib = refs.repeat(min(i + step, n) - i)
+            p = torch.sigmoid(head.logits_from_projection(uv, ia, ib)).view(-1, len(refs))
+            out[i : i + len(p)] = p.mean(1)
+        return out
+
+    def _require_net(self) -> ComparatorNet:
+        if self.net is None:
+            raise ValueError("the comparator is not trained: call fit() or Comparator.load()")
+        return self.net
+
+    @torch.no_grad()
+    def embeddings(self, archs: Sequence[Any], task: Any = None, validated: bool = False) -> torch.Tensor:
+        """``[n, d]`` fused arch-task embeddings."""
+        self._require_net().eval()
+        with torch_threads(self.config.threads):
+            table = GraphTable(self.space, archs, validated)
+            return self._embed_chunks(table, self._task_vec(self._features(task)))
+
+    @torch.no_grad()
+    def score(self, archs: Sequence[Any], task: Any = None, validated: bool = False) -> np.ndarray:
+        """Scores ``[n]`` float64, higher = predicted better, for ``archs`` on ``task``.
+
+        With the score head this is one batched pass over ``space.encode_many(archs)``; with
+        the concat head each arch's mean win probability against ``concat_refs`` of the archs.
+
+        Args:
+            archs: archs of the comparator's space.
+            task: a task name seen in ``fit``, :class:`TaskFeatures`, a stats vector, or a raw
+                task (array / task object, needs a featurizer).
+            validated: skip validation for archs known canonical.
+        """
+        e = self.embeddings(archs, task, validated)
+        with torch_threads(self.config.threads):
+            return self._scores_from_embeddings(e).double().numpy()
+
+    @torch.no_grad()
+    def compare(self, a: Any, b: Any, task: Any = None) -> float:
+        """``P(a is better than b | task)``. Exactly ``1 - compare(b, a)`` with the score head
+        (both archs are embedded in one batch, in hash order)."""
+        net = self._require_net()
+        net.eval()
+        pair = [a, b]
+        swap = self.space.arch_hash(a) > self.space.arch_hash(b)
+        e = self.embeddings(pair[::-1] if swap else pair, task)
+        ia, ib = (torch.tensor([1]), torch.tensor([0])) if swap else (torch.tensor([0]), torch.tensor([1]))
+        return float(torch.sigmoid(net.head.pair_logits(e, ia, ib).double())[0])
+
+    def pair_prob_fn(self, e: torch.Tensor):
+        """``(ia, ib) -> P [len(ia)]`` over precomputed embeddings ``e`` (for ranking procedures)."""
+        head = self._require_net().head
+        if head.has_scores:
+            with torch.no_grad():
+                s = head.scores(e)
+
+            def fn(ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
+                return torch.sigmoid(s[ia] - s[ib])
+
+            return fn
+        with torch.no_grad():
+            uv = head.project(e)
+
+        @torch.no_grad()
+        def fn(ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
+            return torch.sigmoid(head.logits_from_projection(uv, ia, ib))
+
+        return fn
+
+    # --- training ------------------------------------------------------------------------
+    def _split(self, hashes: list[str], rng: np.random.Generator) -> set[str]:
+        uniq = sorted(set(hashes))
+        n_val = int(round(self.config.val_fraction * len(uniq)))
+        return {uniq[i] for i in rng.permutation(len(uniq))[:n_val]}
+
+    def fit(self, records: Iterable[dict], task_features: Mapping[str, Any], *,
+            val_records: Iterable[dict] | None = None, warm_start: bool = False,
+            verbose: bool = False) -> dict[str, Any]:
+        """Train on pairs within each task (BCE), early-stopped on validation pairwise accuracy.
+
+        Args:
+            records: dicts with ``arch``, ``task``, ``label`` (lower is better); repeated
+                (task, arch) labels are averaged.
+            task_features: ``{task: TaskFeatures or stats vector}`` for every task in records.
+            val_records: validation records; default: ``val_fraction`` of the archs (split by
+                arch, seeded) of ``records``.
+            warm_start: keep the current weights (second stage of multi-fidelity training).
+            verbose: print progress.
+
+        Returns:
+            The history: ``best_epoch``, ``best_val_acc``, per-task ``val`` metrics, ``seconds``.
+        """
+        with torch_threads(self.config.threads):
+            return self._fit(records, task_features, val_records, warm_start, verbose)
+
+    def _fit(self, records, task_features, val_records, warm_start, verbose) -> dict[str, Any]:
+        cfg = self.config
+        t0 = time.time()
+        torch.manual_seed(cfg.seed)
+        rng = np.random.default_rng(cfg.seed)
+        data, measured_noise = aggregate(self.space, records)
+        noise = measured_noise if cfg.noise < 0 else cfg.noise
+        if val_records is not None:
+            val_data, _ = aggregate(self.space, val_records)
+        else:
+            val_hashes = self._split([self.space.arch_hash(a) for archs, _ in data.values() for a in archs], rng)
+            val_data = {}
+            for task, (archs, labels) in list(data.items()):
+                is_val = np.array([self.space.arch_hash(a) in val_hashes for a in archs], dtype=bool)
+                val_data[task] = ([a for a, v in zip(archs, is_val, strict=True) if v], labels[is_val])
+                data[task] = ([a for a, v in zip(archs, is_val, strict=True) if not v], labels[~is_val])
+        tasks = sorted(data)
+        uses_task = cfg.fusion != "none"
+        missing = [t for t in {*tasks, *val_data} if t not in task_features]
+        if missing and uses_task:
+            raise ValueError(f"no task features for tasks {sorted(missing)}")
+        for t in {*tasks, *val_data}:
+            self.task_table[t] = _as_features(task_features.get(t, np.zeros(0, np.float32)))
+
+        feats = [self.task_table[t] for t in tasks]
+        dims = (int(feats[0].stats.shape[0]), int(feats[0].windows.shape[1]) if feats[0].windows.ndim == 2 else 0)
+        if not warm_start or self.net is None:
+            self.dims = dims
+            self.net = ComparatorNet(cfg, self.space.feature_dim, *dims)
+            if self.net.task is not None:
+                stats = np.stack([f.stats for f in feats])
+                self.net.task.mean.copy_(torch.from_numpy(stats.mean(0)))
+                sd = stats.std(0)
+                self.net.task.std.copy_(torch.from_numpy(np.where(sd > 1e-6, sd, 1.0)))
+        net = self.net
+
+        # One graph table per split; archs are indexed by position in it.
+        def build(split: dict) -> tuple[GraphTable, dict[str, tuple[np.ndarray, np.ndarray]]]:
+            archs, index, per_task = [], {}, {}
+            for task in sorted(split):
+                a_list, labels = split[task]
+                ids = []
+                for a in a_list:
+                    h = self.space.arch_hash(a)
+                    if h not in index:
+                        index[h] = len(archs)
+                        archs.append(a)
+                    ids.append(index[h])
+                per_task[task] = (np.array(ids, dtype=np.int64), np.asarray(labels, dtype=np.float64))
+            return GraphTable(self.space, archs, validated=True), per_task
+
+        train_table, train_sets = build(data)
+        val_table, val_sets = build(val_data)
+        sizes = np.array([len(train_sets[t][0]) for t in tasks], dtype=float)
+        if sizes.sum() < 2:
+            raise ValueError("need at least 2 training archs")
+        steps = cfg.steps_per_epoch or max(1, math.ceil(sizes.sum() / cfg.batch_archs))
+        opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        task_stats, task_windows = self._task_tensors(feats)
+        best = (-math.inf, 0, copy.deepcopy(net.state_dict()))
+        log: list[dict] = []
+        loss = None
+        for epoch in range(1, cfg.epochs + 1):
+            net.train()
+            for _ in range(steps):
+                ti = int(rng.choice(len(tasks), p=sizes / sizes.sum()))
+                ids, labels = train_sets[tasks[ti]]
+                if len(ids) < 2:
+                    continue
+                pick = rng.choice(len(ids), size=min(cfg.batch_archs, len(ids)), replace=False)
+                ia, ib = np.triu_indices(len(pick), 1)
+                diff = labels[pick][ib] - labels[pick][ia]  # > 0: a is better
+                keep = np.abs(diff) > noise
+                if not keep.any():
+                    continue
+                ia, ib, y = ia[keep], ib[keep], (diff[keep] > 0).astype(np.float32)
+                t = net.task_vector(task_stats[ti : ti + 1], task_windows[ti : ti + 1])
+                e = self._embed(train_table, torch.from_numpy(ids[pick]), t)
+                ia_t, ib_t, y_t = torch.from_numpy(ia), torch.from_numpy(ib), torch.from_numpy(y)
+                if net.head.has_scores:
+                    loss = F.binary_cross_entropy_with_logits(net.head.pair_logits(e, ia_t, ib_t), y_t)
+                else:  # both orders
+                    logits = net.head.pair_logits(e, torch.cat([ia_t, ib_t]), torch.cat([ib_t, ia_t]))
+                    loss = F.binary_cross_entropy_with_logits(logits, torch.cat([y_t, 1 - y_t]))
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            if loss is None:
+                raise ValueError(f"no training pair is more than noise={noise:g} apart")
+            if epoch % cfg.eval_every and epoch != cfg.epochs:
+                continue
+            metrics = self._evaluate_sets(val_table, val_sets, noise) if len(val_table) else {}
+            accs = [m["pairwise_acc"] for m in metrics.values() if np.isfinite(m["pairwise_acc"])]
+            # Without validation archs (val_fraction 0), the last batch's negative loss stands in.
+            acc = float(np.mean(accs)) if accs else float(-loss.detach())
+            log.append({"epoch": epoch, "val_acc": acc, "loss": float(loss.detach())})
+            if verbose:
+                print(f"epoch {epoch}: loss {float(loss.detach()):.4f} val pairwise acc {acc:.4f}")
+            if acc > best[0]:
+                best = (acc, epoch, copy.deepcopy(net.state_dict()))
+            elif epoch - best[1] >= cfg.patience:
+                break
+        net.load_state_dict(best[2])
+        net.eval()
+        val = self._evaluate_sets(val_table, val_sets, noise) if len(val_table) else {}
+        self.history = {"best_epoch": best[1], "best_val_acc": best[0], "val": val, "noise": noise,
+                        "measured_noise": measured_noise, "n_train_archs": int(sizes.sum()),
+                        "seconds": time.time() - t0, "log": log}
+        return self.history
+
+    @torch.no_grad()
+    def _evaluate_sets(self, table: GraphTable, sets: dict, noise: float) -> dict[str, dict]:
+        self.net.eval()
+        out = {}
+        for task, (ids, labels) in sets.items():
+            if len(ids) < 2:
+                continue
+            t = self._task_vec(self.task_table[task])
+            e = torch.cat([self._embed(table, torch.from_numpy(ids[i : i + 8192]), t)
+                           for i in range(0, len(ids), 8192)])
+            s = self._scores_from_embeddings(e).double().numpy()
+            out[task] = {"pairwise_acc": pairwise_accuracy(s, labels, noise),
+                         "kendall_tau": kendall_tau(s, labels), "n": len(ids)}
+        return out
+
+    def evaluate(self, archs: Sequence[Any], labels: np.ndarray, task: Any = None) -> dict[str, float]:
+        """``pairwise_acc`` and ``kendall_tau`` of :meth:`score` against ``labels`` (lower better)."""
+        s = self.score(archs, task)
+        return {"pairwise_acc": pairwise_accuracy(s, labels), "kendall_tau": kendall_tau(s, labels)}
+
+    def fit_two_stage(self, low: Iterable[dict], high: Iterable[dict], task_features: Mapping[str, Any],
+                      finetune_epochs: int | None = None, verbose: bool = False) -> dict[str, Any]:
+        """AutoCTS+ multi-fidelity: train on cheap low-budget labels, then fine-tune on
+        full-budget ones (validation on full-budget archs in both stages)."""
+        high = list(high)
+        rng = np.random.default_rng(self.config.seed)
+        val_hashes = self._split([self.space.arch_hash(r["arch"]) for r in high], rng)
+        is_val = [self.space.arch_hash(r["arch"]) in val_hashes for r in high]
+        high_train = [r for r, v in zip(high, is_val, strict=True) if not v]
+        high_val = [r for r, v in zip(high, is_val, strict=True) if v]
+        low = [r for r in low if self.space.arch_hash(r["arch"]) not in val_hashes]
+        first = self.fit(low, task_features, val_records=high_val, verbose=verbose)
+        epochs = self.config.epochs
+        if finetune_epochs is not None:
+            self.config.epochs = finetune_epochs
+        try:
+            second = self.fit(high_train, task_features, val_records=high_val, warm_start=True,
+                              verbose=verbose)
+        finally:
+            self.config.epochs = epochs
+        return {"stage1": first, "stage2": second}
+
+    # --- persistence ---------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write ``path`` (state_dict + metadata, loadable with ``weights_only=True``) and
+        ``path.json`` (the config and space, human-readable)."""
+        net = self._require_net()
+        meta = {
+            "format": FORMAT,
+            "space": self.space.name,
+            "space_version": self.space.version,
+            "config": asdict(self.config),
+            "dims": list(self.dims),
+        }
+        tasks = {name: {"stats": torch.from_numpy(np.asarray(f.stats, np.float32)),
+                        "windows": torch.from_numpy(np.asarray(f.windows, np.float32)),
+                        "pooled": torch.from_numpy(np.asarray(f.pooled, np.float32))}
+                 for name, f in self.task_table.items()}
+        blob = {"meta": json.dumps(meta), "state_dict": net.state_dict(), "tasks": tasks}
+        if self.featurizer is not None and self.featurizer.embedder is not None:
+            st = self.featurizer.embedder.state()
+            blob["embedder"] = {"config": json.dumps(st["config"]), "state_dict": st["state_dict"]}
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(blob, path)
+        Path(f"{path}.json").write_text(json.dumps({**meta, "tasks": sorted(tasks)}, indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, space: GraphSpace | None = None) -> Comparator:
+        """Load a checkpoint written by :meth:`save`.
+
+        Raises:
+            ValueError: unreadable file, not a comparator checkpoint, or made for another
+                space / space version than ``space`` (default: the space it names).
+        """
+        path = Path(path)
+        try:
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+            meta = json.loads(blob["meta"])
+        except Exception as err:  # torch raises assorted types (UnpicklingError, RuntimeError, ...)
+            raise ValueError(f"{path}: not a readable comparator checkpoint ({err})") from err
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r}")
+        space = space or get_space(meta["space"])
+        if meta["space"] != space.name or meta["space_version"] != space.version:
+            raise ValueError(
+                f"{path}: checkpoint was made for space {meta['space']!r} version "
+                f"{meta['space_version']!r}, but this space is {space.name!r} version {space.version!r}"
+            )
+        featurizer = None
+        if "embedder" in blob:
+            from .tasks import EmbedderConfig, WindowEmbedder
+
+            emb = WindowEmbedder(EmbedderConfig(**json.loads(blob["embedder"]["config"])))
+            emb.net.load_state_dict(blob["embedder"]["state_dict"])
+            emb.trained = True
+            featurizer = TaskFeaturizer(emb)
+        comp = cls(space, ComparatorConfig.from_dict(meta["config"]), featurizer)
+        comp.dims = tuple(meta["dims"])
+        comp.net = ComparatorNet(comp.config, space.feature_dim, *comp.dims)
+        comp.net.load_state_dict(blob["state_dict"])
+        comp.net.eval()
+        comp.task_table = {n: TaskFeatures(t["stats"].numpy(), t["windows"].numpy(), t["pooled"].numpy())
+                           for n, t in blob["tasks"].items()}
+        return comp

@@ -1,0 +1,62 @@
+"""A table of pre-encoded arch graphs from which any subset is collated without ``Data`` objects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from archgraph.base import GraphSpace
+
+
+def _ranges(starts: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+    """Concatenation of ``arange(s, s + c)`` for each pair, vectorised; ``[sum(counts)]``."""
+    total = int(counts.sum())
+    if total == 0:
+        return torch.zeros(0, dtype=torch.long)
+    offsets = torch.cumsum(counts, 0) - counts  # exclusive cumsum
+    return torch.repeat_interleave(starts - offsets, counts) + torch.arange(total)
+
+
+class GraphTable:
+    """All graphs of ``space.encode_many(archs)``, sliceable by arch index.
+
+    Attributes:
+        x: ``[N_total, F]`` node features.
+        n_graphs: number of archs.
+    """
+
+    def __init__(self, space: GraphSpace, archs: Sequence[Any], validated: bool = False):
+        batch = space.encode_many(list(archs), validated=validated)
+        self.n_graphs = len(archs)
+        self.x = batch.x
+        self.node_ptr = batch.ptr
+        self.n_nodes = self.node_ptr[1:] - self.node_ptr[:-1]
+        ei = batch.edge_index
+        edge_graph = batch.batch[ei[0]] if ei.numel() else torch.zeros(0, dtype=torch.long)
+        order = torch.argsort(edge_graph, stable=True)
+        ei, edge_graph = ei[:, order], edge_graph[order]
+        self.n_edges = torch.bincount(edge_graph, minlength=self.n_graphs)
+        self.edge_ptr = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(self.n_edges, 0)])
+        self.local_ei = ei - self.node_ptr[edge_graph]  # [2, E_total], per-graph node ids
+
+    def __len__(self) -> int:
+        return self.n_graphs
+
+    def select(self, idx: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Collate graphs ``idx`` (all if None), in that order.
+
+        Returns:
+            ``x [N, F]``, ``edge_index [2, E]``, ``batch [N]`` (graph position in ``idx``).
+        """
+        if idx is None:
+            idx = torch.arange(self.n_graphs)
+        idx = torch.as_tensor(idx, dtype=torch.long)
+        n_nodes, n_edges = self.n_nodes[idx], self.n_edges[idx]
+        nodes = _ranges(self.node_ptr[idx], n_nodes)
+        edges = _ranges(self.edge_ptr[idx], n_edges)
+        new_ptr = torch.cumsum(n_nodes, 0) - n_nodes
+        edge_index = self.local_ei[:, edges] + torch.repeat_interleave(new_ptr, n_edges)
+        batch = torch.repeat_interleave(torch.arange(len(idx)), n_nodes)
+        return self.x[nodes], edge_index, batch

@@ -1,0 +1,98 @@
+"""Label sources for the comparator, all as records ``{"arch", "task", "label", "budget", "seed"}``
+with ``label`` LOWER is better.
+
+- :func:`from_store`: the contrastive label store (``contrastive.store.LabelStore``, imported
+  lazily).
+- :func:`from_nbgraph`: NAS-Bench-Graph datasets (``1 - accuracy``; see ``archgraph.nbgraph``).
+- :func:`synthetic_records`: labels that are a known function of the arch (tests, checks).
+- :func:`aggregate`: mean over seeds per (task, arch, budget) and the measured label noise.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from archgraph.base import GraphSpace
+
+
+def from_store(path: str, task: str | None = None, budget: float | None = None) -> list[dict]:
+    """Records of status ``ok`` from a contrastive label store (SQLite)."""
+    try:
+        from contrastive.store import LabelStore
+    except ImportError as err:
+        raise ValueError(
+            "the label store (contrastive.store.LabelStore) is not available in this build"
+        ) from err
+    return [
+        {k: r[k] for k in ("arch", "task", "label", "budget", "seed") if k in r}
+        for r in LabelStore(path).records(task=task, budget=budget, status="ok")
+    ]
+
+
+def from_nbgraph(datasets: Sequence[str], metric: str = "perf") -> list[dict]:
+    """All NAS-Bench-Graph archs of ``datasets`` as records (``label = 1 - accuracy``)."""
+    from archgraph.nbgraph import load_labels
+
+    records = []
+    for d in datasets:
+        archs, labels = load_labels(d, metric)
+        records += [{"arch": a, "task": d, "label": float(v), "budget": None, "seed": 0}
+                    for a, v in zip(archs, labels, strict=True)]
+    return records
+
+
+def synthetic_weights(space: GraphSpace, task_seed: int) -> np.ndarray:
+    """The hidden weights ``[F, 2]`` of :func:`synthetic_label` for one task."""
+    return np.random.default_rng(1000 + task_seed).standard_normal((space.feature_dim, 2))
+
+
+def synthetic_label(space: GraphSpace, arch: Any, task_seed: int = 0) -> float:
+    """A known, smooth, nonlinear function of the arch graph (lower is better).
+
+    ``sum_i x_i . w1 + 0.5 * tanh(mean_i x_i . w2 * 2) + 0.1 * edges`` over node features ``x``.
+    """
+    data = space.encode(arch)
+    x = data.x.double().numpy()
+    w = synthetic_weights(space, task_seed)
+    return float(x.sum(0) @ w[:, 0] / 4 + 0.5 * np.tanh(2 * x.mean(0) @ w[:, 1])
+                 + 0.1 * data.edge_index.size(1))
+
+
+def synthetic_records(space: GraphSpace, n_archs: int, tasks: Sequence[str] = ("synth",),
+                      seed: int = 0, noise: float = 0.0) -> list[dict]:
+    """``n_archs`` sampled archs labelled by :func:`synthetic_label` on each task (task ``i``
+    uses hidden weights ``i``), optionally with Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    archs = space.sample(n_archs, seed)
+    records = []
+    for i, t in enumerate(tasks):
+        for a in archs:
+            y = synthetic_label(space, a, i) + (noise * rng.standard_normal() if noise else 0.0)
+            records.append({"arch": a, "task": t, "label": y, "budget": None, "seed": 0})
+    return records
+
+
+def aggregate(space: GraphSpace, records: Iterable[dict]) -> tuple[dict[str, tuple[list[dict], np.ndarray]], float]:
+    """Group records per task, mean over repeated (arch, budget) labels.
+
+    Returns:
+        ``({task: (archs, labels [n])}, noise)`` where ``noise`` is the median standard
+        deviation of labels over seeds of the same arch (0.0 when nothing is repeated).
+    """
+    groups: dict[str, dict[str, list]] = defaultdict(dict)
+    archs: dict[str, dict] = {}
+    for r in records:
+        h = space.arch_hash(r["arch"])
+        archs.setdefault(h, r["arch"])
+        groups[r["task"]].setdefault(h, []).append(float(r["label"]))
+    out, sds = {}, []
+    for task, by_arch in groups.items():
+        hashes = sorted(by_arch)
+        out[task] = ([space.canonical(archs[h]) for h in hashes],
+                     np.array([np.mean(by_arch[h]) for h in hashes], dtype=np.float64))
+        sds += [float(np.std(v, ddof=1)) for v in by_arch.values() if len(v) > 1]
+    return out, float(np.median(sds)) if sds else 0.0

@@ -134,7 +134,9 @@ def cmd_encode(argv: list[str]) -> int:
 def cmd_draw(argv: list[str]) -> int:
     p = _parser("draw", "Draw one arch of a JSON/JSONL file to PNG or SVG.")
     p.add_argument("file", nargs="?", default="", help="JSON or JSONL file of archs")
-    p.add_argument("-o", "--output", default="arch.png", help="output .png or .svg (default arch.png)")
+    p.add_argument(
+        "-o", "--output", default="arch.png", help="output .png or .svg (default arch.png)"
+    )
     p.add_argument("--index", type=int, default=0, help="which arch of the file (default 0)")
     cfg = parse_into(p, DrawConfig, argv)
     if not cfg.file:
@@ -196,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] not in COMMANDS:
         if argv[0].startswith("-"):
             return cmd_demo(argv)
-        print(f"error: unknown command {argv[0]!r}; expected one of {list(COMMANDS)}", file=sys.stderr)
+        print(
+            f"error: unknown command {argv[0]!r}; expected one of {list(COMMANDS)}", file=sys.stderr
+        )
         return 2
     name = argv.pop(0) if argv else "demo"
     return COMMANDS[name](argv)

@@ -61,16 +61,20 @@ class CtsSpace(GraphSpace):
         return mutate(arch, rng, self.grids)
 
     def to_graph(self, arch: dict) -> GraphSpec:
-        g, w, c = self.grids, self.param_dim, arch["contrastive"]
+        g, c = self.grids, arch["contrastive"]
         spec = GraphSpec()
-        inp = spec.add(_T["input"], 0, (), w)
+        inp = spec.add(_T["input"], 0, ())
         view_ends = []
         for view, name in enumerate(("AugCell1", "AugCell2")):
             prev = inp
             cell = c[name]
             for pos, op in enumerate(cell["enabled_ops"]):
-                params = (view, ordinal(cell["params"][op], g.strengths), pos / (len(g.aug_ops) - 1))
-                node = spec.add(_T["aug"], self._op[op], params, w)
+                params = (
+                    view,
+                    ordinal(cell["params"][op], g.strengths),
+                    pos / (len(g.aug_ops) - 1),
+                )
+                node = spec.add(_T["aug"], self._op[op], params)
                 spec.edge(prev, node)
                 prev = node
             view_ends.append(prev)
@@ -81,9 +85,10 @@ class CtsSpace(GraphSpace):
         for j, (src, op) in enumerate(pairs):
             enc_node = (j + 1) // 2
             params = (src / (g.max_nodes - 1), j / max_pair, enc_node / (g.max_nodes - 1))
-            op_nodes.append(spec.add(_T["encoder"], self._enc_offset + op, params, w))
-        producers = [view_ends] + [
-            [op_nodes[j] for j in range(len(pairs)) if (j + 1) // 2 == k] for k in range(len(pairs))
+            op_nodes.append(spec.add(_T["encoder"], self._enc_offset + op, params))
+        # producers[k]: the nodes whose outputs make state k (node k-1's op nodes for k >= 1)
+        producers = [view_ends, op_nodes[:1]] + [
+            op_nodes[2 * i - 1 : 2 * i + 1] for i in range(1, len(pairs) // 2 + 1)
         ]
         for j, (src, _) in enumerate(pairs):
             for p in producers[src]:
@@ -98,7 +103,6 @@ class CtsSpace(GraphSpace):
                 ordinal(emb["mask"], g.embed_strengths),
                 *one_hot(emb["norm"], g.norms),
             ),
-            w,
         )
         for p in producers[len(pairs) // 2 + 1]:  # the last encoder node's op nodes
             spec.edge(p, embed)
@@ -111,7 +115,6 @@ class CtsSpace(GraphSpace):
                 ordinal(pc["pool_type"], g.pool_types),
                 *one_hot(pc["kernel"], g.kernels),
             ),
-            w,
         )
         spec.edge(embed, pair)
         lc = c["LossCell"]
@@ -119,13 +122,12 @@ class CtsSpace(GraphSpace):
             _T["loss"],
             self._op[lc["loss"]],
             (*one_hot(lc["sim"], g.sims), ordinal(lc["temperature"], g.temperatures)),
-            w,
         )
         spec.edge(pair, loss)
         hyper = spec.add(
-            _T["hyper"], 0, [ordinal(arch["hyper"][k], grid) for k, grid in g.hyper.items()], w
+            _T["hyper"], 0, [ordinal(arch["hyper"][k], grid) for k, grid in g.hyper.items()]
         )
-        out = spec.add(_T["output"], 0, (), w)
+        out = spec.add(_T["output"], 0, ())
         spec.edge(loss, out)
         spec.edge(hyper, out)
         return spec
@@ -163,7 +165,9 @@ class CtsSpace(GraphSpace):
             by_type[NODE_TYPES[t]].append(i)
         for single in ("input", "embed", "pair", "loss", "hyper", "output"):
             if len(by_type[single]) != 1:
-                raise ArchError("data.node_type", f"expected one {single!r} node, got {len(by_type[single])}")
+                raise ArchError(
+                    "data.node_type", f"expected one {single!r} node, got {len(by_type[single])}"
+                )
 
         views: list[list[tuple[float, str, float]]] = [[], []]
         for i in by_type["aug"]:
@@ -186,7 +190,9 @@ class CtsSpace(GraphSpace):
             enc_op = op[i] - self._enc_offset
             if not 0 <= enc_op < len(g.encoder_ops):
                 raise ArchError("data.op", f"encoder node {i} has op {self.ops[op[i]]!r}")
-            encoder.append((round(j * (2 * g.max_nodes - 2)), [round(src * (g.max_nodes - 1)), enc_op]))
+            encoder.append(
+                (round(j * (2 * g.max_nodes - 2)), [round(src * (g.max_nodes - 1)), enc_op])
+            )
         encoder.sort()
 
         e, p, lo, h = (params[by_type[k][0]] for k in ("embed", "pair", "loss", "hyper"))
@@ -210,9 +216,7 @@ class CtsSpace(GraphSpace):
                 },
             },
             "encoder": [pair for _, pair in encoder],
-            "hyper": {
-                k: from_ordinal(h[i], grid) for i, (k, grid) in enumerate(g.hyper.items())
-            },
+            "hyper": {k: from_ordinal(h[i], grid) for i, (k, grid) in enumerate(g.hyper.items())},
         }
 
 

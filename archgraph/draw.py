@@ -74,7 +74,9 @@ def draw(
     # Side inputs (e.g. the hyper node) sit just before their consumer, not in the first column.
     for node in graph.nodes:
         if node != 0 and graph.in_degree(node) == 0 and graph.out_degree(node) > 0:
-            graph.nodes[node]["layer"] = min(graph.nodes[s]["layer"] for s in graph.successors(node)) - 1
+            graph.nodes[node]["layer"] = (
+                min(graph.nodes[s]["layer"] for s in graph.successors(node)) - 1
+            )
     pos = nx.multipartite_layout(graph, subset_key="layer", align="vertical")
     n_layers = 1 + max(d["layer"] for _, d in graph.nodes(data=True))
 
@@ -84,16 +86,30 @@ def draw(
         fig, ax = None, out
     colours = [_COLOURS[int(t) % len(_COLOURS)] for t in data.node_type]
     labels = {i: _label(space, arch, data, i) for i in graph.nodes}
-    nx.draw_networkx_edges(graph, pos, ax=ax, arrows=True, arrowsize=10, edge_color="#888888",
-                           node_size=1300, connectionstyle="arc3,rad=0.05")
+    nx.draw_networkx_edges(
+        graph,
+        pos,
+        ax=ax,
+        arrows=True,
+        arrowsize=10,
+        edge_color="#888888",
+        node_size=1300,
+        connectionstyle="arc3,rad=0.05",
+    )
     nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colours, node_size=1300, alpha=0.9)
     nx.draw_networkx_labels(graph, pos, labels, ax=ax, font_size=6.5)
     handles = [
         plt.Line2D([], [], marker="o", linestyle="", color=_COLOURS[i % len(_COLOURS)], label=name)
         for i, name in enumerate(space.node_types)
     ]
-    ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False,
-              bbox_to_anchor=(0.5, -0.08))
+    ax.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=len(handles),
+        fontsize=7,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.08),
+    )
     ax.set_title(title or f"{space.name} arch {space.arch_hash(arch)}", fontsize=9)
     ax.axis("off")
     if fig is None:

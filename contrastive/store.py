@@ -108,6 +108,8 @@ def _json_default(value: Any) -> Any:
 
 def _plain(obj: Any) -> Any:
     """JSON-safe copy: non-finite floats become None (strict JSON has no NaN)."""
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):  # numpy scalars, arrays
+        obj = obj.tolist()
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):

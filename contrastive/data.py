@@ -343,9 +343,12 @@ def _infer_freq(index: Any) -> str:
     import pandas as pd
 
     try:
-        freq = pd.infer_freq(index) if len(index) >= 3 else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas 3 announces a change of return type
+            freq = pd.infer_freq(index) if len(index) >= 3 else None
     except (TypeError, ValueError):
         freq = None
+    freq = getattr(freq, "freqstr", freq)
     return str(freq) if freq else "unknown"
 
 

@@ -299,14 +299,24 @@ def run_label(job: Job, label_fn: str | LabelFn | None = None) -> dict:
 # The sweep
 
 
-def _code_version() -> str:
+def _code_version(label_fn: str | LabelFn | None) -> str:
+    """Package version, plus the label protocol's ``LABEL_VERSION`` (when
+    ``contrastive.train`` defines one) or the name of a custom label function."""
     from . import __version__
 
+    base = f"ctsnas-{__version__}"
+    if label_fn is not None and label_fn != DEFAULT_LABEL_FN:
+        ref = (
+            label_fn
+            if isinstance(label_fn, str)
+            else f"{label_fn.__module__}:{label_fn.__qualname__}"
+        )
+        return f"{base}+{ref}"
     try:
         from .train import LABEL_VERSION  # type: ignore[attr-defined]
     except ImportError:
-        return f"ctsnas-{__version__}"
-    return f"ctsnas-{__version__}+label-{LABEL_VERSION}"
+        return base
+    return f"{base}+label-{LABEL_VERSION}"
 
 
 class _Recorder:
@@ -385,7 +395,7 @@ def sweep(
     bar = tqdm(
         total=len(todo), unit="label", disable=not progress, dynamic_ncols=True, file=sys.stderr
     )
-    record = _Recorder(store, summary, bar, code_version or _code_version())
+    record = _Recorder(store, summary, bar, code_version or _code_version(label_fn))
     try:
         if not todo:
             pass

@@ -8,10 +8,12 @@ finished label, and the store's primary key makes duplicates impossible.
 
 Backends:
 
-* ``local``: ``workers`` single-threaded worker processes (``spawn``; ``OMP_NUM_THREADS=1`` and
+* ``local``: ``workers`` single-threaded worker processes (``forkserver`` with the data stack
+  preloaded, ``spawn`` where there is none; ``OMP_NUM_THREADS=1`` and
   ``torch.set_num_threads(1)``). ``workers=0`` runs in this process (for debugging). A label
-  function that raises becomes a ``failed`` row; a worker process that dies (segfault, out of
-  memory) is replaced, its job retried, and after ``MAX_CRASHES`` deaths stored as failed.
+  function that raises becomes a ``failed`` row; when a worker process dies (segfault, out of
+  memory) the pool is replaced and the jobs that were in flight rerun one at a time: the one
+  that kills its worker alone is stored as failed (``WorkerDied``), the others get labels.
 * ``ray``: one Ray task per label with ``num_cpus=1``; ``ray_address`` connects to a running
   cluster (``"auto"`` or ``"ray://host:10001"``), otherwise a local Ray with ``workers`` CPUs
   starts. On a cluster every node needs this package and, for ``--data`` tasks, the file at
@@ -20,6 +22,7 @@ Backends:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib
@@ -29,7 +32,7 @@ import sys
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +41,7 @@ from .store import Key, LabelStore
 
 LabelFn = Callable[[dict, Any, Any], dict]
 DEFAULT_LABEL_FN = "contrastive.train:label"
-MAX_CRASHES = 2
+MAX_CRASHES = 2  # Ray: attempts of a task whose worker dies
 # Exit codes of ``python -m contrastive.label``.
 EXIT_OK, EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
 
@@ -423,25 +426,87 @@ def _worker_init() -> None:
     single_thread()
 
 
-def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -> None:
+_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+# Imported once by the fork server, so that each new worker (a replaced one too) starts in
+# milliseconds instead of importing torch again. Importing torch before a fork is safe; only
+# running parallel ops before it is not, and the server runs none.
+_PRELOAD = [
+    "__main__",
+    "contrastive.sweep",
+    "contrastive.data",
+    "numpy",
+    "pandas",
+    "torch",
+    "contrastive.train",
+]
+
+
+@contextlib.contextmanager
+def _env(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for processes started inside the block, then restore."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _mp_context() -> Any:
+    """A ``forkserver`` context with the data stack preloaded (``spawn`` where there is none).
+
+    Workers forked from a clean, single-threaded server start fast (a replaced worker too)
+    without inheriting the driver's state, as ``fork`` would.
+    """
     import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    from multiprocessing import forkserver
+
+    with _env(_THREAD_ENV):
+        ctx.set_forkserver_preload(_PRELOAD)
+        forkserver.ensure_running()
+    return ctx
+
+
+def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -> None:
+    """Run jobs on a process pool, writing each result as it arrives.
+
+    When a worker process dies, every job in flight is a suspect: suspects then run one at a
+    time, so a job that kills its worker alone is the culprit (stored ``failed``, error
+    ``WorkerDied``) and the innocent ones get their labels.
+    """
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = mp.get_context("spawn")
+    ctx = _mp_context()
     pending = deque(todo)
-    crashes: Counter = Counter()
+    suspects: deque = deque()
 
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
 
     pool = new_pool()
     inflight: dict = {}
+    solo = False
     try:
-        while pending or inflight:
-            while pending and len(inflight) < workers:
-                job = pending.popleft()
-                inflight[pool.submit(run_label, job, label_fn)] = job
+        while pending or suspects or inflight:
+            if suspects:
+                if not inflight:
+                    job = suspects.popleft()
+                    inflight[pool.submit(run_label, job, label_fn)] = job
+                    solo = True
+            else:
+                solo = False
+                while pending and len(inflight) < workers:
+                    job = pending.popleft()
+                    inflight[pool.submit(run_label, job, label_fn)] = job
             finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             broken = False
             for fut in finished:
@@ -450,24 +515,21 @@ def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -
                     result = fut.result()
                 except BrokenProcessPool:
                     broken = True
-                    crashes[job.key] += 1
-                    if crashes[job.key] >= MAX_CRASHES:
+                    if solo:
                         record(
                             job,
                             {
                                 "status": "failed",
                                 "error": "WorkerDied: the worker "
-                                f"process died {crashes[job.key]} times on this label",
+                                "process died while making this label (alone)",
                             },
                         )
                     else:
-                        pending.appendleft(job)
+                        suspects.append(job)
                 else:
                     record(job, result)
             if broken:
-                for fut, job in inflight.items():
-                    fut.cancel()
-                    pending.appendleft(job)
+                suspects.extend(inflight.values())
                 inflight.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = new_pool()

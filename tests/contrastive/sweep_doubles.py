@@ -41,7 +41,7 @@ def flaky_label(arch: dict, task: Any, cfg: Any) -> dict:
 
 
 def crash_label(arch: dict, task: Any, cfg: Any) -> dict:
-    """Kills its own worker process for some archs (as a segfault or OOM kill would)."""
-    if _score(arch, task, cfg) < 0.3:
+    """Kills its own worker process for training seed 1 (as a segfault or OOM kill would)."""
+    if getattr(cfg, "seed", 0) == 1:
         os._exit(13)
     return quick_label(arch, task, cfg)

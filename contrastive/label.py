@@ -9,9 +9,10 @@ Examples::
     python -m contrastive.label --list-tasks
 
 The same ``--seed`` draws the same archs on every run (``--n-shared K``: the first K archs are
-shared by all tasks, the rest drawn per task); only labels missing from the store run, each
-written as soon as it finishes, so Ctrl-C or ``kill -9`` loses no finished label and a rerun
-resumes. ``--export FILE`` (.jsonl or .csv) writes the store's rows after the sweep.
+shared by all tasks, the rest drawn per task). First each task's references (raw-lag ridge,
+untrained preset; ``--no-references`` skips them) are stored once. Only labels missing from
+the store run, each written as soon as it finishes, so Ctrl-C or ``kill -9`` loses no
+finished label and a rerun resumes. ``--export FILE`` (.jsonl or .csv) writes the store's rows after the sweep.
 
 Exit codes: 0 every requested label is stored ``ok``; 1 an error stopped the sweep (bad flag
 value, bad data, unknown task); 2 usage error; 3 the sweep ran but some requested labels are
@@ -52,6 +53,8 @@ class LabelConfig:
     retry_failed: bool = False
     label_fn: str = sw.DEFAULT_LABEL_FN
     export: str | None = None
+    no_references: bool = False
+    references_fn: str = sw.DEFAULT_REFERENCES_FN
     no_progress: bool = False
     list_tasks: bool = False
 
@@ -107,6 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"label function as module:function (default {sw.DEFAULT_LABEL_FN})",
     )
     p.add_argument("--export", default=None, help="after the sweep, export rows to .jsonl/.csv")
+    p.add_argument(
+        "--no-references",
+        action="store_true",
+        help="do not compute the per-task references (raw-lag ridge, untrained preset)",
+    )
+    p.add_argument(
+        "--references-fn",
+        default=sw.DEFAULT_REFERENCES_FN,
+        help=f"references function as module:function (default {sw.DEFAULT_REFERENCES_FN})",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-tasks", action="store_true", help="list bundled tasks and exit")
     return p
@@ -183,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
         archs = sw.plan_archs([s.name for s in specs], cfg.n_archs, cfg.seed, cfg.n_shared)
     jobs = sw.plan_jobs(specs, archs, budget, seeds, cfg.device)
     with LabelStore(cfg.store) as store:
+        if not cfg.no_references:
+            n = sw.add_references(
+                specs, store, references_fn=cfg.references_fn, seed=seeds[0], device=cfg.device
+            )
+            if n:
+                print(f"stored references of {n} task(s)")
         summary = sw.sweep(
             jobs,
             store,

@@ -422,6 +422,44 @@ def sweep(
     return summary
 
 
+DEFAULT_REFERENCES_FN = "contrastive.train:references"
+
+
+def add_references(
+    tasks: Sequence[TaskSpec],
+    store: LabelStore,
+    *,
+    references_fn: str | Callable | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    config: dict | None = None,
+    code_version: str | None = None,
+) -> int:
+    """Compute and store each task's references once (in this process; they train nothing).
+
+    ``references_fn(task, cfg)`` returns ``{kind: {metrics...}, ...}`` (e.g. ``raw_short``,
+    ``raw_long``, ``untrained_preset``); each kind becomes one row of the store's ``refs``
+    table under ``(task, kind, budget=0, seed)``, its ``label`` the entry's
+    ``cfg.label_kind`` metric (``val_mse`` if absent). Tasks already holding references are
+    skipped. Returns the number of tasks computed.
+    """
+    fn = resolve_label_fn(references_fn or DEFAULT_REFERENCES_FN)
+    version = code_version or _code_version(None)
+    done = 0
+    for spec in tasks:
+        if any(r["seed"] == seed for r in store.references(spec.name)):
+            continue
+        cfg = make_config(0, seed, device, config)
+        out = fn(spec.load(), cfg)
+        kind_metric = getattr(cfg, "label_kind", "val_mse")
+        for kind, entry in out.items():
+            if isinstance(entry, dict):
+                metrics = {**entry, "label": entry.get(kind_metric, entry.get("val_mse"))}
+                store.put_reference(spec.name, kind, metrics, seed=seed, code_version=version)
+        done += 1
+    return done
+
+
 def _worker_init() -> None:
     single_thread()
 

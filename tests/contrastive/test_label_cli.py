@@ -28,7 +28,8 @@ def _args(tmp_path, csv, *extra: str, fn: str = "quick_label") -> list[str]:
     return [
         "--data", str(csv), "--n-archs", "4", "--seed", "1", "--budget", "3",
         "--store", str(tmp_path / "l.sqlite"), "--workers", "0", "--no-progress",
-        "--label-fn", f"{DOUBLES}:{fn}", *extra,
+        "--label-fn", f"{DOUBLES}:{fn}", "--references-fn", f"{DOUBLES}:quick_references",
+        *extra,
     ]  # fmt: skip
 
 
@@ -36,9 +37,12 @@ def test_sweep_then_rerun_skips(tmp_path, tiny_csv, capsys):
     assert main(_args(tmp_path, tiny_csv, "--seeds", "0,1")) == EXIT_OK
     out = capsys.readouterr().out
     assert "done 8 (ok 8, failed 0), skipped 0" in out and "median" in out
+    assert "stored references of 1 task(s)" in out
     assert main(_args(tmp_path, tiny_csv, "--seeds", "0,1")) == EXIT_OK
     assert "done 0 (ok 0, failed 0), skipped 8" in capsys.readouterr().out
     with LabelStore(tmp_path / "l.sqlite") as s:
+        refs = {r["kind"]: r["label"] for r in s.references("tiny")}
+        assert refs == {"raw_short": 0.5, "raw_long": 0.4, "untrained_preset": 0.7}
         recs = s.records()
         assert len(recs) == 8 and {r["task"] for r in recs} == {"tiny"}
         assert {r["budget"] for r in recs} == {3} and {r["seed"] for r in recs} == {0, 1}

@@ -116,16 +116,20 @@ def test_local_workers_and_worker_death(tmp_path, tiny_csv):
 
 
 def test_resume_after_kill_9(tmp_path, tiny_csv, monkeypatch):
-    """kill -9 a running sweep (driver and workers), rerun: nothing lost, nothing twice."""
+    """kill -9 a running sweep, rerun: nothing lost, nothing twice.
+
+    The killed sweep labels in its driver process (``--workers 0``): the driver is the only
+    writer whatever the worker count, and this saves a worker's torch import.
+    """
     db = tmp_path / "kill.sqlite"
     args = [
         "--data", str(tiny_csv), "--task-name", "tiny", "--n-archs", "16", "--seed", "0",
         "--budget", "5", "--store", str(db), "--label-fn", f"{DOUBLES}:slow_label",
-        "--no-progress",
+        "--no-progress", "--no-references",
     ]  # fmt: skip
     env = {**os.environ, "CTSNAS_TEST_SLEEP": "0.4", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "contrastive.label", *args, "--workers", "1"],
+        [sys.executable, "-m", "contrastive.label", *args, "--workers", "0"],
         cwd=tmp_path, env=env, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -186,3 +190,8 @@ def test_real_label_end_to_end(tmp_path, tiny_csv):
         (rec,) = store.records(status=None)
         assert s.done == 1 and rec["status"] == "ok", rec["error"]
         assert np.isfinite(rec["label"]) and rec["metrics"]["steps"] == 2
+        assert sw.add_references([spec], store, config=over) == 1
+        assert sw.add_references([spec], store, config=over) == 0  # once per task
+        kinds = {r["kind"]: r["label"] for r in store.references("tiny")}
+        assert {"raw_short", "raw_long", "untrained_preset"} <= set(kinds)
+        assert all(np.isfinite(v) for v in kinds.values())

@@ -2,9 +2,11 @@
 
 Planning is seeded: ``plan_archs`` draws the same archs for the same ``seed`` on every run, and
 a larger ``n_archs`` extends the earlier list (``archgraph.sample`` is prefix-stable). A sweep
-asks the store which keys are missing and runs only those. Each finished label is written at
-once in its own transaction by the driver process, so an interrupted or killed sweep loses no
-finished label, and the store's primary key makes duplicates impossible.
+asks the store which keys are missing and runs only those, checking each key again just before
+it starts (two sweeps sharing a store, started at different times, then skip each other's
+finished labels; running in lockstep they may both compute a label, stored once). Each finished label
+is written at once in its own transaction by the driver process, so an interrupted or killed
+sweep loses no finished label, and the store's primary key makes duplicate rows impossible.
 
 Backends:
 
@@ -323,11 +325,30 @@ def _code_version(label_fn: str | LabelFn | None) -> str:
 
 
 class _Recorder:
-    def __init__(self, store: LabelStore, summary: SweepSummary, bar: Any, code_version: str):
+    """Writes results as they arrive, counts them, and skips jobs done meanwhile."""
+
+    def __init__(
+        self,
+        store: LabelStore,
+        summary: SweepSummary,
+        bar: Any,
+        code_version: str,
+        retry_failed: bool = False,
+    ):
         import archgraph
 
         self.store, self.summary, self.bar = store, summary, bar
         self.code_version, self.space_version = code_version, archgraph.SPACE_VERSION
+        self.retry_failed = retry_failed
+
+    def needed(self, job: Job) -> bool:
+        """False (and counted as skipped) when another sweep stored this key meanwhile."""
+        st = self.store.status(job.key)
+        if st is None or (st == "failed" and self.retry_failed):
+            return True
+        self.summary.skipped += 1
+        self.bar.update(1)
+        return False
 
     def __call__(self, job: Job, result: dict) -> None:
         self.store.put(
@@ -398,7 +419,7 @@ def sweep(
     bar = tqdm(
         total=len(todo), unit="label", disable=not progress, dynamic_ncols=True, file=sys.stderr
     )
-    record = _Recorder(store, summary, bar, code_version or _code_version(label_fn))
+    record = _Recorder(store, summary, bar, code_version or _code_version(label_fn), retry_failed)
     try:
         if not todo:
             pass
@@ -406,7 +427,8 @@ def sweep(
             _run_ray(todo, label_fn, workers, ray_address, record)
         elif workers == 0:
             for job in todo:
-                record(job, run_label(job, label_fn))
+                if record.needed(job):
+                    record(job, run_label(job, label_fn))
         else:
             _run_local(todo, label_fn, workers, record)
     except KeyboardInterrupt:
@@ -415,10 +437,8 @@ def sweep(
         bar.close()
         summary.wall = time.perf_counter() - start
     statuses = {k: store.status(k) for k in keys}
-    done_now = {j.key for j in todo}
-    summary.failed_in_store = sum(
-        1 for k, st in statuses.items() if st == "failed" and k not in done_now
-    )
+    n_failed = sum(1 for st in statuses.values() if st == "failed")
+    summary.failed_in_store = max(0, n_failed - summary.failed)
     return summary
 
 
@@ -544,7 +564,8 @@ def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -
                 solo = False
                 while pending and len(inflight) < workers:
                     job = pending.popleft()
-                    inflight[pool.submit(run_label, job, label_fn)] = job
+                    if record.needed(job):
+                        inflight[pool.submit(run_label, job, label_fn)] = job
             finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             broken = False
             for fut in finished:
@@ -610,7 +631,8 @@ def _run_ray(
     while pending or inflight:
         while pending and len(inflight) < limit:
             job = pending.popleft()
-            inflight[remote.remote(job, label_fn)] = job
+            if record.needed(job):
+                inflight[remote.remote(job, label_fn)] = job
         ready, _ = ray.wait(list(inflight), num_returns=1)
         for ref in ready:
             job = inflight.pop(ref)

@@ -102,6 +102,31 @@ def test_faults_become_failed_rows_and_sweep_goes_on(tmp_path, tiny_csv):
         assert rec["space_version"] == archgraph.SPACE_VERSION
 
 
+def test_two_sweeps_share_one_store(tmp_path, tiny_csv, monkeypatch):
+    """Two sweeps on one store at once: no corruption, every label stored exactly once."""
+    import threading
+
+    monkeypatch.setenv("CTSNAS_TEST_SLEEP", "0.05")
+    jobs = _jobs(tiny_csv, 16)
+    summaries = []
+
+    def run() -> None:
+        with LabelStore(tmp_path / "shared.sqlite") as store:
+            summaries.append(
+                sw.sweep(jobs, store, label_fn=f"{DOUBLES}:slow_label", workers=0, progress=False)
+            )
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(summaries) == 2 and all(s.exit_code == 0 for s in summaries)
+    assert all(s.done + s.skipped == 16 for s in summaries)
+    with LabelStore(tmp_path / "shared.sqlite") as store:
+        assert store.count("ok") == 16 and _dupes(store) == 0 and store.integrity_check() == "ok"
+
+
 def test_local_workers_and_worker_death(tmp_path, tiny_csv):
     """Two spawned workers label; a worker that dies is replaced and its label stored failed."""
     jobs = _jobs(tiny_csv, 3, seeds=(0, 1))

@@ -33,6 +33,7 @@ import statistics
 import sys
 import time
 import traceback
+import warnings
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -285,17 +286,23 @@ def run_label(job: Job, label_fn: str | LabelFn | None = None) -> dict:
     """Make one label; never raises an ``Exception``: errors become a ``failed`` result."""
     single_thread()
     start = time.perf_counter()
-    try:
-        fn = resolve_label_fn(label_fn)
-        task = job.task.load()
-        cfg = make_config(job.key.budget, job.key.seed, job.device, job.config)
-        single_thread()  # the label function may have imported torch
-        result = dict(fn(job.arch, task, cfg))
-        result.setdefault("status", "ok")
-        result["task_fingerprint"] = task.fingerprint
-    except Exception as err:  # noqa: BLE001 - a failed label must never stop a sweep
-        tb = traceback.format_exc(limit=-3)
-        result = {"status": "failed", "error": f"{type(err).__name__}: {err}", "traceback": tb}
+    # Warnings (e.g. ill-conditioned ridge solves) go into the result, not onto the terminal.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fn = resolve_label_fn(label_fn)
+            task = job.task.load()
+            cfg = make_config(job.key.budget, job.key.seed, job.device, job.config)
+            single_thread()  # the label function may have imported torch
+            result = dict(fn(job.arch, task, cfg))
+            result.setdefault("status", "ok")
+            result["task_fingerprint"] = task.fingerprint
+        except Exception as err:  # noqa: BLE001 - a failed label must never stop a sweep
+            tb = traceback.format_exc(limit=-3)
+            result = {"status": "failed", "error": f"{type(err).__name__}: {err}", "traceback": tb}
+    if caught:
+        kinds = Counter(f"{w.category.__name__}: {str(w.message)[:120]}" for w in caught)
+        result["warnings"] = {"count": len(caught), "first": sorted(kinds)[:5]}
     result.setdefault("seconds", time.perf_counter() - start)
     return result
 

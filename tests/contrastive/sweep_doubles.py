@@ -55,3 +55,12 @@ def quick_references(task: Any, cfg: Any) -> dict:
         "untrained_preset": {"context": 16, "val_mse": 0.7},
         "seconds": 0.0,
     }
+
+
+def warn_label(arch: dict, task: Any, cfg: Any) -> dict:
+    """Warns twice (like an ill-conditioned ridge solve), then labels."""
+    import warnings
+
+    for _ in range(2):
+        warnings.warn("ill-conditioned matrix", RuntimeWarning, stacklevel=1)
+    return quick_label(arch, task, cfg)

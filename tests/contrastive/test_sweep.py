@@ -102,6 +102,14 @@ def test_faults_become_failed_rows_and_sweep_goes_on(tmp_path, tiny_csv):
         assert rec["space_version"] == archgraph.SPACE_VERSION
 
 
+def test_run_label_records_warnings_instead_of_printing(tiny_csv, recwarn):
+    (job,) = _jobs(tiny_csv, 1)
+    result = sw.run_label(job, f"{DOUBLES}:warn_label")
+    assert result["status"] == "ok" and result["warnings"]["count"] == 2
+    assert result["warnings"]["first"] == ["RuntimeWarning: ill-conditioned matrix"]
+    assert len(recwarn) == 0
+
+
 def test_two_sweeps_share_one_store(tmp_path, tiny_csv, monkeypatch):
     """Two sweeps on one store at once: no corruption, every label stored exactly once."""
     import threading

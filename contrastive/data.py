@@ -420,6 +420,15 @@ def from_dataframe(
         raise DataError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
     report: dict = {}
     index = None
+    first = str(df.columns[0]) if df.shape[1] else ""
+    if df.shape[1] > 1 and first.startswith("Unnamed: 0") and time_col != df.columns[0]:
+        col = df.iloc[:, 0]
+        if (
+            pd.api.types.is_integer_dtype(col.dtype)
+            and (col.to_numpy() == np.arange(len(col))).all()
+        ):
+            df = df.iloc[:, 1:]  # a saved row index (``to_csv`` without ``index=False``)
+            report["index_column_dropped"] = first
     if time_col is None and isinstance(df.index, pd.DatetimeIndex):
         df, index, report = _sort_by_time(df.reset_index(drop=True), df.index, where, "index")
     else:

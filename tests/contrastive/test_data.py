@@ -152,6 +152,14 @@ def test_csv_with_time_column_sorted_and_deduplicated(tmp_path):
     np.testing.assert_allclose(task.values, df[["x", "y"]].to_numpy(np.float32), rtol=1e-6)
 
 
+def test_csv_saved_with_its_row_index(tmp_path):
+    rng = np.random.default_rng(10)
+    path = tmp_path / "indexed.csv"
+    pd.DataFrame(_walk(rng, 300, 2), columns=["x", "y"]).to_csv(path)  # index=True
+    task = from_csv(path)
+    assert task.columns == ("x", "y") and task.report["index_column_dropped"] == "Unnamed: 0"
+
+
 def test_dataframe_with_datetime_index_and_bool_column():
     rng = np.random.default_rng(7)
     idx = pd.date_range("2021-01-01", periods=300, freq="h")

@@ -63,7 +63,7 @@ class DataError(ValueError):
     """Data that cannot become a task. The message names the file/column and the problem."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity semantics: arrays have no usable == or hash
 class Task:
     """A cleaned multivariate series, ready for windowing.
 

@@ -100,6 +100,7 @@ class SweepSummary:
     failed: int = 0
     failed_in_store: int = 0
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     wall: float = 0.0
     interrupted: bool = False
     errors: Counter = field(default_factory=Counter)
@@ -122,7 +123,10 @@ class SweepSummary:
         )
         if self.failed_in_store:
             text += f" ({self.failed_in_store} of them failed earlier; --retry-failed reruns them)"
-        text += f"; median {med:.2f} s a label" if med is not None else ""
+        if med is not None:
+            text += f"; median {med:.2f} s a label"
+            if self.cpu_seconds:
+                text += f" ({statistics.median(self.cpu_seconds):.2f} s CPU)"
         text += f"; wall {self.wall:.1f} s"
         if self.interrupted:
             text += "; INTERRUPTED (finished labels are stored; rerun to resume)"
@@ -371,6 +375,8 @@ class _Recorder:
             s.ok += 1
             if result.get("seconds") is not None:
                 s.seconds.append(float(result["seconds"]))
+            if result.get("cpu_seconds") is not None:
+                s.cpu_seconds.append(float(result["cpu_seconds"]))
         else:
             s.failed += 1
             s.errors[str(result.get("error", "?")).split(":")[0]] += 1

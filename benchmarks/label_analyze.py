@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ class AnalyzeArgs:
     presets: str = "benchmarks/results/label_preset_s30_*.jsonl"
     window: int = 32
     refs: bool = True
+    refs_file: str = "benchmarks/results/label_references.json"
     out: str = "benchmarks/results/label_protocol.json"
 
 
@@ -120,9 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         entry["best_scarce_val_mse"] = float(min(r["scarce_val_mse"] for r in oks))
         report["sweep"][task] = entry
 
+    cached = json.load(open(args.refs_file)) if args.refs and os.path.exists(args.refs_file) else {}
     if args.refs:
         cfg = TrainConfig(window=args.window)
         for task in sorted(set(report["preset"]) | set(report["sweep"])):
+            if task in cached:
+                report["references"][task] = cached[task]
+                continue
             refs = references(load_task(task), cfg)
             report["references"][task] = {
                 k: {
@@ -133,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
                 for k, v in refs.items()
                 if isinstance(v, dict)
             }
+    if args.refs:
+        with open(args.refs_file, "w") as fh:
+            json.dump(report["references"], fh, indent=1, default=float)
     with open(args.out, "w") as fh:
         json.dump(report, fh, indent=1, default=float)
     print(json.dumps(report, indent=1, default=float))

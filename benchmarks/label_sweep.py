@@ -35,6 +35,7 @@ class SweepArgs:
     warmup: int = 0
     scarce_windows: int = 32
     preset: str = ""
+    probe_cv: str = "blocked"
     out: str = "benchmarks/results/label_sweep.jsonl"
 
 
@@ -71,10 +72,18 @@ def main(argv: list[str] | None = None) -> int:
                     schedule=args.schedule,
                     warmup=args.warmup,
                     scarce_windows=args.scarce_windows,
+                    probe_cv=args.probe_cv,
                 )
                 rec = label(arch, task, cfg)
                 rec.pop("losses", None)
-                row = {"task": task_name, "index": i, "seed": seed, "hash": arch_hash(arch), **rec}
+                row = {
+                    "task": task_name,
+                    "index": i,
+                    "seed": seed,
+                    "hash": arch_hash(arch),
+                    "probe_cv": args.probe_cv,
+                    **rec,
+                }
                 with out.open("a") as fh:
                     fh.write(json.dumps(row, default=float) + "\n")
                 print(

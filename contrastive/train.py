@@ -71,6 +71,9 @@ class TrainConfig:
         probe_windows: max evenly spaced probe windows per split.
         scarce_windows: labelled train windows of the label-scarce probe.
         label_kind: which metric is the ``label`` (one of ``LABEL_KINDS``).
+        probe_cv: how the full probe picks alpha: ``"blocked"`` (5 contiguous time blocks of
+            train windows) or ``"loo"`` (sklearn's efficient leave-one-out, which picks too-small
+            alphas on autocorrelated windows; see the protocol document).
         checkpoints: steps after which the trained net is also probed (``at{S}_`` metrics;
             cheap-fidelity labels from the same run).
         short_lags, long_lags: raw-lag ridge reference windows (long is capped to what fits).
@@ -89,6 +92,7 @@ class TrainConfig:
     probe_windows: int = 256
     scarce_windows: int = 32
     label_kind: str = "val_mse"
+    probe_cv: str = "blocked"
     checkpoints: tuple[int, ...] = ()
     short_lags: int = 48
     long_lags: int = 336
@@ -117,6 +121,8 @@ class TrainConfig:
             )
         if self.label_kind not in LABEL_KINDS:
             raise ValueError(f"label_kind {self.label_kind!r} not in {LABEL_KINDS}")
+        if self.probe_cv not in ("blocked", "loo"):
+            raise ValueError(f"probe_cv {self.probe_cv!r} not in ('blocked', 'loo')")
         if self.schedule not in ("constant", "cosine"):
             raise ValueError(f"schedule {self.schedule!r} not in ('constant', 'cosine')")
 
@@ -173,6 +179,7 @@ def fit_probe(
     horizons: tuple[int, ...],
     alphas: tuple[float, ...],
     train_rows: np.ndarray | None = None,
+    cv: str = "blocked",
 ) -> dict[str, float]:
     """Ridge probe: ``feats[split] [W, N, F]`` -> ``ys[split] [W, N, H]``, shared over series.
 
@@ -181,6 +188,9 @@ def fit_probe(
         horizons: report MSE/MAE of the first ``h`` steps for each ``h``.
         alphas: RidgeCV grid.
         train_rows: which train windows are labelled (default: all).
+        cv: ``"blocked"``: alpha by contiguous folds (whole windows, in time order, held out);
+            ``"loo"``: efficient leave-one-out. A label-scarce fit (``train_rows``) is always
+            blocked.
 
     Returns:
         ``val_mse``, ``val_mae``, ``test_mse``, ``test_mae`` (first horizon), the same with
@@ -191,10 +201,10 @@ def fit_probe(
         xtr, ytr = xtr[train_rows], ytr[train_rows]
     n_feat, h_max = xtr.shape[-1], ytr.shape[-1]
     scaler = StandardScaler().fit(xtr.reshape(-1, n_feat))
-    # Few labelled windows: efficient leave-one-out picks alphas that overfit (rows of one window
-    # are near-duplicates), so alpha is chosen by 4 contiguous folds, i.e. whole windows held out.
-    cv = None if train_rows is None else KFold(4)
-    ridge = RidgeCV(alphas=alphas, cv=cv).fit(
+    # Rows are window-major and windows chronological, so unshuffled KFold holds out time blocks.
+    # Efficient leave-one-out leaks through autocorrelated neighbours and picks too-small alphas.
+    folds = KFold(4) if train_rows is not None else (KFold(5) if cv == "blocked" else None)
+    ridge = RidgeCV(alphas=alphas, cv=folds).fit(
         scaler.transform(xtr.reshape(-1, n_feat)), ytr.reshape(-1, h_max)
     )
     out: dict[str, float] = {"alpha": float(ridge.alpha_)}
@@ -235,7 +245,7 @@ def _probe_data(splits: dict[str, np.ndarray], cfg: TrainConfig, context: int) -
 
 
 def _probe_features(feats: dict[str, np.ndarray], data: _ProbeData, cfg: TrainConfig) -> dict:
-    full = fit_probe(feats, data.ys, cfg.horizons, cfg.alphas)
+    full = fit_probe(feats, data.ys, cfg.horizons, cfg.alphas, cv=cfg.probe_cv)
     scarce = fit_probe(feats, data.ys, cfg.horizons, cfg.alphas, data.scarce_rows)
     return {**full, **{f"scarce_{k}": v for k, v in scarce.items()}}
 

@@ -272,6 +272,19 @@ def test_config_check():
         TrainConfig(label_kind="nope").check()
     with pytest.raises(ValueError, match="schedule"):
         TrainConfig(schedule="step").check()
+    with pytest.raises(ValueError, match="probe_cv"):
+        TrainConfig(probe_cv="kfold").check()
+
+
+def test_blocked_cv_probe_picks_a_larger_alpha_than_loo_on_autocorrelated_windows():
+    # smooth random-walk features, noise targets: neighbours leak under leave-one-out
+    rng = np.random.default_rng(1)
+    walk = np.cumsum(rng.standard_normal((300, 1, 40)), axis=0) * 0.1
+    feats = {"train": walk[:200], "val": walk[200:250], "test": walk[250:]}
+    ys = {k: np.cumsum(rng.standard_normal((len(v), 1, 1)), axis=0) for k, v in feats.items()}
+    loo = fit_probe(feats, ys, (1,), tr.ALPHAS, cv="loo")
+    blocked = fit_probe(feats, ys, (1,), tr.ALPHAS, cv="blocked")
+    assert blocked["alpha"] > loo["alpha"]
 
 
 def test_cli_json(tmp_path, capsys):

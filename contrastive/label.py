@@ -1,0 +1,227 @@
+"""``python -m contrastive.label``: sweep labels of sampled archs on tasks into a SQLite store.
+
+Examples::
+
+    python -m contrastive.label --tasks pedestrian,epf_fr_be --n-archs 100 --seed 0 \\
+        --store labels.sqlite --workers 2
+    python -m contrastive.label --data my.csv --task-name my --n-archs 20 --store labels.sqlite
+    python -m contrastive.label --tasks all --n-archs 50 --backend ray --ray-address auto
+    python -m contrastive.label --list-tasks
+
+The same ``--seed`` draws the same archs on every run (``--n-shared K``: the first K archs are
+shared by all tasks, the rest drawn per task). First each task's references (raw-lag ridge,
+untrained preset; ``--no-references`` skips them) are stored once. Only labels missing from
+the store run, each written as soon as it finishes, so Ctrl-C or ``kill -9`` loses no
+finished label and a rerun resumes. ``--export FILE`` (.jsonl or .csv) writes the store's rows after the sweep.
+
+Exit codes: 0 every requested label is stored ``ok``; 1 an error stopped the sweep (bad flag
+value, bad data, unknown task); 2 usage error; 3 the sweep ran but some requested labels are
+stored as ``failed`` (see their ``error``; ``--retry-failed`` reruns them); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import sweep as sw
+
+# archgraph (and so torch_geometric) is imported inside the functions: spawned worker
+# processes re-import this module as their main module and must start fast.
+
+
+@dataclass
+class LabelConfig:
+    tasks: str = ""
+    n_archs: int = 10
+    n_shared: int | None = None
+    seed: int = 0
+    seeds: str = "0"
+    store: str = "labels.sqlite"
+    workers: int = 1
+    budget: int | None = None
+    backend: str = "local"
+    ray_address: str | None = None
+    data: str | None = None
+    task_name: str | None = None
+    time_col: str | None = None
+    device: str = "auto"
+    archs: str | None = None
+    retry_failed: bool = False
+    label_fn: str = sw.DEFAULT_LABEL_FN
+    export: str | None = None
+    no_references: bool = False
+    references_fn: str = sw.DEFAULT_REFERENCES_FN
+    no_progress: bool = False
+    list_tasks: bool = False
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (flags mirror :class:`LabelConfig`)."""
+    from archgraph.cli import add_config_flag
+
+    p = argparse.ArgumentParser(
+        prog="python -m contrastive.label",
+        description="Label seeded archs on tasks (train + probe) into a SQLite store; "
+        "reruns skip what is stored.",
+        epilog="Exit codes: 0 all ok, 1 error, 2 usage, 3 some labels failed, 130 interrupted.",
+    )
+    add_config_flag(p)
+    p.add_argument("--tasks", default="", help="comma-separated bundled task names, or 'all'")
+    p.add_argument("--n-archs", type=int, default=10, help="archs per task (default 10)")
+    p.add_argument(
+        "--n-shared",
+        type=int,
+        default=None,
+        help="how many of the archs all tasks share (default: all)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="arch sampling seed (default 0)")
+    p.add_argument("--seeds", default="0", help="training seeds, comma-separated (default 0)")
+    p.add_argument("--store", default="labels.sqlite", help="SQLite store (default labels.sqlite)")
+    p.add_argument(
+        "--workers", type=int, default=1, help="parallel labels (default 1; 0 runs in this process)"
+    )
+    p.add_argument(
+        "--budget",
+        type=int,
+        default=None,
+        help="training steps a label (default: TrainConfig's default)",
+    )
+    p.add_argument("--backend", choices=("local", "ray"), default="local")
+    p.add_argument(
+        "--ray-address",
+        default=None,
+        help="Ray cluster to join ('auto', 'ray://host:10001'); default: local Ray",
+    )
+    p.add_argument("--data", default=None, help="a CSV task (one column per series)")
+    p.add_argument("--task-name", default=None, help="name of the --data task (default: stem)")
+    p.add_argument("--time-col", default=None, help="time column of --data")
+    p.add_argument("--device", default="auto", help="torch device: auto, cpu, cuda (default auto)")
+    p.add_argument(
+        "--archs", default=None, help="JSON/JSONL file of archs to label instead of sampling"
+    )
+    p.add_argument("--retry-failed", action="store_true", help="rerun labels stored as failed")
+    p.add_argument(
+        "--label-fn",
+        default=sw.DEFAULT_LABEL_FN,
+        help=f"label function as module:function (default {sw.DEFAULT_LABEL_FN})",
+    )
+    p.add_argument("--export", default=None, help="after the sweep, export rows to .jsonl/.csv")
+    p.add_argument(
+        "--no-references",
+        action="store_true",
+        help="do not compute the per-task references (raw-lag ridge, untrained preset)",
+    )
+    p.add_argument(
+        "--references-fn",
+        default=sw.DEFAULT_REFERENCES_FN,
+        help=f"references function as module:function (default {sw.DEFAULT_REFERENCES_FN})",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--list-tasks", action="store_true", help="list bundled tasks and exit")
+    return p
+
+
+def _read_archs(path: str) -> list[dict]:
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+        return data if isinstance(data, list) else [data]
+    except json.JSONDecodeError:
+        pass
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}:{n}: not JSON: {err.msg}") from err
+    return out
+
+
+def _int_list(text: str, flag: str) -> list[int]:
+    try:
+        values = [int(v) for v in str(text).split(",") if v.strip()]
+    except ValueError as err:
+        raise ValueError(f"{flag}: expected comma-separated integers, got {text!r}") from err
+    if not values:
+        raise ValueError(f"{flag}: no value given")
+    return values
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (see the module docstring)."""
+    from archgraph.cli import EXIT_OK, parse_into
+
+    parser = build_parser()
+    cfg = parse_into(parser, LabelConfig, argv)
+    from . import data
+    from .store import LabelStore
+
+    if cfg.list_tasks:
+        for t in data.list_tasks():
+            print(
+                f"{t['name']:<15} {t['shape'][0]:>6} x {t['shape'][1]:<3} {t['freq']:<12} "
+                f"{t['domain']:<14} {t['source']}"
+            )
+        return EXIT_OK
+    names = [t.strip() for t in cfg.tasks.split(",") if t.strip()]
+    if names == ["all"]:
+        names = list(data.BUNDLED)
+    specs = []
+    for name in names:
+        data.load_task(name)  # unknown names and bad data fail here, before any work
+        specs.append(sw.TaskSpec(name))
+    if cfg.data:
+        name = cfg.task_name or Path(cfg.data).stem
+        if name in names:
+            parser.error(f"--task-name {name!r} is also a bundled task in --tasks")
+        data.from_csv(cfg.data, name=name, time_col=cfg.time_col)
+        specs.append(sw.TaskSpec(name, str(Path(cfg.data)), cfg.time_col))
+    if not specs:
+        parser.error("give --tasks NAMES and/or --data FILE (see --list-tasks)")
+    if cfg.n_archs < 1:
+        parser.error("--n-archs must be >= 1")
+    seeds = _int_list(cfg.seeds, "--seeds")
+    budget = cfg.budget if cfg.budget is not None else sw.default_budget()
+    if budget < 1:
+        parser.error("--budget must be >= 1")
+    if cfg.archs:
+        given = _read_archs(cfg.archs)
+        archs = {s.name: given for s in specs}
+    else:
+        archs = sw.plan_archs([s.name for s in specs], cfg.n_archs, cfg.seed, cfg.n_shared)
+    jobs = sw.plan_jobs(specs, archs, budget, seeds, cfg.device)
+    with LabelStore(cfg.store) as store:
+        if not cfg.no_references:
+            n = sw.add_references(
+                specs, store, references_fn=cfg.references_fn, seed=seeds[0], device=cfg.device
+            )
+            if n:
+                print(f"stored references of {n} task(s)")
+        summary = sw.sweep(
+            jobs,
+            store,
+            label_fn=cfg.label_fn,
+            workers=cfg.workers,
+            backend=cfg.backend,
+            ray_address=cfg.ray_address,
+            retry_failed=cfg.retry_failed,
+            progress=not cfg.no_progress,
+        )
+        print(summary.line())
+        for err, n in summary.errors.most_common(5):
+            print(f"  failed: {n} x {err}", file=sys.stderr)
+        if cfg.export and not summary.interrupted:
+            n = store.export(cfg.export)
+            print(f"exported {n} rows to {cfg.export}")
+    return summary.exit_code
+
+
+if __name__ == "__main__":
+    from archgraph.cli import run_main
+
+    run_main(main)

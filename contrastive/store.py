@@ -1,0 +1,430 @@
+"""The label store: one SQLite file (stdlib ``sqlite3``, WAL journal) that sweeps append to.
+
+Table ``labels`` holds one row per key ``(arch_hash, task, budget, seed)``: the arch as JSON,
+``status`` (``ok`` or ``failed``) with ``error``, the headline ``label`` (lower is better), all
+metrics as JSON, ``seconds``, ``code_version``, ``space_version`` and ``created`` (UTC,
+ISO 8601). Table ``refs`` holds per-task references (``kind`` such as ``raw_lag`` or
+``untrained``) under ``(task, kind, budget, seed)``.
+
+Write semantics (idempotent, documented once here):
+
+* An ``ok`` row is final: writing the same key again changes nothing (INSERT OR IGNORE).
+* A ``failed`` row is replaced by a later ``ok`` row for the same key (a retry that worked),
+  and by a later ``failed`` row (the newest error is kept).
+* References are upserts: the newest write wins.
+
+Every write is its own short ``BEGIN IMMEDIATE`` transaction, so a killed sweep loses nothing it
+wrote and never leaves half a row. Several processes may write one store at once: WAL lets
+readers go on while one writer commits, and a busy timeout (default 60 s) makes writers wait
+for each other instead of failing. Use one :class:`LabelStore` per process (or thread).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NamedTuple
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS labels (
+    arch_hash     TEXT    NOT NULL,
+    task          TEXT    NOT NULL,
+    budget        INTEGER NOT NULL,
+    seed          INTEGER NOT NULL,
+    arch          TEXT    NOT NULL,
+    status        TEXT    NOT NULL CHECK (status IN ('ok', 'failed')),
+    error         TEXT,
+    label         REAL,
+    metrics       TEXT    NOT NULL DEFAULT '{}',
+    seconds       REAL,
+    code_version  TEXT,
+    space_version TEXT,
+    created       TEXT    NOT NULL,
+    PRIMARY KEY (arch_hash, task, budget, seed)
+);
+CREATE INDEX IF NOT EXISTS labels_task ON labels (task, budget, status);
+CREATE TABLE IF NOT EXISTS refs (
+    task          TEXT    NOT NULL,
+    kind          TEXT    NOT NULL,
+    budget        INTEGER NOT NULL,
+    seed          INTEGER NOT NULL,
+    label         REAL,
+    metrics       TEXT    NOT NULL DEFAULT '{}',
+    code_version  TEXT,
+    created       TEXT    NOT NULL,
+    PRIMARY KEY (task, kind, budget, seed)
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+COLUMNS = (
+    "arch_hash",
+    "task",
+    "budget",
+    "seed",
+    "arch",
+    "status",
+    "error",
+    "label",
+    "metrics",
+    "seconds",
+    "code_version",
+    "space_version",
+    "created",
+)
+
+
+class Key(NamedTuple):
+    """The identity of one label."""
+
+    arch_hash: str
+    task: str
+    budget: int
+    seed: int
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def _plain(obj: Any) -> Any:
+    """JSON-safe copy: non-finite floats become None (strict JSON has no NaN)."""
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):  # numpy scalars, arrays
+        obj = obj.tolist()
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(_plain(obj), sort_keys=True, default=_json_default, allow_nan=False)
+
+
+def _finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+class LabelStore:
+    """A label store at ``path`` (created with its parent folder if missing).
+
+    Args:
+        path: SQLite file.
+        timeout: Seconds a writer waits for another one before giving up.
+    """
+
+    def __init__(self, path: str | Path, timeout: float = 60.0):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+        self._con.row_factory = sqlite3.Row
+        self._con.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self._retry(lambda: self._con.execute("PRAGMA journal_mode = WAL"))
+        self._con.execute("PRAGMA synchronous = NORMAL")
+        with self._write() as cur:
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    cur.execute(stmt)
+            cur.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _retry(self, fn: Any, tries: int = 50) -> Any:
+        for i in range(tries):
+            try:
+                return fn()
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) and "busy" not in str(err) or i == tries - 1:
+                    raise
+                time.sleep(0.05 * (i + 1))
+        return None
+
+    class _Tx:
+        def __init__(self, store: LabelStore):
+            self.store = store
+
+        def __enter__(self) -> sqlite3.Cursor:
+            self.cur = self.store._con.cursor()
+            self.store._retry(lambda: self.cur.execute("BEGIN IMMEDIATE"))
+            return self.cur
+
+        def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+            if exc_type is None:
+                self.store._retry(lambda: self.cur.execute("COMMIT"))
+            else:
+                self.cur.execute("ROLLBACK")
+
+    def _write(self) -> LabelStore._Tx:
+        return LabelStore._Tx(self)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._con.close()
+
+    def __enter__(self) -> LabelStore:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- labels ---------------------------------------------------------------------------------
+
+    def put(
+        self,
+        key: Key | tuple,
+        arch: dict,
+        result: dict,
+        *,
+        code_version: str = "",
+        space_version: str = "",
+    ) -> bool:
+        """Write one label in its own transaction, with the semantics of the module docstring.
+
+        Args:
+            key: ``(arch_hash, task, budget, seed)``.
+            arch: The arch (stored as JSON).
+            result: What the labeller returned: ``status``, ``error``, ``label``, ``seconds``
+                and any metrics (the whole dict is stored as ``metrics``). A missing or
+                non-finite ``label`` on an ``ok`` result makes the row ``failed``.
+            code_version: Version of the code that made the label.
+            space_version: Version of the arch space.
+
+        Returns:
+            True when the row was written, False when an ``ok`` row already held the key.
+        """
+        k = Key(*key)
+        status = result.get("status", "ok")
+        label = _finite(result.get("label"))
+        error = result.get("error")
+        if status == "ok" and label is None:
+            status, error = (
+                "failed",
+                error or f"label is not a finite number: {result.get('label')!r}",
+            )
+        if status not in ("ok", "failed"):
+            status, error = "failed", error or f"unknown status {status!r}"
+        row = (
+            k.arch_hash,
+            k.task,
+            int(k.budget),
+            int(k.seed),
+            _dumps(arch),
+            status,
+            None if error is None else str(error),
+            label,
+            _dumps(result),
+            _finite(result.get("seconds")),
+            code_version,
+            space_version,
+            _now(),
+        )
+        with self._write() as cur:
+            cur.execute(
+                f"INSERT INTO labels ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+                "ON CONFLICT (arch_hash, task, budget, seed) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[4:])
+                + " WHERE labels.status = 'failed'",
+                row,
+            )
+            return cur.rowcount > 0
+
+    def status(self, key: Key | tuple) -> str | None:
+        """``"ok"``, ``"failed"`` or None when the key has no row."""
+        row = self._con.execute(
+            "SELECT status FROM labels WHERE arch_hash=? AND task=? AND budget=? AND seed=?",
+            tuple(Key(*key)),
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def has(self, key: Key | tuple, include_failed: bool = True) -> bool:
+        """Whether the key has a row (only an ``ok`` row when ``include_failed`` is False)."""
+        st = self.status(key)
+        return st is not None and (include_failed or st == "ok")
+
+    def done_keys(self, include_failed: bool = True) -> set[Key]:
+        """Every key with a row (only ``ok`` rows when ``include_failed`` is False)."""
+        sql = "SELECT arch_hash, task, budget, seed FROM labels"
+        if not include_failed:
+            sql += " WHERE status = 'ok'"
+        return {Key(*r) for r in self._con.execute(sql)}
+
+    def missing(self, keys: Iterable[Key | tuple], retry_failed: bool = False) -> list[Key]:
+        """The keys, in order, that still need a label: no row, or a failed one if
+        ``retry_failed``."""
+        done = self.done_keys(include_failed=not retry_failed)
+        return [Key(*k) for k in keys if Key(*k) not in done]
+
+    def records(
+        self,
+        task: str | None = None,
+        budget: int | None = None,
+        status: str | None = "ok",
+    ) -> list[dict]:
+        """Rows as dicts with ``arch`` and ``metrics`` parsed; filters are ANDed (None: any).
+
+        Keys: arch_hash, task, budget, seed, arch, status, error, label, metrics, seconds,
+        code_version, space_version, created.
+        """
+        return list(self.iter_records(task=task, budget=budget, status=status))
+
+    def iter_records(
+        self, task: str | None = None, budget: int | None = None, status: str | None = "ok"
+    ) -> Iterator[dict]:
+        """Like :meth:`records`, one row at a time."""
+        where, args = [], []
+        for col, val in (("task", task), ("budget", budget), ("status", status)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                args.append(val)
+        sql = f"SELECT {', '.join(COLUMNS)} FROM labels"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY task, budget, seed, arch_hash"
+        for row in self._con.execute(sql, args):
+            rec = dict(row)
+            rec["arch"] = json.loads(rec["arch"])
+            rec["metrics"] = json.loads(rec["metrics"])
+            yield rec
+
+    def count(self, status: str | None = None) -> int:
+        """Number of label rows (of one status, or all)."""
+        if status is None:
+            return self._con.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
+        return self._con.execute(
+            "SELECT COUNT(*) FROM labels WHERE status = ?", (status,)
+        ).fetchone()[0]
+
+    def tasks(self) -> list[dict]:
+        """Per task: ``task``, ``ok`` and ``failed`` counts, ``budgets`` and ``references``."""
+        out: dict[str, dict] = {}
+        for task, status, n in self._con.execute(
+            "SELECT task, status, COUNT(*) FROM labels GROUP BY task, status"
+        ):
+            out.setdefault(task, {"task": task, "ok": 0, "failed": 0})[status] = n
+        for task, budget in self._con.execute("SELECT DISTINCT task, budget FROM labels"):
+            out[task].setdefault("budgets", []).append(budget)
+        for task, kind in self._con.execute("SELECT DISTINCT task, kind FROM refs"):
+            out.setdefault(task, {"task": task, "ok": 0, "failed": 0}).setdefault(
+                "references", []
+            ).append(kind)
+        for rec in out.values():
+            rec["budgets"] = sorted(rec.get("budgets", []))
+            rec["references"] = sorted(rec.get("references", []))
+        return [out[t] for t in sorted(out)]
+
+    # -- references -----------------------------------------------------------------------------
+
+    def put_reference(
+        self,
+        task: str,
+        kind: str,
+        result: dict,
+        *,
+        budget: int = 0,
+        seed: int = 0,
+        code_version: str = "",
+    ) -> None:
+        """Upsert one per-task reference (e.g. ``raw_lag``, ``untrained``)."""
+        with self._write() as cur:
+            cur.execute(
+                "INSERT INTO refs (task, kind, budget, seed, label, metrics, code_version, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task, kind, budget, seed) DO UPDATE SET "
+                "label = excluded.label, metrics = excluded.metrics, "
+                "code_version = excluded.code_version, created = excluded.created",
+                (
+                    task,
+                    kind,
+                    int(budget),
+                    int(seed),
+                    _finite(result.get("label")),
+                    _dumps(result),
+                    code_version,
+                    _now(),
+                ),
+            )
+
+    def references(self, task: str | None = None) -> list[dict]:
+        """Reference rows (``metrics`` parsed), optionally of one task."""
+        sql = "SELECT task, kind, budget, seed, label, metrics, code_version, created FROM refs"
+        args: tuple = ()
+        if task is not None:
+            sql += " WHERE task = ?"
+            args = (task,)
+        rows = []
+        for row in self._con.execute(sql + " ORDER BY task, kind, budget, seed", args):
+            rec = dict(row)
+            rec["metrics"] = json.loads(rec["metrics"])
+            rows.append(rec)
+        return rows
+
+    def has_reference(self, task: str, kind: str, budget: int = 0, seed: int = 0) -> bool:
+        """Whether that reference is stored."""
+        return (
+            self._con.execute(
+                "SELECT 1 FROM refs WHERE task=? AND kind=? AND budget=? AND seed=?",
+                (task, kind, int(budget), int(seed)),
+            ).fetchone()
+            is not None
+        )
+
+    # -- maintenance ----------------------------------------------------------------------------
+
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check``: ``"ok"`` when the file is sound."""
+        return self._con.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def export(self, path: str | Path, status: str | None = None) -> int:
+        """Write label rows to ``.jsonl`` (one record per line, arch/metrics as objects) or
+        ``.csv`` (arch/metrics as JSON text). Returns the number of rows written."""
+        path = Path(path)
+        fmt = path.suffix.lower()
+        if fmt not in (".jsonl", ".csv"):
+            raise ValueError(f"{path}: export format must be .jsonl or .csv")
+        n = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            if fmt == ".jsonl":
+                for rec in self.iter_records(status=status):
+                    fh.write(_dumps(rec) + "\n")
+                    n += 1
+            else:
+                writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
+                writer.writeheader()
+                for rec in self.iter_records(status=status):
+                    rec["arch"] = _dumps(rec["arch"])
+                    rec["metrics"] = _dumps(rec["metrics"])
+                    writer.writerow(rec)
+                    n += 1
+        return n

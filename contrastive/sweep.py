@@ -1,0 +1,656 @@
+"""Label sweeps: plan (arch, task, budget, seed) jobs, run the missing ones, store each result.
+
+Planning is seeded: ``plan_archs`` draws the same archs for the same ``seed`` on every run, and
+a larger ``n_archs`` extends the earlier list (``archgraph.sample`` is prefix-stable). A sweep
+asks the store which keys are missing and runs only those, checking each key again just before
+it starts (two sweeps sharing a store, started at different times, then skip each other's
+finished labels; running in lockstep they may both compute a label, stored once). Each finished label
+is written at once in its own transaction by the driver process, so an interrupted or killed
+sweep loses no finished label, and the store's primary key makes duplicate rows impossible.
+
+Backends:
+
+* ``local``: ``workers`` single-threaded worker processes (``forkserver`` with the data stack
+  preloaded, ``spawn`` where there is none; ``OMP_NUM_THREADS=1`` and
+  ``torch.set_num_threads(1)``). ``workers=0`` runs in this process (for debugging). A label
+  function that raises becomes a ``failed`` row; when a worker process dies (segfault, out of
+  memory) the pool is replaced and the jobs that were in flight rerun one at a time: the one
+  that kills its worker alone is stored as failed (``WorkerDied``), the others get labels.
+* ``ray``: one Ray task per label with ``num_cpus=1``; ``ray_address`` connects to a running
+  cluster (``"auto"`` or ``"ray://host:10001"``), otherwise a local Ray with ``workers`` CPUs
+  starts. On a cluster every node needs this package and, for ``--data`` tasks, the file at
+  the same path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import importlib
+import os
+import statistics
+import sys
+import time
+import traceback
+import warnings
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .store import Key, LabelStore
+
+LabelFn = Callable[[dict, Any, Any], dict]
+DEFAULT_LABEL_FN = "contrastive.train:label"
+MAX_CRASHES = 2  # Ray: attempts of a task whose worker dies
+# Exit codes of ``python -m contrastive.label``.
+EXIT_OK, EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """How any process (a worker, a Ray node) gets a task: a bundled name or a CSV file."""
+
+    name: str
+    path: str | None = None
+    time_col: str | None = None
+
+    def load(self) -> Any:
+        """The :class:`~contrastive.data.Task` (cached per process)."""
+        return _load_task(self)
+
+
+_TASK_CACHE: dict[TaskSpec, Any] = {}
+
+
+def _load_task(spec: TaskSpec) -> Any:
+    if spec not in _TASK_CACHE:
+        from . import data
+
+        if spec.path is None:
+            _TASK_CACHE[spec] = data.load_task(spec.name)
+        else:
+            _TASK_CACHE[spec] = data.from_csv(spec.path, name=spec.name, time_col=spec.time_col)
+    return _TASK_CACHE[spec]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One label to make."""
+
+    key: Key
+    arch: dict = field(compare=False, hash=False)
+    task: TaskSpec = field(compare=False)
+    device: str = field(default="auto", compare=False)
+    # Extra TrainConfig fields (e.g. those of ``TrainConfig.tiny()``), applied before the
+    # key's budget and seed.
+    config: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass
+class SweepSummary:
+    """What a sweep did. ``exit_code``: 0 all requested labels ok, 3 some failed."""
+
+    requested: int = 0
+    skipped: int = 0
+    done: int = 0
+    ok: int = 0
+    failed: int = 0
+    failed_in_store: int = 0
+    seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
+    wall: float = 0.0
+    interrupted: bool = False
+    errors: Counter = field(default_factory=Counter)
+
+    @property
+    def median_seconds(self) -> float | None:
+        return statistics.median(self.seconds) if self.seconds else None
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FAILED if (self.failed or self.failed_in_store) else EXIT_OK
+
+    def line(self) -> str:
+        med = self.median_seconds
+        text = (
+            f"requested {self.requested}: done {self.done} (ok {self.ok}, failed {self.failed}), "
+            f"skipped {self.skipped} already stored"
+        )
+        if self.failed_in_store:
+            text += f" ({self.failed_in_store} of them failed earlier; --retry-failed reruns them)"
+        if med is not None:
+            text += f"; median {med:.2f} s a label"
+            if self.cpu_seconds:
+                text += f" ({statistics.median(self.cpu_seconds):.2f} s CPU)"
+        text += f"; wall {self.wall:.1f} s"
+        if self.interrupted:
+            text += "; INTERRUPTED (finished labels are stored; rerun to resume)"
+        return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning
+
+
+def _derived_seed(seed: int, salt: str) -> int:
+    digest = hashlib.sha256(f"{seed}/{salt}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+def plan_archs(
+    tasks: Sequence[str], n_archs: int, seed: int = 0, n_shared: int | None = None
+) -> dict[str, list[dict]]:
+    """Seeded archs per task: ``n_shared`` shared by all tasks, the rest task-specific.
+
+    The shared archs are ``archgraph.sample(n_shared, seed)``; a task's own archs come from a
+    seed derived from ``seed`` and the task's name, skipping any arch already shared.
+
+    Args:
+        tasks: Task names.
+        n_archs: Archs per task.
+        seed: Sampling seed.
+        n_shared: How many of them every task shares (default: all ``n_archs``).
+    """
+    import archgraph
+
+    n_shared = n_archs if n_shared is None else max(0, min(n_shared, n_archs))
+    shared = archgraph.sample(n_shared, seed) if n_shared else []
+    shared_hashes = {archgraph.arch_hash(a) for a in shared}
+    out = {}
+    for task in tasks:
+        own: list[dict] = []
+        need = n_archs - n_shared
+        draw = need
+        while len(own) < need:
+            cands = archgraph.sample(draw, _derived_seed(seed, task))
+            seen = set(shared_hashes)
+            own = []
+            for arch in cands:
+                h = archgraph.arch_hash(arch)
+                if h not in seen:
+                    seen.add(h)
+                    own.append(arch)
+                if len(own) == need:
+                    break
+            draw = draw * 2 + 8
+        out[task] = list(shared) + own
+    return out
+
+
+def plan_jobs(
+    tasks: Sequence[TaskSpec],
+    archs: dict[str, list[dict]],
+    budget: int,
+    seeds: Iterable[int] = (0,),
+    device: str = "auto",
+    config: dict | None = None,
+) -> list[Job]:
+    """Every (arch, task, seed) job at ``budget``, tasks interleaved arch by arch.
+
+    ``config`` holds extra TrainConfig fields for every job (see :func:`make_config`).
+    """
+    import archgraph
+
+    seeds = list(seeds)
+    by_name = {t.name: t for t in tasks}
+    hashed = {
+        t: [(archgraph.arch_hash(a), archgraph.canonical(a)) for a in archs[t]] for t in by_name
+    }
+    jobs = []
+    for i in range(max((len(v) for v in hashed.values()), default=0)):
+        for name, spec in by_name.items():
+            if i < len(hashed[name]):
+                h, arch = hashed[name][i]
+                for s in seeds:
+                    jobs.append(
+                        Job(
+                            Key(h, name, int(budget), int(s)),
+                            arch,
+                            spec,
+                            device,
+                            dict(config or {}),
+                        )
+                    )
+    return jobs
+
+
+# ---------------------------------------------------------------------------------------------
+# Running one label (in a worker, a Ray task, or this process)
+
+
+def resolve_label_fn(ref: str | LabelFn | None) -> LabelFn:
+    """A label function from a callable or a ``"module:function"`` reference."""
+    if ref is None:
+        ref = DEFAULT_LABEL_FN
+    if callable(ref):
+        return ref
+    module, _, attr = str(ref).partition(":")
+    if not module or not attr:
+        raise ValueError(f"label function {ref!r}: expected 'module:function'")
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as err:
+        raise ValueError(f"label function {ref!r}: cannot import ({err})") from err
+    if not callable(fn):
+        raise ValueError(f"label function {ref!r} is not callable")
+    return fn
+
+
+@dataclass
+class _FallbackConfig:
+    """Stand-in for ``contrastive.train.TrainConfig`` while that module is absent."""
+
+    steps: int = 100
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 1
+
+
+def _config_class() -> type:
+    try:
+        from .train import TrainConfig
+    except ImportError:
+        return _FallbackConfig
+    return TrainConfig
+
+
+def default_budget() -> int:
+    """The default step budget of ``TrainConfig`` (100 while ``contrastive.train`` is absent)."""
+    return int(_config_class()().steps)
+
+
+def make_config(budget: int, seed: int, device: str = "auto", overrides: dict | None = None) -> Any:
+    """A training config: defaults, then ``overrides``, then this budget, seed, device and
+    one thread. Unknown override names raise ``ValueError``."""
+    cls = _config_class()
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(overrides or {}) - names
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields {sorted(unknown)}")
+    want = dict(overrides or {})
+    want.update({"steps": int(budget), "seed": int(seed), "device": device, "threads": 1})
+    return dataclasses.replace(cls(), **{k: v for k, v in want.items() if k in names})
+
+
+def single_thread() -> None:
+    """Limit this process to one compute thread (set before torch does any work)."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        torch.set_num_threads(1)
+
+
+def run_label(job: Job, label_fn: str | LabelFn | None = None) -> dict:
+    """Make one label; never raises an ``Exception``: errors become a ``failed`` result."""
+    single_thread()
+    start = time.perf_counter()
+    # Warnings (e.g. ill-conditioned ridge solves) go into the result, not onto the terminal.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            fn = resolve_label_fn(label_fn)
+            task = job.task.load()
+            cfg = make_config(job.key.budget, job.key.seed, job.device, job.config)
+            single_thread()  # the label function may have imported torch
+            result = dict(fn(job.arch, task, cfg))
+            result.setdefault("status", "ok")
+            result["task_fingerprint"] = task.fingerprint
+        except Exception as err:  # noqa: BLE001 - a failed label must never stop a sweep
+            tb = traceback.format_exc(limit=-3)
+            result = {"status": "failed", "error": f"{type(err).__name__}: {err}", "traceback": tb}
+    if caught:
+        kinds = Counter(f"{w.category.__name__}: {str(w.message)[:120]}" for w in caught)
+        result["warnings"] = {"count": len(caught), "first": sorted(kinds)[:5]}
+    result.setdefault("seconds", time.perf_counter() - start)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The sweep
+
+
+def _code_version(label_fn: str | LabelFn | None) -> str:
+    """Package version, plus the label protocol's ``LABEL_VERSION`` (when
+    ``contrastive.train`` defines one) or the name of a custom label function."""
+    from . import __version__
+
+    base = f"ctsnas-{__version__}"
+    if label_fn is not None and label_fn != DEFAULT_LABEL_FN:
+        ref = (
+            label_fn
+            if isinstance(label_fn, str)
+            else f"{label_fn.__module__}:{label_fn.__qualname__}"
+        )
+        return f"{base}+{ref}"
+    try:
+        from .train import LABEL_VERSION  # type: ignore[attr-defined]
+    except ImportError:
+        return base
+    return f"{base}+label-{LABEL_VERSION}"
+
+
+class _Recorder:
+    """Writes results as they arrive, counts them, and skips jobs done meanwhile."""
+
+    def __init__(
+        self,
+        store: LabelStore,
+        summary: SweepSummary,
+        bar: Any,
+        code_version: str,
+        retry_failed: bool = False,
+    ):
+        import archgraph
+
+        self.store, self.summary, self.bar = store, summary, bar
+        self.code_version, self.space_version = code_version, archgraph.SPACE_VERSION
+        self.retry_failed = retry_failed
+
+    def needed(self, job: Job) -> bool:
+        """False (and counted as skipped) when another sweep stored this key meanwhile."""
+        st = self.store.status(job.key)
+        if st is None or (st == "failed" and self.retry_failed):
+            return True
+        self.summary.skipped += 1
+        self.bar.update(1)
+        return False
+
+    def __call__(self, job: Job, result: dict) -> None:
+        self.store.put(
+            job.key,
+            job.arch,
+            result,
+            code_version=self.code_version,
+            space_version=self.space_version,
+        )
+        s = self.summary
+        s.done += 1
+        if self.store.status(job.key) == "ok":
+            s.ok += 1
+            if result.get("seconds") is not None:
+                s.seconds.append(float(result["seconds"]))
+            if result.get("cpu_seconds") is not None:
+                s.cpu_seconds.append(float(result["cpu_seconds"]))
+        else:
+            s.failed += 1
+            s.errors[str(result.get("error", "?")).split(":")[0]] += 1
+        self.bar.update(1)
+        self.bar.set_postfix(ok=s.ok, failed=s.failed, refresh=False)
+
+
+def sweep(
+    jobs: Sequence[Job],
+    store: LabelStore,
+    *,
+    label_fn: str | LabelFn | None = None,
+    workers: int = 1,
+    backend: str = "local",
+    ray_address: str | None = None,
+    retry_failed: bool = False,
+    progress: bool = True,
+    code_version: str | None = None,
+) -> SweepSummary:
+    """Run the jobs whose keys the store lacks and write each result as it finishes.
+
+    Args:
+        jobs: Planned jobs (see :func:`plan_jobs`).
+        store: Where labels go.
+        label_fn: ``label(arch, task, cfg) -> dict`` or ``"module:function"``; default
+            ``contrastive.train:label``. Worker processes import it by reference, so it must
+            be a module-level function.
+        workers: Parallel labels (``0``: in this process; local backend only).
+        backend: ``"local"`` or ``"ray"``.
+        ray_address: Ray cluster to join (Ray backend).
+        retry_failed: Also rerun keys whose stored row failed.
+        progress: Show a tqdm progress bar (with ETA) on stderr.
+        code_version: Stored with each row (default: package version and label version).
+
+    Returns:
+        The summary. Ctrl-C stops the sweep and returns with ``interrupted`` set (exit code
+        130); every label finished before it is stored.
+    """
+    from tqdm import tqdm
+
+    if backend not in ("local", "ray"):
+        raise ValueError(f"unknown backend {backend!r}; expected 'local' or 'ray'")
+    if workers < 0 or (backend == "ray" and workers < 1):
+        raise ValueError(f"workers must be >= {0 if backend == 'local' else 1}, got {workers}")
+    if label_fn is None or isinstance(label_fn, str):
+        resolve_label_fn(label_fn)  # fail early, in the driver, with a clear message
+    start = time.perf_counter()
+    summary = SweepSummary(requested=len(jobs))
+    keys = [j.key for j in jobs]
+    todo_keys = set(store.missing(keys, retry_failed=retry_failed))
+    todo = [j for j in jobs if j.key in todo_keys]
+    summary.skipped = len(jobs) - len(todo)
+    bar = tqdm(
+        total=len(todo), unit="label", disable=not progress, dynamic_ncols=True, file=sys.stderr
+    )
+    record = _Recorder(store, summary, bar, code_version or _code_version(label_fn), retry_failed)
+    try:
+        if not todo:
+            pass
+        elif backend == "ray":
+            _run_ray(todo, label_fn, workers, ray_address, record)
+        elif workers == 0:
+            for job in todo:
+                if record.needed(job):
+                    record(job, run_label(job, label_fn))
+        else:
+            _run_local(todo, label_fn, workers, record)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        bar.close()
+        summary.wall = time.perf_counter() - start
+    statuses = {k: store.status(k) for k in keys}
+    n_failed = sum(1 for st in statuses.values() if st == "failed")
+    summary.failed_in_store = max(0, n_failed - summary.failed)
+    return summary
+
+
+DEFAULT_REFERENCES_FN = "contrastive.train:references"
+
+
+def add_references(
+    tasks: Sequence[TaskSpec],
+    store: LabelStore,
+    *,
+    references_fn: str | Callable | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    config: dict | None = None,
+    code_version: str | None = None,
+) -> int:
+    """Compute and store each task's references once (in this process; they train nothing).
+
+    ``references_fn(task, cfg)`` returns ``{kind: {metrics...}, ...}`` (e.g. ``raw_short``,
+    ``raw_long``, ``untrained_preset``); each kind becomes one row of the store's ``refs``
+    table under ``(task, kind, budget=0, seed)``, its ``label`` the entry's
+    ``cfg.label_kind`` metric (``val_mse`` if absent). Tasks already holding references are
+    skipped. Returns the number of tasks computed.
+    """
+    fn = resolve_label_fn(references_fn or DEFAULT_REFERENCES_FN)
+    version = code_version or _code_version(None)
+    done = 0
+    for spec in tasks:
+        if any(r["seed"] == seed for r in store.references(spec.name)):
+            continue
+        cfg = make_config(0, seed, device, config)
+        out = fn(spec.load(), cfg)
+        kind_metric = getattr(cfg, "label_kind", "val_mse")
+        for kind, entry in out.items():
+            if isinstance(entry, dict):
+                metrics = {**entry, "label": entry.get(kind_metric, entry.get("val_mse"))}
+                store.put_reference(spec.name, kind, metrics, seed=seed, code_version=version)
+        done += 1
+    return done
+
+
+def _worker_init() -> None:
+    single_thread()
+
+
+_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+# Imported once by the fork server, so that each new worker (a replaced one too) starts in
+# milliseconds instead of importing torch again. Importing torch before a fork is safe; only
+# running parallel ops before it is not, and the server runs none.
+_PRELOAD = [
+    "__main__",
+    "contrastive.sweep",
+    "contrastive.data",
+    "numpy",
+    "pandas",
+    "torch",
+    "contrastive.train",
+]
+
+
+@contextlib.contextmanager
+def _env(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for processes started inside the block, then restore."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _mp_context() -> Any:
+    """A ``forkserver`` context with the data stack preloaded (``spawn`` where there is none).
+
+    Workers forked from a clean, single-threaded server start fast (a replaced worker too)
+    without inheriting the driver's state, as ``fork`` would.
+    """
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    from multiprocessing import forkserver
+
+    with _env(_THREAD_ENV):
+        ctx.set_forkserver_preload(_PRELOAD)
+        forkserver.ensure_running()
+    return ctx
+
+
+def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -> None:
+    """Run jobs on a process pool, writing each result as it arrives.
+
+    When a worker process dies, every job in flight is a suspect: suspects then run one at a
+    time, so a job that kills its worker alone is the culprit (stored ``failed``, error
+    ``WorkerDied``) and the innocent ones get their labels.
+    """
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    ctx = _mp_context()
+    pending = deque(todo)
+    suspects: deque = deque()
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+
+    pool = new_pool()
+    inflight: dict = {}
+    solo = False
+    try:
+        while pending or suspects or inflight:
+            if suspects:
+                if not inflight:
+                    job = suspects.popleft()
+                    inflight[pool.submit(run_label, job, label_fn)] = job
+                    solo = True
+            else:
+                solo = False
+                while pending and len(inflight) < workers:
+                    job = pending.popleft()
+                    if record.needed(job):
+                        inflight[pool.submit(run_label, job, label_fn)] = job
+            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in finished:
+                job = inflight.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if solo:
+                        record(
+                            job,
+                            {
+                                "status": "failed",
+                                "error": "WorkerDied: the worker "
+                                "process died while making this label (alone)",
+                            },
+                        )
+                    else:
+                        suspects.append(job)
+                else:
+                    record(job, result)
+            if broken:
+                suspects.extend(inflight.values())
+                inflight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _ray_remote(job: Job, label_fn: Any) -> dict:
+    return run_label(job, label_fn)
+
+
+def _run_ray(
+    todo: list[Job], label_fn: Any, workers: int, address: str | None, record: Callable
+) -> None:
+    try:
+        import ray
+    except ImportError as err:
+        raise ValueError(
+            "the Ray backend needs ray: pip install 'ctsnas[ray]' (or use --backend local)"
+        ) from err
+    if not ray.is_initialized():
+        root = str(Path(__file__).resolve().parents[1])
+        env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        if address is None:
+            path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+            env["PYTHONPATH"] = path
+            ray.init(
+                num_cpus=workers,
+                include_dashboard=False,
+                log_to_driver=False,
+                runtime_env={"env_vars": env},
+            )
+        else:
+            ray.init(address=address, log_to_driver=False, runtime_env={"env_vars": env})
+    remote = ray.remote(num_cpus=1, max_retries=MAX_CRASHES - 1)(_ray_remote)
+    cpus = int(ray.cluster_resources().get("CPU", workers))
+    limit = max(workers, cpus) * 2
+    pending = deque(todo)
+    inflight: dict = {}
+    while pending or inflight:
+        while pending and len(inflight) < limit:
+            job = pending.popleft()
+            if record.needed(job):
+                inflight[remote.remote(job, label_fn)] = job
+        ready, _ = ray.wait(list(inflight), num_returns=1)
+        for ref in ready:
+            job = inflight.pop(ref)
+            try:
+                result = ray.get(ref)
+            except Exception as err:  # noqa: BLE001 - e.g. a worker that died twice
+                result = {"status": "failed", "error": f"{type(err).__name__}: {err}"[:2000]}
+            record(job, result)

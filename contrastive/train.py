@@ -1,0 +1,558 @@
+"""Train one arch's contrastive net on a task and measure its label with a frozen ridge probe.
+
+Protocol (the evidence behind each default is in ``benchmarks/results/label_protocol.md``):
+
+1. Seed everything from ``cfg.seed`` (``torch.manual_seed`` for init and dropout, one
+   ``torch.Generator`` for batches, views and EmbedCell noise). ``torch.set_flush_denormal(True)``.
+2. Probe the *untrained* encoder (the same init) first, then train ``cfg.steps`` AdamW steps on
+   random ``cfg.window``-step windows of the train split (the arch's lr and batch size, gradient
+   clipping at ``cfg.grad_clip``, the ``cfg.schedule`` learning-rate schedule), then probe again.
+3. Probe: windows of ``cfg.window`` steps taken inside one split only (never straddling a
+   boundary), at most ``cfg.probe_windows`` evenly spaced per split. Features = the encoder's
+   representation at the window's last step, per series (``[R]``); targets = that series' next
+   ``H`` values. One ridge (``RidgeCV``, alphas ``1e-3..1e3``, standardised features) shared by
+   the series, fitted on train windows and scored on val and test. Two fits: ``full`` (all probe
+   windows) and ``scarce`` (``cfg.scarce_windows`` evenly spaced labelled windows).
+4. Metrics (MSE/MAE, first horizon unless suffixed ``_h{H}``) are stored for the trained and the
+   untrained encoder, and the *gains* ``trained / untrained`` (below 1: training helped).
+   ``label`` is the metric named by ``cfg.label_kind``; lower is better for every kind.
+
+``label()`` never raises on a training problem: it returns ``status="failed"`` with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.linear_model import RidgeCV
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import StandardScaler
+
+from archgraph import canonical
+from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+
+from .net import ContrastiveNet
+from .presets import PRESETS, preset
+
+ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-3, 3, 13))
+LABEL_KINDS = (
+    "val_mse",
+    "scarce_val_mse",
+    "gain",
+    "scarce_gain",
+)
+
+
+@dataclass
+class TrainConfig:
+    """Everything a label depends on besides the arch and the task (passed explicitly).
+
+    Attributes:
+        steps: optimiser steps (the budget).
+        window: steps per training window and probe context.
+        horizons: forecast horizons of the probe; the first one is the headline.
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
+        seed: seeds init, batches, views and noise.
+        threads: torch CPU threads (process-wide).
+        grad_clip: max global gradient norm.
+        weight_decay: AdamW weight decay.
+        schedule: ``"constant"`` or ``"cosine"`` (to 10% of the arch's lr) after ``warmup``.
+        warmup: linear warm-up steps.
+        probe_windows: max evenly spaced probe windows per split.
+        scarce_windows: labelled train windows of the label-scarce probe.
+        label_kind: which metric is the ``label`` (one of ``LABEL_KINDS``).
+        probe_cv: how the full probe picks alpha: ``"blocked"`` (5 contiguous time blocks of
+            train windows) or ``"loo"`` (sklearn's efficient leave-one-out, which picks too-small
+            alphas on autocorrelated windows; see the protocol document).
+        checkpoints: steps after which the trained net is also probed (``at{S}_`` metrics;
+            cheap-fidelity labels from the same run).
+        short_lags, long_lags: raw-lag ridge reference windows (long is capped to what fits).
+    """
+
+    steps: int = 30
+    window: int = 32
+    horizons: tuple[int, ...] = (12,)
+    device: str = "auto"
+    seed: int = 0
+    threads: int = 1
+    grad_clip: float = 1.0
+    weight_decay: float = 0.01
+    schedule: str = "constant"
+    warmup: int = 0
+    probe_windows: int = 256
+    scarce_windows: int = 32
+    label_kind: str = "val_mse"
+    probe_cv: str = "blocked"
+    checkpoints: tuple[int, ...] = ()
+    short_lags: int = 48
+    long_lags: int = 336
+    alphas: tuple[float, ...] = field(default=ALPHAS)
+
+    @classmethod
+    def tiny(cls, **overrides: Any) -> TrainConfig:
+        """A config that labels a tiny task in well under a second on one CPU thread."""
+        base = dict(
+            steps=4,
+            window=16,
+            horizons=(4,),
+            probe_windows=48,
+            scarce_windows=8,
+            short_lags=16,
+            long_lags=32,
+        )
+        base.update(overrides)
+        return cls(**base)
+
+    def check(self) -> None:
+        """Raise ``ValueError`` on a config that cannot run."""
+        if self.steps < 0 or self.window < 2 or not self.horizons or min(self.horizons) < 1:
+            raise ValueError(
+                f"bad budget/window/horizons: {self.steps}, {self.window}, {self.horizons}"
+            )
+        if self.label_kind not in LABEL_KINDS:
+            raise ValueError(f"label_kind {self.label_kind!r} not in {LABEL_KINDS}")
+        if self.probe_cv not in ("blocked", "loo"):
+            raise ValueError(f"probe_cv {self.probe_cv!r} not in ('blocked', 'loo')")
+        if self.schedule not in ("constant", "cosine"):
+            raise ValueError(f"schedule {self.schedule!r} not in ('constant', 'cosine')")
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; anything else is passed to ``torch.device``."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+# ---------------------------------------------------------------------------------------------
+# Windows and probes
+
+
+def window_ends(length: int, context: int, horizon: int, max_windows: int) -> np.ndarray:
+    """Evenly spaced last-step indices of windows that fit with their horizon in ``length`` steps."""
+    first, last = context - 1, length - horizon - 1
+    if last < first:
+        return np.zeros(0, dtype=np.int64)
+    n = min(max_windows, last - first + 1)
+    return np.unique(np.linspace(first, last, n).round().astype(np.int64))
+
+
+def lag_windows(series: np.ndarray, ends: np.ndarray, context: int) -> np.ndarray:
+    """``series [T, N]`` -> ``[W, N, context]`` windows ending (inclusive) at ``ends``."""
+    idx = ends[:, None] + np.arange(-context + 1, 1)[None, :]  # [W, context]
+    return np.ascontiguousarray(series[idx].transpose(0, 2, 1))
+
+
+def targets(series: np.ndarray, ends: np.ndarray, horizon: int) -> np.ndarray:
+    """``series [T, N]`` -> ``[W, N, H]``: the ``horizon`` values after each end."""
+    idx = ends[:, None] + np.arange(1, horizon + 1)[None, :]  # [W, H]
+    return np.ascontiguousarray(series[idx].transpose(0, 2, 1))
+
+
+@torch.no_grad()
+def encode_last(
+    net: ContrastiveNet, windows: np.ndarray, device: torch.device, chunk: int = 64
+) -> np.ndarray:
+    """Frozen representations at the last step: ``[W, N, T]`` windows -> ``[W, N, R]``."""
+    net.eval()
+    out = []
+    for i in range(0, len(windows), chunk):
+        x = torch.from_numpy(windows[i : i + chunk]).to(device)[:, None]  # [w, 1, N, T]
+        z = net.encode(x)[..., -1]  # [w, R, N]
+        out.append(z.transpose(1, 2).float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, windows.shape[1], net.repr_dim), np.float32)
+
+
+def fit_probe(
+    feats: dict[str, np.ndarray],
+    ys: dict[str, np.ndarray],
+    horizons: tuple[int, ...],
+    alphas: tuple[float, ...],
+    train_rows: np.ndarray | None = None,
+    cv: str = "blocked",
+) -> dict[str, float]:
+    """Ridge probe: ``feats[split] [W, N, F]`` -> ``ys[split] [W, N, H]``, shared over series.
+
+    Args:
+        feats, ys: per split ``train``/``val``/``test``.
+        horizons: report MSE/MAE of the first ``h`` steps for each ``h``.
+        alphas: RidgeCV grid.
+        train_rows: which train windows are labelled (default: all).
+        cv: ``"blocked"``: alpha by contiguous folds (whole windows, in time order, held out);
+            ``"loo"``: efficient leave-one-out. A label-scarce fit (``train_rows``) is always
+            blocked.
+
+    Returns:
+        ``val_mse``, ``val_mae``, ``test_mse``, ``test_mae`` (first horizon), the same with
+        ``_h{H}`` for every horizon, and ``alpha``.
+    """
+    xtr, ytr = feats["train"], ys["train"]
+    if train_rows is not None:
+        xtr, ytr = xtr[train_rows], ytr[train_rows]
+    n_feat, h_max = xtr.shape[-1], ytr.shape[-1]
+    scaler = StandardScaler().fit(xtr.reshape(-1, n_feat))
+    # Rows are window-major and windows chronological, so unshuffled KFold holds out time blocks.
+    # Efficient leave-one-out leaks through autocorrelated neighbours and picks too-small alphas.
+    folds = KFold(4) if train_rows is not None else (KFold(5) if cv == "blocked" else None)
+    ridge = RidgeCV(alphas=alphas, cv=folds).fit(
+        scaler.transform(xtr.reshape(-1, n_feat)), ytr.reshape(-1, h_max)
+    )
+    out: dict[str, float] = {"alpha": float(ridge.alpha_)}
+    for split in ("val", "test"):
+        pred = ridge.predict(scaler.transform(feats[split].reshape(-1, n_feat)))  # [W*N, H]
+        err = pred - ys[split].reshape(-1, h_max)
+        for i, h in enumerate(horizons):
+            mse, mae = float(np.mean(err[:, :h] ** 2)), float(np.mean(np.abs(err[:, :h])))
+            out[f"{split}_mse_h{h}"], out[f"{split}_mae_h{h}"] = mse, mae
+            if i == 0:
+                out[f"{split}_mse"], out[f"{split}_mae"] = mse, mae
+    return out
+
+
+@dataclass
+class _ProbeData:
+    windows: dict[str, np.ndarray]  # split -> [W, N, T]
+    ys: dict[str, np.ndarray]  # split -> [W, N, H_max]
+    scarce_rows: np.ndarray
+
+
+def _probe_data(splits: dict[str, np.ndarray], cfg: TrainConfig, context: int) -> _ProbeData:
+    h_max = max(cfg.horizons)
+    windows, ys = {}, {}
+    for name in ("train", "val", "test"):
+        ends = window_ends(len(splits[name]), context, h_max, cfg.probe_windows)
+        if len(ends) == 0:
+            raise ValueError(
+                f"{name} split has {len(splits[name])} steps; a probe needs {context} + {h_max}"
+            )
+        windows[name] = lag_windows(splits[name], ends, context)
+        ys[name] = targets(splits[name], ends, h_max)
+    n_tr = len(windows["train"])
+    scarce = np.unique(
+        np.linspace(0, n_tr - 1, min(cfg.scarce_windows, n_tr)).round().astype(np.int64)
+    )
+    return _ProbeData(windows, ys, scarce)
+
+
+def _probe_features(feats: dict[str, np.ndarray], data: _ProbeData, cfg: TrainConfig) -> dict:
+    full = fit_probe(feats, data.ys, cfg.horizons, cfg.alphas, cv=cfg.probe_cv)
+    scarce = fit_probe(feats, data.ys, cfg.horizons, cfg.alphas, data.scarce_rows)
+    return {**full, **{f"scarce_{k}": v for k, v in scarce.items()}}
+
+
+def probe_net(
+    net: ContrastiveNet, data: _ProbeData, cfg: TrainConfig, device: torch.device
+) -> dict:
+    """Full and label-scarce ridge probes of ``net``'s frozen last-step representations."""
+    feats = {k: encode_last(net, w, device) for k, w in data.windows.items()}
+    for k, f in feats.items():
+        if not np.isfinite(f).all():
+            raise FloatingPointError(f"non-finite representations on the {k} split")
+    return _probe_features(feats, data, cfg)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training
+
+
+def _lr_at(step: int, base: float, cfg: TrainConfig) -> float:
+    if cfg.warmup and step < cfg.warmup:
+        return base * (step + 1) / cfg.warmup
+    if cfg.schedule == "cosine":
+        span = max(1, cfg.steps - cfg.warmup)
+        frac = min(1.0, (step - cfg.warmup) / span)
+        return base * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * frac)))
+    return base
+
+
+def train_net(
+    net: ContrastiveNet,
+    train: np.ndarray,
+    cfg: TrainConfig,
+    gen: torch.Generator,
+    device: torch.device,
+    on_step: Callable[[int], None] | None = None,
+) -> dict:
+    """Contrastive training on random windows of ``train [T, N]``.
+
+    ``on_step(k)`` is called after the ``k``-th step (1-based). Returns
+    ``{"final_loss", "loss_parts", "losses"}``; raises ``FloatingPointError`` on a
+    non-finite loss (``label`` turns it into a failure record).
+    """
+    hyper = net.arch["hyper"]
+    lr, batch = float(hyper["lr"]), int(hyper["batch_size"])
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=cfg.weight_decay)
+    series = torch.from_numpy(np.ascontiguousarray(train.T))  # [N, T]
+    n_starts = series.shape[1] - cfg.window + 1
+    if n_starts < 1:
+        raise ValueError(f"train split has {series.shape[1]} steps; training needs {cfg.window}")
+    offsets = torch.arange(cfg.window)
+    losses: list[float] = []
+    parts: dict[str, float] = {}
+    net.train()
+    for step in range(cfg.steps):
+        starts = torch.randint(n_starts, (batch,), generator=gen)  # [B]
+        x = series[:, starts[:, None] + offsets[None, :]]  # [N, B, T]
+        x = x.permute(1, 0, 2)[:, None].to(device)  # [B, 1, N, T]
+        for group in opt.param_groups:
+            group["lr"] = _lr_at(step, lr, cfg)
+        opt.zero_grad(set_to_none=True)
+        loss, parts = net.loss(x, gen)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"non-finite loss ({float(loss)}) at step {step}")
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+        opt.step()
+        losses.append(float(loss.detach()))
+        if on_step is not None:
+            on_step(step + 1)
+            net.train()
+    return {
+        "final_loss": losses[-1] if losses else float("nan"),
+        "loss_parts": parts,
+        "losses": losses,
+    }
+
+
+def _setup(cfg: TrainConfig) -> torch.device:
+    cfg.check()
+    torch.set_flush_denormal(True)
+    torch.set_num_threads(max(1, int(cfg.threads)))
+    return resolve_device(cfg.device)
+
+
+def label(arch: dict, task: Any, cfg: TrainConfig) -> dict:
+    """Train ``arch`` on ``task`` and measure it; never raises for training problems.
+
+    Args:
+        arch: an arch dict of the space.
+        task: anything with ``.splits() -> {"train", "val", "test": [T_s, N] float32}``.
+        cfg: the protocol.
+
+    Returns:
+        ``status`` (``"ok"``/``"failed"``), ``error``, ``label`` (``cfg.label_kind``, lower is
+        better), ``val_mse``, ``val_mae``, ``test_mse``, ``test_mae`` (trained, full probe),
+        ``scarce_*`` (label-scarce probe), ``untrained_*`` (same init, before training),
+        ``gain`` / ``scarce_gain`` (trained / untrained val MSE), ``seconds`` (wall),
+        ``cpu_seconds`` (process CPU time),
+        ``train_seconds``, ``steps``, ``final_loss``, ``loss_parts``, ``label_kind``.
+    """
+    t0, c0 = time.perf_counter(), time.process_time()
+    rec: dict[str, Any] = {"status": "failed", "error": None, "label": float("nan"), "steps": 0}
+    rec["label_kind"] = cfg.label_kind
+    try:
+        device = _setup(cfg)
+        arch = canonical(arch)
+        splits = task.splits()
+        n_series = int(splits["train"].shape[1])
+        torch.manual_seed(cfg.seed)
+        gen = torch.Generator().manual_seed(cfg.seed)
+        net = ContrastiveNet(arch, n_series=n_series).to(device)
+        data = _probe_data(splits, cfg, cfg.window)
+        untrained = probe_net(net, data, cfg, device)
+        t1 = time.perf_counter()
+        early: dict[str, float] = {}
+
+        def on_step(k: int) -> None:
+            if k in cfg.checkpoints and k < cfg.steps:
+                t_probe = time.perf_counter()
+                at = probe_net(net, data, cfg, device)
+                early.update({f"at{k}_{m}": v for m, v in at.items() if m.endswith(("mse", "mae"))})
+                early[f"at{k}_gain"] = at["val_mse"] / untrained["val_mse"]
+                early[f"at{k}_scarce_gain"] = at["scarce_val_mse"] / untrained["scarce_val_mse"]
+                early[f"at{k}_seconds"] = t_probe - t1
+
+        trained = train_net(net, splits["train"], cfg, gen, device, on_step)
+        rec.update(early)
+        rec["train_seconds"] = time.perf_counter() - t1
+        rec["steps"] = cfg.steps
+        rec["final_loss"] = trained["final_loss"]
+        rec["loss_parts"] = trained["loss_parts"]
+        probed = probe_net(net, data, cfg, device)
+        rec.update(probed)
+        rec.update({f"untrained_{k}": v for k, v in untrained.items()})
+        rec["gain"] = probed["val_mse"] / untrained["val_mse"]
+        rec["scarce_gain"] = probed["scarce_val_mse"] / untrained["scarce_val_mse"]
+        rec["label"] = float(rec[cfg.label_kind])
+        if not math.isfinite(rec["label"]):
+            raise FloatingPointError(f"non-finite label {rec['label']}")
+        rec["status"] = "ok"
+    except KeyboardInterrupt:
+        raise
+    except Exception as err:  # a failed label is data, not a crash
+        rec["status"] = "failed"
+        rec["error"] = f"{type(err).__name__}: {err}"
+        rec["label"] = float("nan")
+    rec["seconds"] = time.perf_counter() - t0
+    rec["cpu_seconds"] = time.process_time() - c0  # this process's CPU time: robust to a busy host
+    return rec
+
+
+def references(task: Any, cfg: TrainConfig) -> dict:
+    """Per-task references with the same probe: raw-lag ridge (short and long) and the untrained
+    TS2Vec-like preset.
+
+    Returns:
+        ``{"raw_short": {...}, "raw_long": {...}, "untrained_preset": {...}, "seconds"}``; each
+        entry holds ``lags``/``context`` and the probe metrics (full and ``scarce_``). The long
+        lag window is ``cfg.long_lags`` capped to the longest that fits every split.
+    """
+    t0 = time.perf_counter()
+    device = _setup(cfg)
+    splits = task.splits()
+    h_max = max(cfg.horizons)
+    fits = min(len(s) for s in splits.values()) - h_max
+    out: dict[str, Any] = {}
+    for name, lags in (("raw_short", cfg.short_lags), ("raw_long", cfg.long_lags)):
+        lags = int(min(lags, fits))
+        data = _probe_data(splits, cfg, lags)
+        out[name] = {"lags": lags, **_probe_features(data.windows, data, cfg)}
+    torch.manual_seed(cfg.seed)
+    net = ContrastiveNet(PRESETS["ts2vec"], n_series=int(splits["train"].shape[1])).to(device)
+    data = _probe_data(splits, cfg, cfg.window)
+    out["untrained_preset"] = {"context": cfg.window, **probe_net(net, data, cfg, device)}
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+
+@dataclass
+class TrainArgs:
+    arch: str | None = None
+    preset: str | None = None
+    task: str | None = None
+    data: str | None = None
+    steps: int = TrainConfig.steps
+    window: int = TrainConfig.window
+    horizons: str = "12"
+    device: str = "auto"
+    seed: int = 0
+    threads: int = 1
+    label_kind: str = TrainConfig.label_kind
+    json: bool = False
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m contrastive.train",
+        description="Train one arch on one task; print its probe metrics next to the references.",
+    )
+    add_config_flag(p)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--arch", metavar="FILE", help="arch JSON file")
+    src.add_argument("--preset", choices=sorted(PRESETS), help="a named reference arch")
+    dat = p.add_mutually_exclusive_group()
+    dat.add_argument("--task", metavar="NAME", help="a bundled task (see contrastive.data)")
+    dat.add_argument("--data", metavar="FILE.csv", help="a CSV file, one column per series")
+    d = TrainConfig()
+    p.add_argument("--steps", type=int, default=d.steps)
+    p.add_argument("--window", type=int, default=d.window)
+    p.add_argument("--horizons", default="12", help="comma-separated forecast horizons")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--label-kind", dest="label_kind", choices=LABEL_KINDS, default=d.label_kind)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def _load_task(args: TrainArgs) -> Any:
+    from . import data as cdata
+
+    if args.task:
+        return cdata.load_task(args.task)
+    return cdata.from_csv(args.data)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m contrastive.train``."""
+    parser = _parser()
+    args = parse_into(parser, TrainArgs, argv)
+    if not (args.arch or args.preset):
+        parser.error("give --arch FILE or --preset NAME")
+    if not (args.task or args.data):
+        parser.error("give --task NAME or --data FILE.csv")
+    if args.arch:
+        try:
+            arch = json.loads(Path(args.arch).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{args.arch}: not valid JSON: {err}") from err
+        arch = canonical(arch)
+    else:
+        arch = preset(args.preset)
+    try:
+        horizons = tuple(int(h) for h in str(args.horizons).split(","))
+    except ValueError as err:
+        raise ValueError(
+            f"--horizons: expected comma-separated integers, got {args.horizons!r}"
+        ) from err
+    cfg = TrainConfig(
+        steps=args.steps,
+        window=args.window,
+        horizons=horizons,
+        device=args.device,
+        seed=args.seed,
+        threads=args.threads,
+        label_kind=args.label_kind,
+    )
+    task = _load_task(args)
+    rec = label(arch, task, cfg)
+    refs = references(task, cfg) if rec["status"] == "ok" else {}
+    if args.json:
+        out = {
+            "task": getattr(task, "name", None),
+            "config": asdict(cfg),
+            "result": rec,
+            "references": refs,
+        }
+        print(json.dumps(out, default=float))
+        return EXIT_OK if rec["status"] == "ok" else 1
+    name = getattr(task, "name", "?")
+    print(
+        f"task {name}  steps {cfg.steps}  window {cfg.window}  seed {cfg.seed}  status {rec['status']}"
+    )
+    if rec["status"] != "ok":
+        print(f"error: {rec['error']}", file=sys.stderr)
+        return 1
+    cols = ("val_mse", "val_mae", "test_mse", "test_mae", "scarce_val_mse", "scarce_test_mse")
+    print(f"{'':22}" + "".join(f"{c:>16}" for c in cols))
+    rows = [
+        ("trained", rec),
+        (
+            "untrained (same arch)",
+            {k[10:]: v for k, v in rec.items() if k.startswith("untrained_")},
+        ),
+    ]
+    rows += [
+        (f"raw lags {refs['raw_short']['lags']}", refs["raw_short"]),
+        (f"raw lags {refs['raw_long']['lags']}", refs["raw_long"]),
+    ]
+    rows += [("untrained ts2vec preset", refs["untrained_preset"])]
+    for title, r in rows:
+        print(f"{title:22}" + "".join(f"{_fmt(r.get(c)):>16}" for c in cols))
+    print(
+        f"label ({cfg.label_kind}) {rec['label']:.4f}  gain {rec['gain']:.4f}  scarce_gain {rec['scarce_gain']:.4f}  "
+        f"final loss {rec['final_loss']:.4f}  {rec['seconds']:.1f} s"
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    run_main(main)

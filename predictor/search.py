@@ -48,6 +48,8 @@ class SearchConfig:
     refine_rounds: int = 3
     refine_mutations: int = 32
     train_best: bool = False
+    train_steps: int | None = None
+    device: str = "auto"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refine-rounds", type=int, default=3)
     p.add_argument("--refine-mutations", type=int, default=32, help="mutations per arch per round")
     p.add_argument("--train-best", action="store_true",
-                   help="train the winner with contrastive.train (wired after merge)")
+                   help="train the winner (and the ts2vec preset) with contrastive.train and "
+                        "print their probe metrics beside the references")
+    p.add_argument("--train-steps", type=int, default=None,
+                   help="training budget for --train-best (default: contrastive's default)")
+    p.add_argument("--device", default="auto", help="device for --train-best (auto: CUDA if present)")
     return p
 
 
@@ -171,13 +177,58 @@ def _search(comp, task, n, top, seed, refine, rounds, mutations):
     return result, timings
 
 
-def _train_best(arch: dict, cfg: SearchConfig) -> None:
-    # TODO(train-best): wired after merge, to contrastive.train; until then it errors clearly.
+def _raw_task(cfg: SearchConfig) -> Any:
+    from contrastive.data import from_csv, load_task
+
+    return load_task(cfg.task) if cfg.task else from_csv(cfg.data)
+
+
+def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
+    """Train the winner and the ts2vec preset on the task; probe metrics beside the references.
+
+    Returns ``{"best": record, "preset": record, "references": {...}}`` with the records of
+    ``contrastive.train.label`` (``label`` lower is better).
+    """
+    if cfg.data is None and cfg.task is None:
+        raise ValueError("--train-best needs --task or --data")
     try:
-        import contrastive.train  # noqa: F401
-    except ImportError as err:
-        raise ValueError("--train-best: not available (contrastive.train cannot be imported)") from err
-    raise ValueError("--train-best: not wired to contrastive.train yet")
+        from contrastive.presets import preset
+        from contrastive.train import TrainConfig, label, references
+    except ImportError as err:  # pragma: no cover - contrastive ships with the project
+        raise ValueError(f"--train-best: contrastive.train cannot be imported ({err})") from err
+    task = _raw_task(cfg)
+    overrides = {"steps": cfg.train_steps} if cfg.train_steps else {}
+    tcfg = TrainConfig(device=cfg.device, seed=cfg.seed, **overrides)
+    print(f"training the best arch on {task.name} ({tcfg.steps} steps, device {cfg.device}) ...",
+          flush=True)
+    best = label(arch, task, tcfg)
+    print("training the ts2vec preset for comparison ...", flush=True)
+    ref_arch = label(preset("ts2vec"), task, tcfg)
+    refs = references(task, tcfg)
+    return {"config": {"steps": tcfg.steps, "window": tcfg.window, "seed": tcfg.seed},
+            "best": best, "preset": ref_arch, "references": refs}
+
+
+def print_train_report(report: dict[str, Any]) -> None:
+    cols = ("val_mse", "val_mae", "test_mse", "test_mae")
+    rows = [("best arch, trained", report["best"]), ("ts2vec preset, trained", report["preset"])]
+    best = report["best"]
+    if best.get("status") == "ok":
+        rows.append(("best arch, untrained",
+                     {k[len("untrained_"):]: v for k, v in best.items() if k.startswith("untrained_")}))
+    refs = report["references"]
+    for key in ("raw_short", "raw_long"):
+        if key in refs:
+            rows.append((f"ridge on raw lags {refs[key]['lags']}", refs[key]))
+    if "untrained_preset" in refs:
+        rows.append(("ts2vec preset, untrained", refs["untrained_preset"]))
+    print(f"{'':26}" + "".join(f"{c:>11}" for c in cols))
+    for title, rec in rows:
+        if rec.get("status") == "failed":
+            print(f"{title:26}  failed: {rec.get('error')}")
+            continue
+        print(f"{title:26}" + "".join(
+            f"{rec[c]:>11.4f}" if isinstance(rec.get(c), float) else f"{'-':>11}" for c in cols))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -211,7 +262,14 @@ def main(argv: list[str] | None = None) -> int:
         for r in result:
             print(f"{r['rank']:>3}  {r['hash']}  {r['score']:+.4f}  {json.dumps(r['arch'])[:100]}")
     if cfg.train_best:
-        _train_best(result[0]["arch"], cfg)
+        if not comp.space.name.startswith("cts"):
+            raise ValueError("--train-best trains contrastive archs; this checkpoint's space is "
+                             f"{comp.space.name!r}")
+        report = train_best(result[0]["arch"], cfg)
+        print_train_report(report)
+        if cfg.out:
+            doc["train_best"] = report
+            Path(cfg.out).write_text(json.dumps(doc, indent=2, default=float) + "\n")
     return EXIT_OK
 
 

@@ -125,22 +125,24 @@ def best_source_scores(source_labels: np.ndarray, select: Callable[[np.ndarray],
     return best, best_scores
 
 
-def make_regressor(kind: str, seed: int, n_jobs: int = 1):
+def make_regressor(kind: str, seed: int, small: bool = False):
     """A scikit-learn regressor by name: ``rf`` (RandomForest, 200 trees), ``gb``
-    (GradientBoosting, 200 stages), ``mlp`` (2x128 MLP on standardised inputs)."""
+    (GradientBoosting, 200 stages), ``mlp`` (2x128 MLP on standardised inputs, 500 epochs);
+    ``small``: 20 trees / 20 stages / 50 epochs (CI smoke runs only)."""
     from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
     from sklearn.neural_network import MLPRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    size = 20 if small else 200
     factories = {
-        "rf": lambda: RandomForestRegressor(n_estimators=200, random_state=seed, n_jobs=n_jobs),
-        "gb": lambda: GradientBoostingRegressor(n_estimators=200, max_depth=3, learning_rate=0.05,
+        "rf": lambda: RandomForestRegressor(n_estimators=size, random_state=seed, n_jobs=1),
+        "gb": lambda: GradientBoostingRegressor(n_estimators=size, max_depth=3, learning_rate=0.05,
                                                 subsample=0.8, random_state=seed),
         "mlp": lambda: make_pipeline(
             StandardScaler(),
             MLPRegressor(hidden_layer_sizes=(128, 128), alpha=1e-3, learning_rate_init=1e-3,
-                         max_iter=500, early_stopping=False, random_state=seed),
+                         max_iter=50 if small else 500, early_stopping=False, random_state=seed),
         ),
     }
     if kind not in factories:
@@ -149,7 +151,7 @@ def make_regressor(kind: str, seed: int, n_jobs: int = 1):
 
 
 def regressor_scores(kind: str, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                     seed: int = 0) -> np.ndarray:
+                     seed: int = 0, small: bool = False) -> np.ndarray:
     """Fit a regressor on ``x_train [n, D]`` -> standardised ``y_train [n]`` (lower better)
     and score ``x_test [m, D]``; returns ``-prediction [m]`` (higher better)."""
     import warnings
@@ -159,7 +161,7 @@ def regressor_scores(kind: str, x_train: np.ndarray, y_train: np.ndarray, x_test
     y = np.asarray(y_train, dtype=np.float64)
     sd = y.std()
     y = (y - y.mean()) / (sd if sd > 0 else 1.0)
-    model = make_regressor(kind, seed)
+    model = make_regressor(kind, seed, small)
     # One BLAS thread: these matrices are small, and threaded BLAS on a busy 2-core machine
     # spends most of its time contending (measured: 10 ms per tiny matmul).
     with warnings.catch_warnings(), threadpool_limits(1):

@@ -131,6 +131,7 @@ class ProtocolConfig:
     noise: float = 0.0
     k_frac: float = 0.05
     regressors: tuple[str, ...] = ("rf", "gb", "mlp")
+    small_regressors: bool = False
     comparator: ComparatorConfig = field(default_factory=ComparatorConfig)
     task_fusion: str = "film"
     finetune_epochs: int = 30
@@ -209,7 +210,8 @@ def in_task(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = No
                 train = pool[:n]
                 for kind in cfg.regressors:
                     t0 = time.perf_counter()
-                    s = regressor_scores(kind, flat[train], y_all[train], flat[test], seed)
+                    s = regressor_scores(kind, flat[train], y_all[train], flat[test], seed,
+                                         cfg.small_regressors)
                     rows.append(_row("in_task", task, kind, seed, s, y_test, cfg,
                                      time.perf_counter() - t0, n=n))
                     if kind == "rf" and task == cfg.scatter_task and seed == 0 and n == _mid(cfg.n_grid):
@@ -261,16 +263,17 @@ def _task_matrix(data: TaskSet, task_ids: np.ndarray) -> np.ndarray:
     return ((feats - mu) / np.where(sd > 1e-9, sd, 1.0))[task_ids]
 
 
-def _transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None, few: bool,
-              log: Log) -> list[Row]:
+def transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None,
+             zero: bool = True, few: bool = True, log: Log = _nolog) -> list[Row]:
+    """Zero-shot (``zero``) and/or few-shot (``few``, ``cfg.k_grid``) leave-one-task-out,
+    training the source models once per held-out task and seed."""
     rows: list[Row] = []
     flat = data.flat()
-    protocol = "few_shot" if few else "zero_shot"
     for task in tasks or data.tasks:
         t_idx = data.tasks.index(task)
         sources = [i for i in range(len(data.tasks)) if i != t_idx]
         if not sources:
-            log(f"{protocol} {task}: skipped (no other task)")
+            log(f"transfer {task}: skipped (no other task)")
             continue
         y_all = data.labels[t_idx]
         for seed in range(cfg.transfer_seeds):
@@ -294,42 +297,43 @@ def _transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None, f
             regs = {}
             for kind in cfg.regressors:
                 t0 = time.perf_counter()
-                regs[kind] = (regressor_scores(kind, x_src, ranks, x_test, seed), time.perf_counter() - t0)
+                regs[kind] = (regressor_scores(kind, x_src, ranks, x_test, seed, cfg.small_regressors), time.perf_counter() - t0)
 
-            def common(extra: dict) -> None:
-                rows.append(_row(protocol, task, "random", seed, random_scores(len(test), seed),
-                                 y_test, cfg, 0.0, **extra))
-                rows.append(_row(protocol, task, "avg_rank", seed, average_rank_scores(src_test),
-                                 y_test, cfg, 0.0, **extra))
-                src, s = best_source_scores(src_test, lambda sc: kendall_tau(sc, y_test))
-                rows.append(_row(protocol, task, "best_source_hindsight", seed, s, y_test, cfg, 0.0,
-                                 source=data.tasks[sources[src]], **extra))
+            # References that use no label of the target (the same for every K).
+            src, hind = best_source_scores(src_test, lambda sc, yt=y_test: kendall_tau(sc, yt))
+            refs = [("random", random_scores(len(test), seed), {}),
+                    ("avg_rank", average_rank_scores(src_test), {}),
+                    ("best_source_hindsight", hind, {"source": data.tasks[sources[src]]})]
 
             test_archs = [data.archs[i] for i in test]
-            if not few:
-                common({"k": 0})
+            protocol = "zero_shot"
+            if zero:
+                rows += [_row(protocol, task, m, seed, sc, y_test, cfg, 0.0, k=0, **ex)
+                         for m, sc, ex in refs]
                 for kind, (s, sec) in regs.items():
                     rows.append(_row(protocol, task, kind, seed, s, y_test, cfg, sec, k=0))
                 for name, (comp, sec) in models.items():
                     s = comp.score(test_archs, target_feat if name == "tahc" else None, validated=True)
                     rows.append(_row(protocol, task, name, seed, s, y_test, cfg, sec, k=0))
                 log(f"zero_shot {task} seed {seed}: " + _summary(rows, task, protocol, 0))
-                continue
-            for k in cfg.k_grid:
+            protocol = "few_shot"
+            for k in cfg.k_grid if few else ():
                 if k > len(pool):
                     log(f"few_shot {task}: K={k} skipped (only {len(pool)} non-test archs)")
                     continue
                 rng = np.random.default_rng([cfg.seed + seed, 104729, t_idx, k])
                 probes = pool[rng.permutation(len(pool))[:k]]
                 y_probe = y_all[probes]
-                common({"k": k})
+                rows += [_row(protocol, task, m, seed, sc, y_test, cfg, 0.0, k=k, **ex)
+                         for m, sc, ex in refs]
                 src, _ = best_source_scores(data.labels[sources][:, probes],
                                             lambda sc, yp=y_probe: kendall_tau(sc, yp))
                 s = average_rank_scores(src_test[src : src + 1])  # that one source's ranking
                 rows.append(_row(protocol, task, "best_source_probe", seed, s, y_test, cfg, 0.0,
                                  k=k, source=data.tasks[sources[src]]))
                 t0 = time.perf_counter()
-                s = regressor_scores("rf", flat[probes], y_probe, flat[test], seed)
+                s = regressor_scores("rf", flat[probes], y_probe, flat[test], seed,
+                                     cfg.small_regressors)
                 rows.append(_row(protocol, task, "rf_probes", seed, s, y_test, cfg,
                                  time.perf_counter() - t0, k=k))
                 probe_recs = _records(data, task, probes)
@@ -357,14 +361,14 @@ def zero_shot(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = 
               log: Log = _nolog) -> list[Row]:
     """Leave-one-task-out: train on ``cfg.source_archs`` archs of each other task; rank the
     held-out task's test archs with only its task features (see the module doc for methods)."""
-    return _transfer(data, cfg, tasks, False, log)
+    return transfer(data, cfg, tasks, zero=True, few=False, log=log)
 
 
 def few_shot(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None,
              log: Log = _nolog) -> list[Row]:
     """Leave-one-task-out plus ``K`` labelled probe archs of the held-out task (``cfg.k_grid``);
     the comparators are fine-tuned on the probes, from their zero-shot weights."""
-    return _transfer(data, cfg, tasks, True, log)
+    return transfer(data, cfg, tasks, zero=False, few=True, log=log)
 
 
 # --- speed ---------------------------------------------------------------------------------

@@ -39,11 +39,10 @@ from .protocols import (
     ProtocolConfig,
     SpeedConfig,
     TaskSet,
-    few_shot,
     in_task,
     machine,
     speed,
-    zero_shot,
+    transfer,
 )
 
 SUITES = ("nbgraph", "corpus", "speed", "custom", "all")
@@ -60,6 +59,7 @@ class RunConfig:
     task_features: str | None = None
     store: str | None = None
     datasets: str = ""
+    tasks: str = ""
     protocols: str = ",".join(PROTOCOLS)
     n_grid: str = "50,100,200,500"
     k_grid: str = "5,10,20"
@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task-features", help="custom suite: JSON {task: [floats]} (optional)")
     p.add_argument("--store", help="corpus suite: contrastive label store (SQLite)")
     p.add_argument("--datasets", default="", help="nbgraph: comma-separated subset (default all 8)")
+    p.add_argument("--tasks", default="", help="held-out/target tasks to run (default all)")
     p.add_argument("--protocols", default=",".join(PROTOCOLS), help="subset of in_task,zero_shot,few_shot")
     p.add_argument("--n-grid", default="50,100,200,500", help="in-task training sizes")
     p.add_argument("--k-grid", default="5,10,20", help="few-shot probe counts")
@@ -120,13 +121,12 @@ def quick_overrides(cfg: RunConfig) -> RunConfig:
 def protocol_config(cfg: RunConfig, scatter_task: str | None) -> ProtocolConfig:
     if cfg.quick:
         comp = ComparatorConfig.tiny(epochs=cfg.epochs, seed=cfg.seed)
-        regs: tuple[str, ...] = ("rf", "gb", "mlp")
     else:
         comp = ComparatorConfig(epochs=cfg.epochs, seed=cfg.seed)
-        regs = ("rf", "gb", "mlp")
     return ProtocolConfig(n_grid=_ints(cfg.n_grid), k_grid=_ints(cfg.k_grid), seeds=cfg.seeds,
                           transfer_seeds=cfg.transfer_seeds, max_test=cfg.max_test,
-                          source_archs=cfg.source_archs, n_boot=cfg.n_boot, regressors=regs,
+                          source_archs=cfg.source_archs, n_boot=cfg.n_boot,
+                          small_regressors=cfg.quick,
                           comparator=comp, finetune_epochs=cfg.finetune_epochs,
                           scatter_task=scatter_task, seed=cfg.seed)
 
@@ -205,18 +205,20 @@ def run_protocols(data: TaskSet, cfg: RunConfig, pcfg: ProtocolConfig) -> tuple[
     bad = [p for p in chosen if p not in PROTOCOLS]
     if bad:
         raise ValueError(f"unknown protocols {bad}; choose from {list(PROTOCOLS)}")
+    targets = [t.strip() for t in cfg.tasks.split(",") if t.strip()] or None
+    unknown = [t for t in targets or [] if t not in data.tasks]
+    if unknown:
+        raise ValueError(f"--tasks: unknown tasks {unknown}; known: {data.tasks}")
     rows: list[dict] = []
     scatter: dict = {}
     if "in_task" in chosen:
-        r, scatter = in_task(data, pcfg, log=log)
+        r, scatter = in_task(data, pcfg, targets, log=log)
         rows += r
     if len(data.tasks) < 2 and ({"zero_shot", "few_shot"} & set(chosen)):
         log("zero/few-shot skipped: they need at least 2 tasks")
-    else:
-        if "zero_shot" in chosen:
-            rows += zero_shot(data, pcfg, log=log)
-        if "few_shot" in chosen:
-            rows += few_shot(data, pcfg, log=log)
+    elif {"zero_shot", "few_shot"} & set(chosen):
+        rows += transfer(data, pcfg, targets, zero="zero_shot" in chosen,
+                         few="few_shot" in chosen, log=log)
     return rows, scatter
 
 

@@ -361,6 +361,24 @@ def merge_reports(files: list[str], suite: str, command: str) -> dict[str, Any]:
             "rows": rows, "scatter": scatter}
 
 
+def _speed_spaces(quick: bool, notes: list[str]) -> list:
+    """cts, plus NAS-Bench-Graph when installed and not ``quick`` (enumerating its 26,206 archs
+    alone takes seconds)."""
+    from archgraph import CTS_SPACE
+
+    if quick:
+        notes.append("--quick: cts space only")
+        return [CTS_SPACE]
+    try:
+        from archgraph.nbgraph import NBGRAPH_SPACE, _architecture_module
+
+        _architecture_module()
+    except ImportError:
+        notes.append("nas-bench-graph not installed: nbgraph space skipped")
+        return [CTS_SPACE]
+    return [CTS_SPACE, NBGRAPH_SPACE]
+
+
 def run_suite(suite: str, cfg: RunConfig, command: str) -> list[Path]:
     t0, started, load0 = time.time(), time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), machine()["loadavg_1m"]
     notes: list[str] = []
@@ -370,16 +388,7 @@ def run_suite(suite: str, cfg: RunConfig, command: str) -> list[Path]:
                            train_labels=100 if cfg.quick else 2000,
                            comparator=ComparatorConfig.tiny(epochs=cfg.epochs) if cfg.quick
                            else ComparatorConfig(epochs=cfg.epochs))
-        from archgraph import CTS_SPACE
-
-        spaces = [CTS_SPACE]
-        try:
-            from archgraph.nbgraph import NBGRAPH_SPACE, _architecture_module
-
-            _architecture_module()
-            spaces.append(NBGRAPH_SPACE)
-        except ImportError:
-            notes.append("nas-bench-graph not installed: nbgraph space skipped")
+        spaces = _speed_spaces(cfg.quick, notes)
         results = [speed(s, scfg, log) for s in spaces]
         report = {"suite": "speed", "command": command, "machine": machine(), "started": started,
                   "load_start": load0, "config": asdict(scfg), "notes": notes, "results": results,
@@ -408,7 +417,8 @@ def run_suite(suite: str, cfg: RunConfig, command: str) -> list[Path]:
         data = custom_data(cfg.space, cfg.labels, cfg.task_features)
         if not data.features:
             notes.append("no task features given: the task-aware comparator is skipped")
-    pcfg = protocol_config(cfg, data.tasks[0])
+    targets = [t.strip() for t in cfg.tasks.split(",") if t.strip()]
+    pcfg = protocol_config(cfg, targets[0] if targets else data.tasks[0])
     log(f"{suite}: {len(data.tasks)} tasks, {len(data.archs)} archs; protocols {cfg.protocols}")
     rows, scatter = run_protocols(data, cfg, pcfg)
     report = {"suite": suite, "command": command, "machine": machine(), "started": started,

@@ -282,6 +282,9 @@ def markdown(report: dict[str, Any]) -> str:
              f"{report['seconds'] / 60:.1f} min.", ""]
     if report.get("notes"):
         lines += [*(f"- {n}" for n in report["notes"]), ""]
+    lines += _settings(report) + _goals(rows)
+    if report["suite"] == "nbgraph":
+        lines += _meta_feature_table()
     lines += ["Cells: Kendall tau between predicted and true ranking on held-out archs, mean over "
               "seeds, with the mean 95% bootstrap interval over test archs in brackets. "
               "`tahc` = our comparator (GIN, score head); in-task it sees one task, so it is "
@@ -320,6 +323,74 @@ def markdown(report: dict[str, Any]) -> str:
             lines += [f"## Few-shot, K = {k} probe archs (goal at K=10: {ours} ≥ best_source_hindsight)", ""]
             lines += _table(by, _methods(by, ORDER), goal) + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+SETTING_KEYS = ("protocols", "tasks", "n_grid", "seeds", "k_grid", "transfer_seeds", "max_test",
+                "source_archs", "epochs", "finetune_epochs", "n_boot", "quick")
+
+
+def _settings(report: dict[str, Any]) -> list[str]:
+    """The grids and sizes actually used (merged parts: every distinct value)."""
+    configs = report["config"] if isinstance(report["config"], list) else [report["config"]]
+    parts = []
+    for key in SETTING_KEYS:
+        vals = sorted({str(c.get(key)) for c in configs if key in c})
+        if vals:
+            parts.append(f"{key} = {' / '.join(v or '(all)' for v in vals)}")
+    comp = configs[0].get("comparator") if configs else None
+    lines = ["Settings: " + "; ".join(parts) + "."]
+    if comp:
+        lines.append(f"Comparator: {comp['gnn']} depth {comp['depth']} width {comp['width']}, "
+                     f"readout {comp['readout']}, head {comp['head']}, task fusion `film` on the task "
+                     f"features (zero/few-shot), lr {comp['lr']}, patience {comp['patience']} epochs.")
+    return [*lines, ""]
+
+
+def _goals(rows: list[dict]) -> list[str]:
+    """Auto-computed verdicts of the three goals (mean Kendall tau over seeds per task)."""
+    checks = []
+    by = _collect(rows, "in_task", "n", 100)
+    if by:
+        d = {t: _mean_tau(c, "tahc") - _mean_tau(c, "rf") for t, c in by.items()}
+        checks.append(("in-task n=100: tahc ≥ rf + 0.10 on every task", d, 0.10))
+    by = _collect(rows, "zero_shot", "k", 0)
+    if by:
+        ours = "tahc" if any("tahc" in c for c in by.values()) else "tahc_notask"
+        d = {t: _mean_tau(c, ours) - _mean_tau(c, "avg_rank") for t, c in by.items()}
+        checks.append((f"zero-shot: {ours} ≥ avg_rank", d, 0.0))
+    by = _collect(rows, "few_shot", "k", 10)
+    if by:
+        ours = "tahc_ft" if any("tahc_ft" in c for c in by.values()) else "tahc_notask_ft"
+        d = {t: _mean_tau(c, ours) - _mean_tau(c, "best_source_hindsight") for t, c in by.items()}
+        checks.append((f"few-shot K=10: {ours} ≥ best_source_hindsight", d, 0.0))
+    if not checks:
+        return []
+    lines = ["## Goals", "", "| goal | tasks hit | mean margin (tau) | verdict |", "|---|---|---|---|"]
+    for name, d, thr in checks:
+        hit = [t for t, v in d.items() if np.isfinite(v) and v >= thr - 1e-12]
+        verdict = "HIT" if len(hit) == len(d) else "MISSED"
+        lines.append(f"| {name} | {len(hit)}/{len(d)} ({', '.join(sorted(hit)) or 'none'}) | "
+                     f"{np.nanmean(list(d.values())):+.3f} | {verdict} |")
+    return [*lines, ""]
+
+
+def _meta_feature_table() -> list[str]:
+    from archgraph.nbgraph import DATASETS, META_FEATURES
+
+    lines = ["## Task features (NAS-Bench-Graph datasets' public meta-features)", "",
+             "Nodes / undirected edges / features / classes as published with the datasets "
+             "(Planetoid: Yang et al. 2016 for cora, citeseer, pubmed; Shchur et al. 2018 for "
+             "Coauthor cs/physics and Amazon photo/computers; OGB: Hu et al. 2020 for arxiv), the "
+             "counts PyG's loaders report. Edge homophily: approximate values as reported in the "
+             "heterophily literature (e.g. Zhu et al. 2020, H2GCN; Lim et al. 2021, LINKX), not "
+             "recomputed here. The table lives in `archgraph.nbgraph.META_FEATURES`; the comparator "
+             "reads log10 of the counts and the homophily.", "",
+             "| dataset | nodes | edges | features | classes | homophily |", "|---|---|---|---|---|---|"]
+    for d in DATASETS:
+        m = META_FEATURES[d]
+        lines.append(f"| {d} | {m['nodes']:,} | {m['edges']:,} | {m['features']:,} | "
+                     f"{m['classes']} | {m['homophily']:.2f} |")
+    return [*lines, ""]
 
 
 def _metric_table(rows: list[dict]) -> list[str]:
@@ -434,6 +505,7 @@ def speed_markdown(report: dict[str, Any]) -> str:
              f"Machine: {m['platform']}, {m['cpus']} CPUs, torch {m['torch']}; 1-min load average "
              f"{report['load_start']:.1f} at start, {report['load_end']:.1f} at end (shared machine). "
              f"Medians over {report['config']['repeats']} repeats.", ""]
+    lines += [*(f"- {n}" for n in report.get("notes", [])), ""] if report.get("notes") else []
     for res in report["results"]:
         lines += [f"## space `{res['space']}` ({res['n']:,} archs per stage)", "",
                   "| stage | median s | archs/s |", "|---|---|---|"]

@@ -44,6 +44,10 @@ def tau_vs_n(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> P
             ax.errorbar(ns, means, yerr=[lo, hi], marker="o", ms=3, capsize=2, label=method,
                         lw=2 if method == "tahc" else 1)
         ax.set_xscale("log")
+        grid_n = sorted({n for by_n in by.values() for n in by_n if n})
+        if grid_n:
+            ax.set_xticks(grid_n, [str(n) for n in grid_n])
+            ax.minorticks_off()
         ax.set_title(task)
         ax.set_xlabel("training archs n")
         ax.set_ylabel("Kendall tau")

@@ -7,7 +7,6 @@ fusion, head, task inputs) are picked by name from the registries in :mod:`predi
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import math
@@ -27,7 +26,7 @@ from .graphs import GraphTable
 from .labels import aggregate
 from .metrics import kendall_tau, pairwise_accuracy
 from .models import FUSIONS, GNNS, HEADS, READOUTS, ComparatorNet
-from .tasks import TaskFeatures, TaskFeaturizer
+from .tasks import TaskFeatures, TaskFeaturizer, torch_threads
 
 FORMAT = "ctsnas-comparator-1"
 TASK_INPUTS = ("stats", "set", "both")
@@ -94,18 +93,6 @@ class ComparatorConfig:
     def from_dict(cls, d: Mapping[str, Any]) -> ComparatorConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
-
-
-@contextlib.contextmanager
-def torch_threads(n: int):
-    """Run a block with ``n`` intra-op threads (tiny graphs: 1 is fastest; torch's scatter is
-    pathologically slow with contended threads), then restore the previous setting."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(max(1, n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 def _as_features(v: Any) -> TaskFeatures:
@@ -186,10 +173,11 @@ class Comparator:
         refs = torch.linspace(0, n - 1, min(n, self.config.concat_refs)).round().long().unique()
         out = torch.empty(n)
         step = max(1, 65536 // len(refs))
+        uv = head.project(e)
         for i in range(0, n, step):
             ia = torch.arange(i, min(i + step, n)).repeat_interleave(len(refs))
             ib = refs.repeat(min(i + step, n) - i)
-            p = torch.sigmoid(head.pair_logits(e, ia, ib)).view(-1, len(refs))
+            p = torch.sigmoid(head.logits_from_projection(uv, ia, ib)).view(-1, len(refs))
             out[i : i + len(p)] = p.mean(1)
         return out
 
@@ -202,8 +190,8 @@ class Comparator:
     def embeddings(self, archs: Sequence[Any], task: Any = None, validated: bool = False) -> torch.Tensor:
         """``[n, d]`` fused arch-task embeddings."""
         self._require_net().eval()
-        table = GraphTable(self.space, archs, validated)
         with torch_threads(self.config.threads):
+            table = GraphTable(self.space, archs, validated)
             return self._embed_chunks(table, self._task_vec(self._features(task)))
 
     @torch.no_grad()
@@ -238,10 +226,20 @@ class Comparator:
     def pair_prob_fn(self, e: torch.Tensor):
         """``(ia, ib) -> P [len(ia)]`` over precomputed embeddings ``e`` (for ranking procedures)."""
         head = self._require_net().head
+        if head.has_scores:
+            with torch.no_grad():
+                s = head.scores(e)
+
+            def fn(ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
+                return torch.sigmoid(s[ia] - s[ib])
+
+            return fn
+        with torch.no_grad():
+            uv = head.project(e)
 
         @torch.no_grad()
         def fn(ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
-            return torch.sigmoid(head.pair_logits(e, ia, ib))
+            return torch.sigmoid(head.logits_from_projection(uv, ia, ib))
 
         return fn
 
@@ -457,7 +455,7 @@ class Comparator:
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)
             meta = json.loads(blob["meta"])
-        except (OSError, RuntimeError, KeyError, TypeError, ValueError) as err:
+        except Exception as err:  # torch raises assorted types (UnpicklingError, RuntimeError, ...)
             raise ValueError(f"{path}: not a readable comparator checkpoint ({err})") from err
         if meta.get("format") != FORMAT:
             raise ValueError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r}")

@@ -62,6 +62,10 @@ class NoTaskFusion(nn.Module):
         return self.readout(h, batch, n_graphs)
 
 
+def _per_graph(t: torch.Tensor, n_graphs: int) -> torch.Tensor:
+    return t.expand(n_graphs, -1) if t.size(0) == 1 else t
+
+
 class ConcatFusion(nn.Module):
     """AutoCTS++: ``concat(readout(h), t)``; out ``[G, W + Dt]``."""
 
@@ -70,7 +74,7 @@ class ConcatFusion(nn.Module):
         self.readout, self.out_dim = readout, width + task_dim
 
     def forward(self, h, batch, n_graphs, t):
-        return torch.cat([self.readout(h, batch, n_graphs), t], dim=1)
+        return torch.cat([self.readout(h, batch, n_graphs), _per_graph(t, n_graphs)], dim=1)
 
 
 class FiLMFusion(nn.Module):
@@ -85,8 +89,10 @@ class FiLMFusion(nn.Module):
         nn.init.zeros_(self.film.bias)
 
     def forward(self, h, batch, n_graphs, t):
-        gamma, beta = self.film(t).chunk(2, dim=1)  # [G, W] each
-        h = torch.relu(h * (1 + gamma[batch]) + beta[batch])
+        gamma, beta = self.film(t).chunk(2, dim=1)  # [G or 1, W] each
+        if gamma.size(0) != 1:  # one task for all graphs broadcasts without a gather
+            gamma, beta = gamma[batch], beta[batch]
+        h = torch.relu(h * (1 + gamma) + beta)
         return self.readout(h, batch, n_graphs)
 
 
@@ -101,6 +107,7 @@ class AttentionFusion(nn.Module):
         self.scale = 1 / math.sqrt(width)
 
     def forward(self, h, batch, n_graphs, t):
+        t = _per_graph(t, n_graphs)
         logits = (self.q(t)[batch] * self.k(h)).sum(1) * self.scale  # [N]
         alpha = softmax(logits, batch, num_nodes=h.size(0))
         pooled = aggr.SumAggregation()(alpha.unsqueeze(1) * self.v(h), batch, dim_size=n_graphs)
@@ -172,14 +179,19 @@ class ConcatPairHead(nn.Module):
         super().__init__()
         self.f = mlp([2 * dim, hidden, hidden, 1], dropout)
 
+    def project(self, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first layer is linear in the concat, ``W [e_a; e_b] = W_a e_a + W_b e_b``: project
+        each arch once (``[G, H]`` twice) and gather per pair."""
+        first, d = self.f[0], e.size(1)
+        return e @ first.weight[:, :d].T + first.bias, e @ first.weight[:, d:].T
+
+    def logits_from_projection(self, uv: tuple[torch.Tensor, torch.Tensor], ia: torch.Tensor,
+                               ib: torch.Tensor) -> torch.Tensor:
+        return self.f[1:](uv[0][ia] + uv[1][ib]).squeeze(1)
+
     def pair_logits(self, e: torch.Tensor, ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
-        # The first layer is linear in the concat: W [e_a; e_b] = W_a e_a + W_b e_b, so project
-        # each arch once and gather per pair (equal to f(cat(e[ia], e[ib])), much cheaper).
-        first, rest = self.f[0], self.f[1:]
-        d = e.size(1)
-        u = e @ first.weight[:, :d].T + first.bias  # [G, H]
-        v = e @ first.weight[:, d:].T  # [G, H]
-        return rest(u[ia] + v[ib]).squeeze(1)
+        """Equal to ``f(cat(e[ia], e[ib]))`` (tested), computed through :meth:`project`."""
+        return self.logits_from_projection(self.project(e), ia, ib)
 
 
 HEADS: dict[str, type[nn.Module]] = {"score": ScoreHead, "concat": ConcatPairHead}
@@ -188,8 +200,8 @@ HEADS: dict[str, type[nn.Module]] = {"score": ScoreHead, "concat": ConcatPairHea
 class ComparatorNet(nn.Module):
     """Arch GNN + task branch + fusion + pair head.
 
-    ``embed(x, edge_index, batch, G, t) -> [G, d]`` where ``t [G, Dt]`` (or ``None`` without a
-    task branch).
+    ``embed(x, edge_index, batch, G, t) -> [G, d]`` where ``t`` is ``[G, Dt]`` or ``[1, Dt]``
+    (one task for all graphs), or ``None`` without a task branch.
     """
 
     def __init__(self, cfg, feature_dim: int, stats_dim: int, set_dim: int):
@@ -211,6 +223,4 @@ class ComparatorNet(nn.Module):
         if self.bidirectional:
             edge_index = torch.cat([edge_index, edge_index.flip(0)], dim=1)
         h = self.gnn(x, edge_index)  # [N, W]
-        if t is not None and t.size(0) == 1:
-            t = t.expand(n_graphs, -1)
-        return self.fusion(h, batch, n_graphs, t)
+        return self.fusion(h, batch, n_graphs, t)  # t: [G, Dt] or [1, Dt] (one task for all)

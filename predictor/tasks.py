@@ -13,6 +13,7 @@ fingerprint in memory and, optionally, as ``.npz`` files (no pickle) in a cache 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -35,6 +36,18 @@ STAT_NAMES = (
     "seasonal_strength",
     "cross_corr",
 )
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run a block with ``n`` intra-op threads (tiny graphs: 1 is fastest; torch's scatter is
+    pathologically slow with contended threads), then restore the previous setting."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(max(1, n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def train_array(task: Any) -> np.ndarray:
@@ -141,6 +154,7 @@ class EmbedderConfig:
     batch_size: int = 64
     lr: float = 1e-3
     temperature: float = 0.2
+    threads: int = 1
     seed: int = 0
 
     @classmethod
@@ -196,6 +210,10 @@ class WindowEmbedder:
 
     def fit(self, tasks: list[Any], verbose: bool = False) -> list[float]:
         """Contrastive training on windows of ``tasks``; returns the loss per epoch."""
+        with torch_threads(self.config.threads):
+            return self._fit(tasks, verbose)
+
+    def _fit(self, tasks: list[Any], verbose: bool) -> list[float]:
         c = self.config
         torch.manual_seed(c.seed)
         data = torch.from_numpy(np.concatenate([self.windows(t) for t in tasks]))  # [W, L]
@@ -239,7 +257,8 @@ class WindowEmbedder:
     def embed(self, windows: np.ndarray) -> np.ndarray:
         """``[W, L]`` -> ``[W, D]`` float32."""
         self.net.eval()
-        return self.net(torch.from_numpy(windows)).max(1).values.numpy().astype(np.float32)
+        with torch_threads(self.config.threads):
+            return self.net(torch.from_numpy(windows)).max(1).values.numpy().astype(np.float32)
 
     def digest(self) -> str:
         """Short hash of the weights and config (part of the feature cache key)."""

@@ -170,6 +170,13 @@ def corpus_data(store: str) -> tuple[TaskSet, str]:
     records = from_store(store)
     if not records:
         raise ValueError(f"{store}: no ok labels")
+    # The store keeps several budgets: rank on each task's highest (full) budget only.
+    top: dict[str, float] = {}
+    for r in records:
+        b = r.get("budget")
+        if b is not None:
+            top[r["task"]] = max(top.get(r["task"], b), b)
+    records = [r for r in records if r.get("budget") is None or r["budget"] == top[r["task"]]]
     tasks = sorted({r["task"] for r in records})
     features, note = None, ""
     try:

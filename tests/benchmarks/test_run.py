@@ -118,3 +118,21 @@ def test_nbgraph_quick(tmp_path):
     assert {r["protocol"] for r in report["rows"]} == {"in_task", "zero_shot", "few_shot"}
     assert {r["task"] for r in report["rows"]} == {"cora"}
     assert "meta-features" in report["notes"][0]
+
+
+def test_corpus_data_from_a_store(monkeypatch, tmp_path):
+    # The label store lives on another branch; its adapter's output is stood in for here.
+    import predictor.labels as L
+    from archgraph import CTS_SPACE
+
+    recs = L.synthetic_records(CTS_SPACE, 30, tasks=("a", "b"), seed=1)
+    cheap = [{**r, "budget": 1, "label": 0.0} for r in recs]  # a low budget, must be ignored
+    monkeypatch.setattr(L, "from_store", lambda path: [{**r, "budget": 5} for r in recs] + cheap)
+    store = tmp_path / "labels.sqlite"
+    store.write_bytes(b"")
+    data, note = R.corpus_data(str(store))
+    assert data.tasks == ["a", "b"] and data.labels.shape == (2, 30)
+    assert float(data.labels.std()) > 0  # the full-budget labels, not the constant cheap ones
+    assert "task features" in note
+    with pytest.raises(ValueError, match="no such label store"):
+        R.corpus_data(str(tmp_path / "missing.sqlite"))

@@ -9,7 +9,8 @@
 - :func:`speed`: sample / encode / score / search throughput (archs/s) and training time.
 
 Every protocol returns rows ``{"protocol", "task", "method", "n" | "k", "seed", "metrics",
-"seconds"}`` where ``metrics`` is :func:`benchmarks.metrics.evaluate`'s dict. Methods:
+"seconds"}`` (seeds run ``cfg.seed .. cfg.seed + seeds - 1``, so a later seed can be added as a
+separate part) where ``metrics`` is :func:`benchmarks.metrics.evaluate`'s dict. Methods:
 
 ``random``; ``avg_rank`` (average-rank transfer from the other tasks); ``best_source_hindsight``
 (the single other task whose ranking is best on the test labels: an oracle pick);
@@ -146,7 +147,7 @@ def _nolog(msg: str) -> None:
 def _row(protocol: str, task: str, method: str, seed: int, scores: np.ndarray, labels: np.ndarray,
          cfg: ProtocolConfig, seconds: float, **extra: Any) -> Row:
     metrics = evaluate(scores, labels, noise=cfg.noise, k_frac=cfg.k_frac, n_boot=cfg.n_boot,
-                       seed=cfg.seed + seed)
+                       seed=seed)
     return {"protocol": protocol, "task": task, "method": method, "seed": seed, **extra,
             "metrics": metrics, "seconds": seconds, "n_test": int(len(labels))}
 
@@ -184,7 +185,7 @@ def in_task(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = No
 
     Returns:
         ``(rows, scatter)`` where ``scatter`` holds predicted-vs-true arrays of ``tahc`` and
-        ``rf`` at the middle ``n`` for ``cfg.scatter_task`` (seed 0), for the plot.
+        ``rf`` at the middle ``n`` for ``cfg.scatter_task`` (first seed), for the plot.
     """
     rows: list[Row] = []
     scatter: dict[str, Any] = {}
@@ -193,8 +194,8 @@ def in_task(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = No
         t_idx = data.tasks.index(task)
         y_all = data.labels[t_idx]
         others = [i for i in range(len(data.tasks)) if i != t_idx]
-        for seed in range(cfg.seeds):
-            test, pool = _split(data, task, cfg.seed + seed, cfg.max_test)
+        for seed in range(cfg.seed, cfg.seed + cfg.seeds):
+            test, pool = _split(data, task, seed, cfg.max_test)
             y_test = y_all[test]
             rows.append(_row("in_task", task, "random", seed, random_scores(len(test), seed),
                              y_test, cfg, 0.0, n=0))
@@ -214,13 +215,13 @@ def in_task(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = No
                                          cfg.small_regressors)
                     rows.append(_row("in_task", task, kind, seed, s, y_test, cfg,
                                      time.perf_counter() - t0, n=n))
-                    if kind == "rf" and task == cfg.scatter_task and seed == 0 and n == _mid(cfg.n_grid):
+                    if kind == "rf" and task == cfg.scatter_task and seed == cfg.seed and n == _mid(cfg.n_grid):
                         scatter["rf"] = s.tolist()
-                config = replace(cfg.comparator, fusion="none", seed=cfg.comparator.seed + seed)
+                config = replace(cfg.comparator, fusion="none", seed=cfg.comparator.seed + seed - cfg.seed)
                 comp, sec = _fit_comparator(data, _records(data, task, train), {}, config)
                 s = comp.score([data.archs[i] for i in test], None, validated=True)
                 rows.append(_row("in_task", task, "tahc", seed, s, y_test, cfg, sec, n=n))
-                if task == cfg.scatter_task and seed == 0 and n == _mid(cfg.n_grid):
+                if task == cfg.scatter_task and seed == cfg.seed and n == _mid(cfg.n_grid):
                     scatter.update(task=task, n=n, tahc=s.tolist(), labels=y_test.tolist())
                 log(f"in_task {task} seed {seed} n={n}: tau tahc {rows[-1]['metrics']['kendall_tau']['value']:.3f}"
                     f" rf {_last(rows, 'rf', task, n, seed):.3f} ({sec:.1f} s)")
@@ -276,11 +277,11 @@ def transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = N
             log(f"transfer {task}: skipped (no other task)")
             continue
         y_all = data.labels[t_idx]
-        for seed in range(cfg.transfer_seeds):
-            test, pool = _split(data, task, cfg.seed + seed, cfg.max_test)
+        for seed in range(cfg.seed, cfg.seed + cfg.transfer_seeds):
+            test, pool = _split(data, task, seed, cfg.max_test)
             y_test = y_all[test]
             src_test = data.labels[sources][:, test]  # [T-1, m]
-            recs, pairs, ranks = _source_training(data, sources, cfg.seed + seed, cfg.source_archs)
+            recs, pairs, ranks = _source_training(data, sources, seed, cfg.source_archs)
             x_src = np.concatenate([flat[pairs[:, 0]], _task_matrix(data, pairs[:, 1])], 1)
             x_test = np.concatenate([flat[test], _task_matrix(data, np.full(len(test), t_idx))], 1)
             feats = {data.tasks[t]: data.features[data.tasks[t]] for t in sources} if data.features else {}
@@ -291,9 +292,9 @@ def transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = N
             if data.features:
                 models["tahc"] = _fit_comparator(
                     data, recs, feats, replace(cfg.comparator, fusion=cfg.task_fusion,
-                                               seed=cfg.comparator.seed + seed))
+                                               seed=cfg.comparator.seed + seed - cfg.seed))
             models["tahc_notask"] = _fit_comparator(
-                data, recs, {}, replace(cfg.comparator, fusion="none", seed=cfg.comparator.seed + seed))
+                data, recs, {}, replace(cfg.comparator, fusion="none", seed=cfg.comparator.seed + seed - cfg.seed))
             regs = {}
             for kind in cfg.regressors:
                 t0 = time.perf_counter()
@@ -321,7 +322,7 @@ def transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = N
                 if k > len(pool):
                     log(f"few_shot {task}: K={k} skipped (only {len(pool)} non-test archs)")
                     continue
-                rng = np.random.default_rng([cfg.seed + seed, 104729, t_idx, k])
+                rng = np.random.default_rng([seed, 104729, t_idx, k])
                 probes = pool[rng.permutation(len(pool))[:k]]
                 y_probe = y_all[probes]
                 rows += [_row(protocol, task, m, seed, sc, y_test, cfg, 0.0, k=k, **ex)

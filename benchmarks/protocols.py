@@ -399,13 +399,15 @@ class SpeedConfig:
     seed: int = 0
 
 
-def _timed(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float], Any]:
-    times, out = [], None
+def _timed(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float], float, Any]:
+    """Median wall seconds, all wall seconds, median process CPU seconds, last result."""
+    times, cpu, out = [], [], None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), times, out
+        cpu.append(time.process_time() - c0)
+    return statistics.median(times), times, statistics.median(cpu), out
 
 
 def speed(space: GraphSpace, cfg: SpeedConfig, log: Log = _nolog) -> dict[str, Any]:
@@ -423,9 +425,10 @@ def speed(space: GraphSpace, cfg: SpeedConfig, log: Log = _nolog) -> dict[str, A
     stages: dict[str, dict[str, Any]] = {}
 
     def stage(name: str, fn: Callable[[], Any], n: int, repeats: int = cfg.repeats) -> Any:
-        med, all_s, out = _timed(fn, repeats)
-        stages[name] = {"median_s": med, "all_s": all_s, "archs_per_s": n / med if med else None}
-        log(f"speed {space.name} {name}: {med:.3f} s ({n / med:,.0f} archs/s)")
+        med, all_s, cpu, out = _timed(fn, repeats)
+        stages[name] = {"median_s": med, "all_s": all_s, "archs_per_s": n / med if med else None,
+                        "median_cpu_s": cpu}
+        log(f"speed {space.name} {name}: {med:.3f} s ({n / med:,.0f} archs/s), CPU {cpu:.3f} s")
         return out
 
     archs = stage("sample", lambda: space.sample(cfg.n, cfg.seed), cfg.n)
@@ -437,10 +440,11 @@ def speed(space: GraphSpace, cfg: SpeedConfig, log: Log = _nolog) -> dict[str, A
     comps = {}
     for head in ("score", "concat"):
         config = replace(cfg.comparator, fusion="none", head=head, seed=cfg.seed)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         comp = Comparator(space, config)
         hist = comp.fit(recs, {})
-        train[head] = {"seconds": time.perf_counter() - t0, "labels": len(recs),
+        train[head] = {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
+                       "labels": len(recs),
                        "epochs_run": hist["log"][-1]["epoch"] if hist["log"] else 0,
                        "best_epoch": hist["best_epoch"], "best_val_acc": hist["best_val_acc"]}
         log(f"speed {space.name} train ({head} head, {len(recs)} labels): {train[head]['seconds']:.1f} s")

@@ -294,8 +294,10 @@ def markdown(report: dict[str, Any]) -> str:
              f"Command: `{report['command']}`", "",
              f"Machine: {report['machine']['platform']}, {report['machine']['cpus']} CPUs, "
              f"torch {report['machine']['torch']}; 1-min load average {report['load_start']:.1f} at "
-             f"start, {report['load_end']:.1f} at end (shared machine). Started {report['started']}, "
-             f"{report['seconds'] / 60:.1f} min.", ""]
+             f"start, {report['load_end']:.1f} at end (shared machine{'; max over parts' if report.get('parts') else ''}). "
+             f"Started {report['started']}, "
+             + (f"{report['parts']} parts, {report['seconds'] / 60:.1f} process-minutes in all."
+                if report.get("parts") else f"{report['seconds'] / 60:.1f} min."), ""]
     if report.get("notes"):
         lines += [*(f"- {n}" for n in report["notes"]), ""]
     lines += _settings(report) + _goals(rows)
@@ -352,20 +354,30 @@ SETTING_KEYS = ("protocols", "tasks", "n_grid", "seeds", "k_grid", "transfer_see
 
 
 def _settings(report: dict[str, Any]) -> list[str]:
-    """The grids and sizes actually used (merged parts: every distinct value)."""
+    """The grids and sizes actually used, one line per protocol group (merged parts: every
+    distinct value, with the seeds each part started from)."""
     configs = report["config"] if isinstance(report["config"], list) else [report["config"]]
-    parts = []
-    for key in SETTING_KEYS:
-        vals = sorted({str(c.get(key)) for c in configs if key in c})
-        if vals:
-            parts.append(f"{key} = {' / '.join(v or '(all)' for v in vals)}")
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for c in configs:
+        groups[str(c.get("protocols"))].append(c)
+    lines = []
+    for protocols, group in sorted(groups.items()):
+        keys = ["tasks", "seed", "seeds", "max_test", "epochs", "n_boot", "quick"]
+        keys += ["n_grid"] if "in_task" in protocols else []
+        keys += (["k_grid", "transfer_seeds", "source_archs", "finetune_epochs"]
+                 if "shot" in protocols else [])
+        parts = []
+        for key in keys:
+            vals = [str(c.get(key)) for c in group if key in c]
+            uniq = sorted(set(vals), key=vals.index)
+            parts.append(f"{key} = {' / '.join(v or '(all)' for v in uniq)}")
+        lines.append(f"Settings of {protocols}: " + "; ".join(parts) + ".")
     comp = configs[0].get("comparator") if configs else None
-    lines = ["Settings: " + "; ".join(parts) + "."]
     if comp:
         lines.append(f"Comparator: {comp['gnn']} depth {comp['depth']} width {comp['width']}, "
                      f"readout {comp['readout']}, head {comp['head']}, task fusion `film` on the task "
                      f"features (zero/few-shot), lr {comp['lr']}, patience {comp['patience']} epochs.")
-    return [*lines, ""]
+    return [line + "\n" for line in lines]
 
 
 def _goals(rows: list[dict]) -> list[str]:
@@ -452,7 +464,8 @@ def merge_reports(files: list[str], suite: str, command: str) -> dict[str, Any]:
     return {"suite": suite, "command": command + "  # merged from: " +
             "; ".join(p["command"] for p in parts), "machine": parts[0]["machine"],
             "started": min(p["started"] for p in parts), "load_start": max(p["load_start"] for p in parts),
-            "load_end": max(p["load_end"] for p in parts), "seconds": max(p["seconds"] for p in parts),
+            "load_end": max(p["load_end"] for p in parts), "seconds": sum(p["seconds"] for p in parts),
+            "parts": len(parts),
             "config": [p["config"] for p in parts], "notes": sorted({n for p in parts for n in p.get("notes", [])}),
             "rows": rows, "scatter": scatter}
 
@@ -541,16 +554,23 @@ def speed_markdown(report: dict[str, Any]) -> str:
     lines = ["# Speed benchmark", "", f"Command: `{report['command']}`", "",
              f"Machine: {m['platform']}, {m['cpus']} CPUs, torch {m['torch']}; 1-min load average "
              f"{report['load_start']:.1f} at start, {report['load_end']:.1f} at end (shared machine). "
-             f"Medians over {report['config']['repeats']} repeats.", ""]
+             f"Medians over {report['config']['repeats']} repeats. `search` = sample + encode + "
+             "score (the score head ranks in one batched pass; the concat head scores each arch "
+             "against reference archs). Training: a fixed epoch budget (`--epochs`) on synthetic "
+             "labels, 20% held out for validation.", ""]
     lines += [*(f"- {n}" for n in report.get("notes", [])), ""] if report.get("notes") else []
     for res in report["results"]:
         lines += [f"## space `{res['space']}` ({res['n']:,} archs per stage)", "",
-                  "| stage | median s | archs/s |", "|---|---|---|"]
+                  "| stage | median wall s | archs/s (wall) | median process CPU s |", "|---|---|---|---|"]
         for name, st in res["stages"].items():
-            lines.append(f"| {name} | {st['median_s']:.3f} | {st['archs_per_s']:,.0f} |")
-        lines += ["", "| training | labels | seconds | epochs run |", "|---|---|---|---|"]
+            cpu = st.get("median_cpu_s")
+            lines.append(f"| {name} | {st['median_s']:.3f} | {st['archs_per_s']:,.0f} | "
+                         + (f"{cpu:.3f} |" if cpu is not None else "– |"))
+        lines += ["", "| training | labels | wall s | CPU s | epochs run |", "|---|---|---|---|---|"]
         for head, tr in res["train"].items():
-            lines.append(f"| {head} head | {tr['labels']} | {tr['seconds']:.1f} | {tr['epochs_run']} |")
+            cpu = tr.get("cpu_seconds")
+            lines.append(f"| {head} head | {tr['labels']} | {tr['seconds']:.1f} | "
+                         + (f"{cpu:.1f}" if cpu is not None else "–") + f" | {tr['epochs_run']} |")
         lines.append("")
     return "\n".join(lines)
 

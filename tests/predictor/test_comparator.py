@@ -145,8 +145,10 @@ def test_noise_threshold_drops_close_pairs(split):
     train, _ = split
     recs = [{"arch": a, "task": "t0", "label": float(i // 20)} for i, a in enumerate(train[:40])]
     comp = Comparator(TOY, ComparatorConfig.tiny(epochs=2, noise=1.5))
-    with pytest.raises(UnboundLocalError):  # every pair is dropped: no step is ever taken
+    with pytest.raises(ValueError, match="no training pair"):  # every pair is dropped
         comp.fit(recs, FEATS)
+    comp = Comparator(TOY, ComparatorConfig.tiny(epochs=2, noise=0.5))  # pairs across groups stay
+    assert comp.fit(recs, FEATS)["noise"] == 0.5
 
 
 def test_two_stage_training(split):

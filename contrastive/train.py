@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.linear_model import RidgeCV
-from sklearn.model_selection import KFold
+from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from archgraph import canonical
 from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
@@ -63,7 +63,7 @@ class TrainConfig:
         horizons: forecast horizons of the probe; the first one is the headline.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
         seed: seeds init, batches, views and noise.
-        threads: torch CPU threads (process-wide).
+        threads: torch and BLAS CPU threads (process-wide).
         grad_clip: max global gradient norm.
         weight_decay: AdamW weight decay.
         schedule: ``"constant"`` or ``"cosine"`` (to 10% of the arch's lr) after ``warmup``.
@@ -173,6 +173,28 @@ def encode_last(
     return np.concatenate(out) if out else np.zeros((0, windows.shape[1], net.repr_dim), np.float32)
 
 
+def blocked_alpha(x: np.ndarray, y: np.ndarray, alphas: tuple[float, ...], folds: int) -> float:
+    """The ridge alpha with the least squared error over ``folds`` contiguous held-out blocks.
+
+    ``x``: ``[S, F]``, ``y``: ``[S, H]``, rows in time order. One SVD per fold serves every alpha
+    (an intercept is fitted by centring), so this costs about one ``RidgeCV`` fit. Ties go to the
+    smaller alpha.
+    """
+    bounds = np.linspace(0, len(x), folds + 1).round().astype(int)
+    errors = np.zeros(len(alphas))
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        keep = np.ones(len(x), dtype=bool)
+        keep[lo:hi] = False
+        xm, ym = x[keep].mean(0), y[keep].mean(0)
+        u, sv, vt = np.linalg.svd(x[keep] - xm, full_matrices=False)
+        uty = u.T @ (y[keep] - ym)  # [k, H]
+        xte = (x[lo:hi] - xm) @ vt.T  # [s, k]
+        for j, a in enumerate(alphas):
+            pred = xte @ ((sv / (sv**2 + a))[:, None] * uty) + ym  # [s, H]
+            errors[j] += float(((pred - y[lo:hi]) ** 2).sum())
+    return float(alphas[int(np.argmin(errors))])
+
+
 def fit_probe(
     feats: dict[str, np.ndarray],
     ys: dict[str, np.ndarray],
@@ -201,13 +223,17 @@ def fit_probe(
         xtr, ytr = xtr[train_rows], ytr[train_rows]
     n_feat, h_max = xtr.shape[-1], ytr.shape[-1]
     scaler = StandardScaler().fit(xtr.reshape(-1, n_feat))
-    # Rows are window-major and windows chronological, so unshuffled KFold holds out time blocks.
+    # Rows are window-major and windows chronological, so contiguous folds hold out time blocks.
     # Efficient leave-one-out leaks through autocorrelated neighbours and picks too-small alphas.
-    folds = KFold(4) if train_rows is not None else (KFold(5) if cv == "blocked" else None)
-    ridge = RidgeCV(alphas=alphas, cv=folds).fit(
-        scaler.transform(xtr.reshape(-1, n_feat)), ytr.reshape(-1, h_max)
-    )
-    out: dict[str, float] = {"alpha": float(ridge.alpha_)}
+    x = scaler.transform(xtr.reshape(-1, n_feat))
+    y = ytr.reshape(-1, h_max)
+    if train_rows is None and cv == "loo":
+        ridge = RidgeCV(alphas=alphas).fit(x, y)
+        alpha = float(ridge.alpha_)
+    else:
+        alpha = blocked_alpha(x, y, alphas, folds=4 if train_rows is not None else 5)
+        ridge = Ridge(alpha=alpha).fit(x, y)
+    out: dict[str, float] = {"alpha": alpha}
     for split in ("val", "test"):
         pred = ridge.predict(scaler.transform(feats[split].reshape(-1, n_feat)))  # [W*N, H]
         err = pred - ys[split].reshape(-1, h_max)
@@ -328,6 +354,8 @@ def _setup(cfg: TrainConfig) -> torch.device:
     cfg.check()
     torch.set_flush_denormal(True)
     torch.set_num_threads(max(1, int(cfg.threads)))
+    # numpy/scipy BLAS too: idle BLAS threads spinning next to torch cost up to 10x on the probe
+    threadpool_limits(limits=max(1, int(cfg.threads)))
     return resolve_device(cfg.device)
 
 

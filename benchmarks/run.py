@@ -181,7 +181,6 @@ def corpus_data(store: str) -> tuple[TaskSet, str]:
     features, note = None, ""
     try:
         from contrastive.data import load_task
-
         from predictor.tasks import TaskFeaturizer
 
         featurizer = TaskFeaturizer(None)

@@ -53,7 +53,9 @@ class SearchConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m predictor.search", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m predictor.search", description=__doc__.split("\n")[0]
+    )
     add_config_flag(p)
     p.add_argument("--checkpoint", default="", help="comparator checkpoint (comparator.pt)")
     p.add_argument("--task", help="task name")
@@ -64,16 +66,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--out", help="also write the JSON result here")
     p.add_argument("--draw", metavar="DIR", help="draw the top archs into DIR")
-    p.add_argument("--refine", type=int, default=0, metavar="K",
-                   help="mutation-based local search from the top K")
+    p.add_argument(
+        "--refine",
+        type=int,
+        default=0,
+        metavar="K",
+        help="mutation-based local search from the top K",
+    )
     p.add_argument("--refine-rounds", type=int, default=3)
     p.add_argument("--refine-mutations", type=int, default=32, help="mutations per arch per round")
-    p.add_argument("--train-best", action="store_true",
-                   help="train the winner (and the ts2vec preset) with contrastive.train and "
-                        "print their probe metrics beside the references")
-    p.add_argument("--train-steps", type=int, default=None,
-                   help="training budget for --train-best (default: contrastive's default)")
-    p.add_argument("--device", default="auto", help="device for --train-best (auto: CUDA if present)")
+    p.add_argument(
+        "--train-best",
+        action="store_true",
+        help="train the winner (and the ts2vec preset) with contrastive.train and "
+        "print their probe metrics beside the references",
+    )
+    p.add_argument(
+        "--train-steps",
+        type=int,
+        default=None,
+        help="training budget for --train-best (default: contrastive's default)",
+    )
+    p.add_argument(
+        "--device", default="auto", help="device for --train-best (auto: CUDA if present)"
+    )
     return p
 
 
@@ -91,8 +107,10 @@ def resolve_task(comp: Comparator, task: str | None, data: str | None) -> Any:
         try:
             from contrastive.data import load_task
         except ImportError as err:
-            raise ValueError(f"unknown task {task!r}: not in the checkpoint {sorted(comp.task_table)} "
-                             "and contrastive.data.load_task is not available") from err
+            raise ValueError(
+                f"unknown task {task!r}: not in the checkpoint {sorted(comp.task_table)} "
+                "and contrastive.data.load_task is not available"
+            ) from err
         try:
             raw = load_task(task)
         except (KeyError, LookupError, FileNotFoundError) as err:
@@ -107,13 +125,17 @@ def resolve_task(comp: Comparator, task: str | None, data: str | None) -> Any:
         try:
             from contrastive.data import from_csv
         except ImportError as err:
-            raise ValueError("--data needs contrastive.data.from_csv, which is not available") from err
+            raise ValueError(
+                "--data needs contrastive.data.from_csv, which is not available"
+            ) from err
         raw = from_csv(str(path))
     featurizer = comp.featurizer or TaskFeaturizer()
     return featurizer.features(raw)
 
 
-def _rank(comp: Comparator, archs: list[dict], task: Any, top: int, seed: int) -> list[tuple[dict, float]]:
+def _rank(
+    comp: Comparator, archs: list[dict], task: Any, top: int, seed: int
+) -> list[tuple[dict, float]]:
     """The best ``top`` distinct archs (by hash) of ``archs``, best first, with their scores.
 
     Duplicates (the same arch sampled twice) are removed here, among the winners only, which
@@ -126,9 +148,14 @@ def _rank(comp: Comparator, archs: list[dict], task: Any, top: int, seed: int) -
         scores = s[order]
     else:
         e = comp.embeddings(archs, task, validated=True)
-        order, scores = autocts_rank(len(archs), comp.pair_prob_fn(e), top=2 * top,
-                                     slice_size=max(64, 4 * top + 1), max_final=max(64, 2 * top),
-                                     seed=seed)
+        order, scores = autocts_rank(
+            len(archs),
+            comp.pair_prob_fn(e),
+            top=2 * top,
+            slice_size=max(64, 4 * top + 1),
+            max_final=max(64, 2 * top),
+            seed=seed,
+        )
     best, seen = [], set()
     for i, sc in zip(order, scores, strict=True):
         h = space.arch_hash(archs[i])
@@ -140,8 +167,16 @@ def _rank(comp: Comparator, archs: list[dict], task: Any, top: int, seed: int) -
     return best
 
 
-def search(comp: Comparator, task: Any, n: int, top: int, seed: int = 0, refine: int = 0,
-           rounds: int = 3, mutations: int = 32) -> tuple[list[dict], dict[str, float]]:
+def search(
+    comp: Comparator,
+    task: Any,
+    n: int,
+    top: int,
+    seed: int = 0,
+    refine: int = 0,
+    rounds: int = 3,
+    mutations: int = 32,
+) -> tuple[list[dict], dict[str, float]]:
     """Sample, rank, refine. Returns ``(top list of {rank, hash, score, arch}, timings)``."""
     with torch_threads(comp.config.threads):
         return _search(comp, task, n, top, seed, refine, rounds, mutations)
@@ -170,10 +205,18 @@ def _search(comp, task, n, top, seed, refine, rounds, mutations):
             break
         best = _rank(comp, [a for a, _ in best] + new, task, max(top, refine), seed)
     t3 = time.perf_counter()
-    result = [{"rank": r + 1, "hash": space.arch_hash(a), "score": s, "arch": a}
-              for r, (a, s) in enumerate(best[:top])]
-    timings = {"sample_s": t1 - t0, "rank_s": t2 - t1, "refine_s": t3 - t2, "total_s": t3 - t0,
-               "cpu_s": time.process_time() - c0, "n": n}
+    result = [
+        {"rank": r + 1, "hash": space.arch_hash(a), "score": s, "arch": a}
+        for r, (a, s) in enumerate(best[:top])
+    ]
+    timings = {
+        "sample_s": t1 - t0,
+        "rank_s": t2 - t1,
+        "refine_s": t3 - t2,
+        "total_s": t3 - t0,
+        "cpu_s": time.process_time() - c0,
+        "n": n,
+    }
     return result, timings
 
 
@@ -199,14 +242,20 @@ def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
     task = _raw_task(cfg)
     overrides = {"steps": cfg.train_steps} if cfg.train_steps else {}
     tcfg = TrainConfig(device=cfg.device, seed=cfg.seed, **overrides)
-    print(f"training the best arch on {task.name} ({tcfg.steps} steps, device {cfg.device}) ...",
-          flush=True)
+    print(
+        f"training the best arch on {task.name} ({tcfg.steps} steps, device {cfg.device}) ...",
+        flush=True,
+    )
     best = label(arch, task, tcfg)
     print("training the ts2vec preset for comparison ...", flush=True)
     ref_arch = label(preset("ts2vec"), task, tcfg)
     refs = references(task, tcfg)
-    return {"config": {"steps": tcfg.steps, "window": tcfg.window, "seed": tcfg.seed},
-            "best": best, "preset": ref_arch, "references": refs}
+    return {
+        "config": {"steps": tcfg.steps, "window": tcfg.window, "seed": tcfg.seed},
+        "best": best,
+        "preset": ref_arch,
+        "references": refs,
+    }
 
 
 def print_train_report(report: dict[str, Any]) -> None:
@@ -214,8 +263,12 @@ def print_train_report(report: dict[str, Any]) -> None:
     rows = [("best arch, trained", report["best"]), ("ts2vec preset, trained", report["preset"])]
     best = report["best"]
     if best.get("status") == "ok":
-        rows.append(("best arch, untrained",
-                     {k[len("untrained_"):]: v for k, v in best.items() if k.startswith("untrained_")}))
+        rows.append(
+            (
+                "best arch, untrained",
+                {k[len("untrained_") :]: v for k, v in best.items() if k.startswith("untrained_")},
+            )
+        )
     refs = report["references"]
     for key in ("raw_short", "raw_long"):
         if key in refs:
@@ -227,8 +280,12 @@ def print_train_report(report: dict[str, Any]) -> None:
         if rec.get("status") == "failed":
             print(f"{title:26}  failed: {rec.get('error')}")
             continue
-        print(f"{title:26}" + "".join(
-            f"{rec[c]:>11.4f}" if isinstance(rec.get(c), float) else f"{'-':>11}" for c in cols))
+        print(
+            f"{title:26}"
+            + "".join(
+                f"{rec[c]:>11.4f}" if isinstance(rec.get(c), float) else f"{'-':>11}" for c in cols
+            )
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,30 +298,48 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--n and --top must be >= 1")
     comp = Comparator.load(cfg.checkpoint)
     task = resolve_task(comp, cfg.task, cfg.data)
-    result, timings = search(comp, task, cfg.n, cfg.top, cfg.seed, cfg.refine, cfg.refine_rounds,
-                             cfg.refine_mutations)
+    result, timings = search(
+        comp, task, cfg.n, cfg.top, cfg.seed, cfg.refine, cfg.refine_rounds, cfg.refine_mutations
+    )
     if cfg.draw:
         from archgraph import draw
 
         for r in result:
-            r["drawing"] = str(draw(r["arch"], Path(cfg.draw) / f"rank{r['rank']:02d}_{r['hash']}.png",
-                                    space=comp.space))
-    doc = {"checkpoint": cfg.checkpoint, "task": cfg.task or cfg.data, "space": comp.space.version,
-           "n": cfg.n, "seed": cfg.seed, "head": comp.config.head, "timings": timings, "top": result}
+            r["drawing"] = str(
+                draw(
+                    r["arch"],
+                    Path(cfg.draw) / f"rank{r['rank']:02d}_{r['hash']}.png",
+                    space=comp.space,
+                )
+            )
+    doc = {
+        "checkpoint": cfg.checkpoint,
+        "task": cfg.task or cfg.data,
+        "space": comp.space.version,
+        "n": cfg.n,
+        "seed": cfg.seed,
+        "head": comp.config.head,
+        "timings": timings,
+        "top": result,
+    }
     if cfg.out:
         Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
         Path(cfg.out).write_text(json.dumps(doc, indent=2) + "\n")
     if cfg.json:
         print(json.dumps(doc, indent=2))
     else:
-        print(f"ranked {cfg.n} sampled archs in {timings['sample_s'] + timings['rank_s']:.2f} s"
-              + (f" (+{timings['refine_s']:.2f} s refine)" if cfg.refine else ""))
+        print(
+            f"ranked {cfg.n} sampled archs in {timings['sample_s'] + timings['rank_s']:.2f} s"
+            + (f" (+{timings['refine_s']:.2f} s refine)" if cfg.refine else "")
+        )
         for r in result:
             print(f"{r['rank']:>3}  {r['hash']}  {r['score']:+.4f}  {json.dumps(r['arch'])[:100]}")
     if cfg.train_best:
         if not comp.space.name.startswith("cts"):
-            raise ValueError("--train-best trains contrastive archs; this checkpoint's space is "
-                             f"{comp.space.name!r}")
+            raise ValueError(
+                "--train-best trains contrastive archs; this checkpoint's space is "
+                f"{comp.space.name!r}"
+            )
         report = train_best(result[0]["arch"], cfg)
         print_train_report(report)
         if cfg.out:

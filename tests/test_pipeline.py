@@ -1,0 +1,65 @@
+"""End to end: label a few archs into a store, train a comparator on it, search and train-best."""
+
+import json
+import sqlite3
+
+from contrastive import label as label_cli
+from predictor import search as search_cli
+from predictor import train as train_cli
+
+
+def test_label_train_search_train_best(tmp_path, capsys):
+    store = tmp_path / "labels.sqlite"
+    argv = [
+        "--tasks",
+        "us_employment,aus_retail",
+        "--n-archs",
+        "3",
+        "--budget",
+        "1",
+        "--workers",
+        "0",
+        "--store",
+        str(store),
+        "--no-references",
+        "--no-progress",
+    ]
+    assert label_cli.main(argv) == 0
+    with sqlite3.connect(store) as db:
+        (rows,) = db.execute("select count(*) from labels where status = 'ok'").fetchone()
+    assert rows == 6
+    # A rerun finds everything stored and labels nothing new.
+    assert label_cli.main(argv) == 0
+    assert "skipped 6" in capsys.readouterr().out.replace("\n", " ")
+
+    run = tmp_path / "run"
+    assert (
+        train_cli.main(["--store", str(store), "--tiny", "--epochs", "2", "--out", str(run)]) == 0
+    )
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["space"] == "cts-1"
+
+    out = tmp_path / "search.json"
+    argv = [
+        "--checkpoint",
+        str(run / "comparator.pt"),
+        "--task",
+        "delhi_climate",
+        "--n",
+        "50",
+        "--top",
+        "2",
+        "--out",
+        str(out),
+        "--train-best",
+        "--train-steps",
+        "1",
+    ]
+    assert search_cli.main(argv) == 0
+    doc = json.loads(out.read_text())
+    assert [r["rank"] for r in doc["top"]] == [1, 2]
+    report = doc["train_best"]
+    assert report["best"]["status"] == "ok" and report["preset"]["status"] == "ok"
+    assert report["best"]["steps"] == 1
+    printed = capsys.readouterr().out
+    assert "best arch, trained" in printed and "ridge on raw lags" in printed

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import CTS_SPACE, ArchError, arch_hash, canonical, draw, encode, sample
 from .cli import EXIT_ERROR, EXIT_OK, add_config_flag, parse_into, run_main
+from .io import read_archs
 
 
 @dataclass
@@ -42,30 +43,6 @@ class DemoConfig:
     n: int = 3
     seed: int = 0
     out_dir: str = "runs/archgraph-demo"
-
-
-def _read_archs(path: str) -> list[dict]:
-    """Archs from a JSON file (one object or a list) or JSONL (one object per line)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ValueError(f"{path}: cannot read ({err.strerror or err})") from err
-    try:
-        data = json.loads(text)
-        return data if isinstance(data, list) else [data]
-    except json.JSONDecodeError:
-        pass
-    archs = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                archs.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{n}: not JSON: {err.msg}") from err
-    if not archs:
-        raise ValueError(f"{path}: no arch found (expected JSON or JSONL)")
-    return archs
 
 
 def _parser(name: str, doc: str) -> argparse.ArgumentParser:
@@ -95,7 +72,7 @@ def cmd_validate(argv: list[str]) -> int:
     cfg = parse_into(p, FileConfig, argv)
     if not cfg.file:
         p.error("a FILE is required")
-    archs = _read_archs(cfg.file)
+    archs = read_archs(cfg.file)
     for i, arch in enumerate(archs):
         try:
             h = arch_hash(arch)
@@ -112,7 +89,7 @@ def cmd_encode(argv: list[str]) -> int:
     cfg = parse_into(p, FileConfig, argv)
     if not cfg.file:
         p.error("a FILE is required")
-    for i, arch in enumerate(_read_archs(cfg.file)):
+    for i, arch in enumerate(read_archs(cfg.file)):
         try:
             data = encode(arch)
         except ArchError as err:
@@ -143,7 +120,7 @@ def cmd_draw(argv: list[str]) -> int:
         p.error("a FILE is required")
     if Path(cfg.output).suffix.lower() not in (".png", ".svg"):
         p.error(f"--output must end in .png or .svg, got {cfg.output!r}")
-    archs = _read_archs(cfg.file)
+    archs = read_archs(cfg.file)
     if not 0 <= cfg.index < len(archs):
         p.error(f"--index {cfg.index} out of range: the file has {len(archs)} archs")
     try:

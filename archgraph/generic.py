@@ -89,8 +89,14 @@ class CellSpec:
             if key not in spec:
                 raise SpecError(f"spec.{key}", "missing")
         name = spec["name"]
-        if not isinstance(name, str) or not name or not all(c.isalnum() or c in "-_." for c in name):
-            raise SpecError("spec.name", f"expected a non-empty name of letters, digits, -_. ; got {name!r}")
+        if (
+            not isinstance(name, str)
+            or not name
+            or not all(c.isalnum() or c in "-_." for c in name)
+        ):
+            raise SpecError(
+                "spec.name", f"expected a non-empty name of letters, digits, -_. ; got {name!r}"
+            )
         version = str(spec.get("version", "1"))
         nodes = _int(spec["nodes"], "spec.nodes", 1, _MAX_NODES)
         inputs = _int(spec.get("inputs", 1), "spec.inputs", 1, 8)
@@ -109,15 +115,23 @@ class CellSpec:
             if not isinstance(op, str) or not op or op == "none":
                 raise SpecError(path, "op names must be non-empty strings other than 'none'")
             if not isinstance(params, Mapping):
-                raise SpecError(path, f"expected an object {{param: [grid]}}, got {type(params).__name__}")
+                raise SpecError(
+                    path, f"expected an object {{param: [grid]}}, got {type(params).__name__}"
+                )
             plist = []
             for pname in sorted(params):
                 grid = params[pname]
                 ppath = f"{path}.{pname}"
                 if not isinstance(grid, list) or not 1 <= len(grid) <= _MAX_GRID:
-                    raise SpecError(ppath, f"expected a list of 1..{_MAX_GRID} numbers, got {grid!r}")
+                    raise SpecError(
+                        ppath, f"expected a list of 1..{_MAX_GRID} numbers, got {grid!r}"
+                    )
                 for i, v in enumerate(grid):
-                    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                    if (
+                        isinstance(v, bool)
+                        or not isinstance(v, (int, float))
+                        or not math.isfinite(v)
+                    ):
                         raise SpecError(f"{ppath}[{i}]", f"expected a finite number, got {v!r}")
                 if len(set(grid)) != len(grid):
                     raise SpecError(ppath, f"grid values must be distinct, got {grid!r}")
@@ -127,9 +141,15 @@ class CellSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain JSON data (parses back to an equal spec)."""
-        return {"name": self.name, "version": self.version, "nodes": self.nodes,
-                "inputs": self.inputs, "wiring": self.wiring, "max_in_degree": self.max_in_degree,
-                "ops": {op: {p: list(g) for p, g in params} for op, params in self.ops}}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "nodes": self.nodes,
+            "inputs": self.inputs,
+            "wiring": self.wiring,
+            "max_in_degree": self.max_in_degree,
+            "ops": {op: {p: list(g) for p, g in params} for op, params in self.ops},
+        }
 
 
 class GenericSpace(GraphSpace):
@@ -169,22 +189,36 @@ class GenericSpace(GraphSpace):
             raise ArchError(path, f"expected an object, got {type(node).__name__}")
         for key in node:
             if key not in ("op", "inputs", "params"):
-                raise ArchError(f"{path}.{key}", "unknown key; allowed keys are ['op', 'inputs', 'params']")
+                raise ArchError(
+                    f"{path}.{key}", "unknown key; allowed keys are ['op', 'inputs', 'params']"
+                )
         op = node.get("op")
         if op not in self.op_params:
-            raise ArchError(f"{path}.op", f"unknown op {_short(op)}; allowed: {list(self.op_params)}")
+            raise ArchError(
+                f"{path}.op", f"unknown op {_short(op)}; allowed: {list(self.op_params)}"
+            )
         inputs = node.get("inputs")
         if not isinstance(inputs, (list, tuple)) or not inputs:
-            raise ArchError(f"{path}.inputs", f"expected a non-empty list of node ids, got {_short(inputs)}")
+            raise ArchError(
+                f"{path}.inputs", f"expected a non-empty list of node ids, got {_short(inputs)}"
+            )
         for i, v in enumerate(inputs):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < s.inputs + j:
-                raise ArchError(f"{path}.inputs[{i}]",
-                                f"expected an id in 0..{s.inputs + j - 1} (inputs and earlier nodes), got {_short(v)}")
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, (int, np.integer))
+                or not 0 <= v < s.inputs + j
+            ):
+                raise ArchError(
+                    f"{path}.inputs[{i}]",
+                    f"expected an id in 0..{s.inputs + j - 1} (inputs and earlier nodes), got {_short(v)}",
+                )
         ids = sorted(int(v) for v in inputs)
         if len(set(ids)) != len(ids):
             raise ArchError(f"{path}.inputs", f"ids must be distinct, got {list(inputs)}")
         if s.wiring == "chain" and ids != [s.inputs + j - 1 if j else 0]:
-            raise ArchError(f"{path}.inputs", f"chain wiring: node {j} reads [{s.inputs + j - 1 if j else 0}]")
+            raise ArchError(
+                f"{path}.inputs", f"chain wiring: node {j} reads [{s.inputs + j - 1 if j else 0}]"
+            )
         if len(ids) > s.max_in_degree:
             raise ArchError(f"{path}.inputs", f"at most {s.max_in_degree} inputs, got {len(ids)}")
         grids = dict(self.op_params[op])
@@ -218,7 +252,11 @@ class GenericSpace(GraphSpace):
 
     def _sample_node(self, j: int, rng: np.random.Generator) -> dict:
         op = self.ops[1 + int(rng.integers(len(self.op_params)))]
-        return {"op": op, "inputs": self._sample_inputs(j, rng), "params": self._sample_params(op, rng)}
+        return {
+            "op": op,
+            "inputs": self._sample_inputs(j, rng),
+            "params": self._sample_params(op, rng),
+        }
 
     def mutate(self, arch: Any, rng: np.random.Generator) -> dict:
         """Change one field of one node: its op (params redrawn), one param, or (dag) inputs."""
@@ -266,9 +304,11 @@ class GenericSpace(GraphSpace):
             name = self.ops[o]
             if name == "none":
                 raise ArchError("data.op", f"op node {len(nodes)} has no operator")
-            values = {pname: from_ordinal(p[i], grid, f"data.x[nodes[{len(nodes)}].{pname}]")
-                      for i, (pname, grid) in enumerate(self.op_params[name])}
-            inputs = [i for i, v in enumerate(p[self.n_op_params:]) if v > 0.5]
+            values = {
+                pname: from_ordinal(p[i], grid, f"data.x[nodes[{len(nodes)}].{pname}]")
+                for i, (pname, grid) in enumerate(self.op_params[name])
+            }
+            inputs = [i for i, v in enumerate(p[self.n_op_params :]) if v > 0.5]
             nodes.append({"op": name, "inputs": inputs, "params": values})
         return {"nodes": nodes}
 
@@ -376,8 +416,15 @@ def read_labels(path: str | Path, space: GraphSpace) -> list[dict]:
         hib = _flag(row.get("higher_is_better", False), where)
         if direction.setdefault(task, hib) != hib:
             raise ValueError(f"{where}: higher_is_better: task {task!r} mixes both directions")
-        records.append({"arch": arch, "task": task, "label": -value if hib else value,
-                        "budget": None, "seed": 0})
+        records.append(
+            {
+                "arch": arch,
+                "task": task,
+                "label": -value if hib else value,
+                "budget": None,
+                "seed": 0,
+            }
+        )
     if not records:
         raise ValueError(f"{path}: no label rows")
     return records

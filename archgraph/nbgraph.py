@@ -61,20 +61,39 @@ META_FEATURES: dict[str, dict[str, float]] = {
     "cs": {"nodes": 18333, "edges": 81894, "features": 6805, "classes": 15, "homophily": 0.81},
     "physics": {"nodes": 34493, "edges": 247962, "features": 8415, "classes": 5, "homophily": 0.93},
     "photo": {"nodes": 7650, "edges": 119081, "features": 745, "classes": 8, "homophily": 0.83},
-    "computers": {"nodes": 13752, "edges": 245861, "features": 767, "classes": 10, "homophily": 0.78},
+    "computers": {
+        "nodes": 13752,
+        "edges": 245861,
+        "features": 767,
+        "classes": 10,
+        "homophily": 0.78,
+    },
     "arxiv": {"nodes": 169343, "edges": 1166243, "features": 128, "classes": 40, "homophily": 0.65},
-    "proteins": {"nodes": 132534, "edges": 39561252, "features": 8, "classes": 112, "homophily": 0.0},
+    "proteins": {
+        "nodes": 132534,
+        "edges": 39561252,
+        "features": 8,
+        "classes": 112,
+        "homophily": 0.0,
+    },
 }
 
 
 def meta_features(dataset: str) -> np.ndarray:
     """``[5]`` float32: log10 nodes, log10 edges, log10 features, log10 classes, homophily."""
     if dataset not in META_FEATURES:
-        raise ValueError(f"unknown NAS-Bench-Graph dataset {dataset!r}; known: {sorted(META_FEATURES)}")
+        raise ValueError(
+            f"unknown NAS-Bench-Graph dataset {dataset!r}; known: {sorted(META_FEATURES)}"
+        )
     m = META_FEATURES[dataset]
     return np.array(
-        [np.log10(m["nodes"]), np.log10(m["edges"]), np.log10(m["features"]),
-         np.log10(m["classes"]), m["homophily"]],
+        [
+            np.log10(m["nodes"]),
+            np.log10(m["edges"]),
+            np.log10(m["features"]),
+            np.log10(m["classes"]),
+            m["homophily"],
+        ],
         dtype=np.float32,
     )
 
@@ -197,7 +216,10 @@ class NbGraphSpace(GraphSpace):
     def to_graph(self, arch: dict) -> GraphSpec:
         spec = GraphSpec()
         inp = spec.add(0, 0, ())
-        nodes = [spec.add(1, self._op[op], (i / 3, arch["link"][i] / 4)) for i, op in enumerate(arch["ops"])]
+        nodes = [
+            spec.add(1, self._op[op], (i / 3, arch["link"][i] / 4))
+            for i, op in enumerate(arch["ops"])
+        ]
         used = set()
         for i, src in enumerate(arch["link"]):
             spec.edge(inp if src == 0 else nodes[src - 1], nodes[i])
@@ -274,8 +296,15 @@ def parse_bench_bytes(data: bytes) -> dict[int, dict[str, float]]:
             stack.append(memo[arg])
         elif name in ("BINPUT", "LONG_BINPUT"):
             memo[arg] = stack[-1]
-        elif name in ("BINFLOAT", "BININT", "BININT1", "BININT2", "BINUNICODE", "SHORT_BINBYTES",
-                      "SHORT_BINUNICODE"):
+        elif name in (
+            "BINFLOAT",
+            "BININT",
+            "BININT1",
+            "BININT2",
+            "BINUNICODE",
+            "SHORT_BINBYTES",
+            "SHORT_BINUNICODE",
+        ):
             stack.append(arg)
         elif name == "NONE":
             stack.append(None)
@@ -338,9 +367,15 @@ def bench_path(dataset: str) -> Path:
         import nas_bench_graph
     except ImportError as err:  # pragma: no cover
         raise ImportError("NAS-Bench-Graph needs the pip package 'nas-bench-graph'") from err
-    path = Path(os.path.dirname(os.path.abspath(nas_bench_graph.__file__))) / "light" / f"{dataset}.bench"
+    path = (
+        Path(os.path.dirname(os.path.abspath(nas_bench_graph.__file__)))
+        / "light"
+        / f"{dataset}.bench"
+    )
     if dataset not in META_FEATURES or not path.is_file():
-        raise ValueError(f"unknown NAS-Bench-Graph dataset {dataset!r}; known: {sorted(META_FEATURES)}")
+        raise ValueError(
+            f"unknown NAS-Bench-Graph dataset {dataset!r}; known: {sorted(META_FEATURES)}"
+        )
     return path
 
 

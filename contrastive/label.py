@@ -22,10 +22,11 @@ stored as ``failed`` (see their ``error``; ``--retry-failed`` reruns them); 130 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from archgraph.io import read_archs
 
 from . import sweep as sw
 
@@ -125,23 +126,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _read_archs(path: str) -> list[dict]:
-    text = Path(path).read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-        return data if isinstance(data, list) else [data]
-    except json.JSONDecodeError:
-        pass
-    out = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{n}: not JSON: {err.msg}") from err
-    return out
-
-
 def _int_list(text: str, flag: str) -> list[int]:
     try:
         values = [int(v) for v in str(text).split(",") if v.strip()]
@@ -190,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     if budget < 1:
         parser.error("--budget must be >= 1")
     if cfg.archs:
-        given = _read_archs(cfg.archs)
+        given = read_archs(cfg.archs)
         archs = {s.name: given for s in specs}
     else:
         archs = sw.plan_archs([s.name for s in specs], cfg.n_archs, cfg.seed, cfg.n_shared)

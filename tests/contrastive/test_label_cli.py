@@ -16,14 +16,6 @@ from contrastive.sweep import EXIT_FAILED, EXIT_OK
 DOUBLES = "tests.contrastive.sweep_doubles"
 
 
-@pytest.fixture
-def tiny_csv(tmp_path):
-    rng = np.random.default_rng(0)
-    path = tmp_path / "tiny.csv"
-    pd.DataFrame(rng.normal(size=(320, 2)).cumsum(0), columns=["a", "b"]).to_csv(path, index=False)
-    return path
-
-
 def _args(tmp_path, csv, *extra: str, fn: str = "quick_label") -> list[str]:
     return [
         "--data", str(csv), "--n-archs", "4", "--seed", "1", "--budget", "3",

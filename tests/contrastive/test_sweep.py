@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import archgraph
@@ -19,14 +18,6 @@ from contrastive.store import LabelStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DOUBLES = "tests.contrastive.sweep_doubles"
-
-
-@pytest.fixture
-def tiny_csv(tmp_path):
-    rng = np.random.default_rng(0)
-    path = tmp_path / "tiny.csv"
-    pd.DataFrame(rng.normal(size=(320, 2)).cumsum(0), columns=["a", "b"]).to_csv(path, index=False)
-    return path
 
 
 def _jobs(csv: Path, n: int, seeds=(0,), name: str = "tiny", budget: int = 5) -> list[sw.Job]:

@@ -249,9 +249,17 @@ def clean(
     nonfinite = np.isinf(values)
     report["nonfinite_replaced"] = int(nonfinite.sum())
     values[nonfinite] = np.nan
+    limit = float(np.finfo(np.float32).max)  # values are stored as float32
     for j, col in enumerate(columns):
         if not np.isfinite(values[:, j]).any():
             raise DataError(f"{where}: column {col!r} is all NaN (no numeric value)")
+        beyond = np.flatnonzero(np.abs(np.nan_to_num(values[:, j])) > limit)
+        if beyond.size:
+            row = int(beyond[0])
+            raise DataError(
+                f"{where}: column {col!r} has values beyond the float32 range (|x| > {limit:.3g}), "
+                f"e.g. {values[row, j]:.3g} at row {row} ({beyond.size} such values)"
+            )
     if max_length is not None and values.shape[0] > max_length:
         report["length_capped_from"] = int(values.shape[0])
         values = values[-max_length:]

@@ -25,8 +25,9 @@ from archgraph.base import GraphSpace
 REGRESSORS = ("rf", "gb", "mlp")
 
 
-def flat_features(space: GraphSpace, archs: Sequence[Any], max_nodes: int | None = None,
-                  validated: bool = False) -> np.ndarray:
+def flat_features(
+    space: GraphSpace, archs: Sequence[Any], max_nodes: int | None = None, validated: bool = False
+) -> np.ndarray:
     """Flat featurisation through the space's encoding, identical in width for every arch.
 
     Per arch: the node-feature rows ``x`` in node order, zero-padded to ``max_nodes`` rows
@@ -103,8 +104,9 @@ def average_rank_scores(source_labels: np.ndarray) -> np.ndarray:
     return -mean
 
 
-def best_source_scores(source_labels: np.ndarray, select: Callable[[np.ndarray], float]
-                       ) -> tuple[int, np.ndarray]:
+def best_source_scores(
+    source_labels: np.ndarray, select: Callable[[np.ndarray], float]
+) -> tuple[int, np.ndarray]:
     """The single source task whose ranking ``select`` rates highest.
 
     Args:
@@ -137,12 +139,19 @@ def make_regressor(kind: str, seed: int, small: bool = False):
     size = 20 if small else 200
     factories = {
         "rf": lambda: RandomForestRegressor(n_estimators=size, random_state=seed, n_jobs=1),
-        "gb": lambda: GradientBoostingRegressor(n_estimators=size, max_depth=3, learning_rate=0.05,
-                                                subsample=0.8, random_state=seed),
+        "gb": lambda: GradientBoostingRegressor(
+            n_estimators=size, max_depth=3, learning_rate=0.05, subsample=0.8, random_state=seed
+        ),
         "mlp": lambda: make_pipeline(
             StandardScaler(),
-            MLPRegressor(hidden_layer_sizes=(128, 128), alpha=1e-3, learning_rate_init=1e-3,
-                         max_iter=50 if small else 500, early_stopping=False, random_state=seed),
+            MLPRegressor(
+                hidden_layer_sizes=(128, 128),
+                alpha=1e-3,
+                learning_rate_init=1e-3,
+                max_iter=50 if small else 500,
+                early_stopping=False,
+                random_state=seed,
+            ),
         ),
     }
     if kind not in factories:
@@ -150,8 +159,14 @@ def make_regressor(kind: str, seed: int, small: bool = False):
     return factories[kind]()
 
 
-def regressor_scores(kind: str, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                     seed: int = 0, small: bool = False) -> np.ndarray:
+def regressor_scores(
+    kind: str,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    seed: int = 0,
+    small: bool = False,
+) -> np.ndarray:
     """Fit a regressor on ``x_train [n, D]`` -> standardised ``y_train [n]`` (lower better)
     and score ``x_test [m, D]``; returns ``-prediction [m]`` (higher better)."""
     import warnings

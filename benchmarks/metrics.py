@@ -110,7 +110,9 @@ def ndcg_at_k(scores: np.ndarray, labels: np.ndarray, frac: float = 0.05) -> flo
 Metric = Callable[[np.ndarray, np.ndarray], float]
 
 
-def make_metrics(noise: float = 0.0, k_frac: float = 0.05, max_pairs: int = 50_000) -> dict[str, Metric]:
+def make_metrics(
+    noise: float = 0.0, k_frac: float = 0.05, max_pairs: int = 50_000
+) -> dict[str, Metric]:
     """The report's metrics by name, with the noise threshold and ``k`` bound in."""
     return {
         "kendall_tau": kendall_tau,
@@ -126,8 +128,14 @@ METRICS = tuple(make_metrics())
 """Names of the metrics :func:`evaluate` reports."""
 
 
-def bootstrap_ci(metric: Metric, scores: np.ndarray, labels: np.ndarray, n_boot: int = 200,
-                 alpha: float = 0.05, seed: int = 0) -> tuple[float, float]:
+def bootstrap_ci(
+    metric: Metric,
+    scores: np.ndarray,
+    labels: np.ndarray,
+    n_boot: int = 200,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Percentile bootstrap interval of ``metric`` over resampled test archs.
 
     Args:
@@ -152,8 +160,16 @@ def bootstrap_ci(metric: Metric, scores: np.ndarray, labels: np.ndarray, n_boot:
     return float(lo), float(hi)
 
 
-def evaluate(scores: np.ndarray, labels: np.ndarray, *, noise: float = 0.0, k_frac: float = 0.05,
-             n_boot: int = 100, alpha: float = 0.05, seed: int = 0) -> dict[str, dict[str, float]]:
+def evaluate(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    *,
+    noise: float = 0.0,
+    k_frac: float = 0.05,
+    n_boot: int = 100,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
     """Every metric with its bootstrap interval.
 
     Args:

@@ -36,13 +36,26 @@ def tau_vs_n(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> P
             ns = sorted(by[method])
             means = np.array([np.mean(by[method][n]) for n in ns])
             if ns == [0]:
-                ax.axhline(means[0], ls="--", lw=1, label=method,
-                           color="grey" if method == "random" else "black")
+                ax.axhline(
+                    means[0],
+                    ls="--",
+                    lw=1,
+                    label=method,
+                    color="grey" if method == "random" else "black",
+                )
                 continue
             lo = means - np.array([np.min(by[method][n]) for n in ns])
             hi = np.array([np.max(by[method][n]) for n in ns]) - means
-            ax.errorbar(ns, means, yerr=[lo, hi], marker="o", ms=3, capsize=2, label=method,
-                        lw=2 if method == "tahc" else 1)
+            ax.errorbar(
+                ns,
+                means,
+                yerr=[lo, hi],
+                marker="o",
+                ms=3,
+                capsize=2,
+                label=method,
+                lw=2 if method == "tahc" else 1,
+            )
         ax.set_xscale("log")
         grid_n = sorted({n for by_n in by.values() for n in by_n if n})
         if grid_n:
@@ -52,7 +65,7 @@ def tau_vs_n(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> P
         ax.set_xlabel("training archs n")
         ax.set_ylabel("Kendall tau")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(tasks):]:
+    for ax in list(axes.flat)[len(tasks) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(8, len(labels)), fontsize=8)

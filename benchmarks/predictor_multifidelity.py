@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     for seed in (int(s) for s in args.seeds.split(",")):
         rng = np.random.default_rng(seed)
         full = true + 0.05 * sd * rng.standard_normal(len(archs))
-        low = 0.7 * true + 0.3 * other * sd / other.std() + 0.5 * sd * rng.standard_normal(len(archs))
+        low = (
+            0.7 * true + 0.3 * other * sd / other.std() + 0.5 * sd * rng.standard_normal(len(archs))
+        )
 
         def recs(idx, labels):
             return [{"arch": archs[i], "task": "synth", "label": float(labels[i])} for i in idx]
@@ -58,24 +60,37 @@ def main(argv: list[str] | None = None) -> int:
         comp.fit(recs(range(args.budget // 2), full), feats)
         res["half_full_only_tau"] = kendall_tau(comp.score(archs[test], "synth"), true[test])
         comp = Comparator(CTS_SPACE, ComparatorConfig(**cfg))
-        comp.fit_two_stage(recs(range(args.budget, args.budget + n_low), low),
-                           recs(range(args.budget // 2), full), feats)
+        comp.fit_two_stage(
+            recs(range(args.budget, args.budget + n_low), low),
+            recs(range(args.budget // 2), full),
+            feats,
+        )
         res["two_stage_tau"] = kendall_tau(comp.score(archs[test], "synth"), true[test])
         print(json.dumps(res), flush=True)
         rows.append(res)
     keys = ("full_only_tau", "half_full_only_tau", "two_stage_tau")
     mean = {k: float(np.mean([r[k] for r in rows])) for k in keys}
-    doc = {"command": "python -m benchmarks.predictor_multifidelity " + " ".join(argv or sys.argv[1:]),
-           "budget_full_labels": args.budget, "low_cost": args.low_cost, "n_low": n_low,
-           "mean": mean, "rows": rows}
+    doc = {
+        "command": "python -m benchmarks.predictor_multifidelity " + " ".join(argv or sys.argv[1:]),
+        "budget_full_labels": args.budget,
+        "low_cost": args.low_cost,
+        "n_low": n_low,
+        "mean": mean,
+        "rows": rows,
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(f"{args.out}.json").write_text(json.dumps(doc, indent=2) + "\n")
-    lines = [f"Command: `{doc['command']}`  ", "Synthetic cts labels (no per-epoch curves in the "
-             "nas-bench-graph pip package). Kendall tau on unseen archs, mean over seeds.", "",
-             "| training (equal labelling cost) | tau |", "|---|---|",
-             f"| full-only: {args.budget} full labels | {mean['full_only_tau']:.3f} |",
-             f"| two-stage: {n_low} low ({args.low_cost} cost) then {args.budget // 2} full | {mean['two_stage_tau']:.3f} |",
-             f"| reference: {args.budget // 2} full labels only | {mean['half_full_only_tau']:.3f} |"]
+    lines = [
+        f"Command: `{doc['command']}`  ",
+        "Synthetic cts labels (no per-epoch curves in the "
+        "nas-bench-graph pip package). Kendall tau on unseen archs, mean over seeds.",
+        "",
+        "| training (equal labelling cost) | tau |",
+        "|---|---|",
+        f"| full-only: {args.budget} full labels | {mean['full_only_tau']:.3f} |",
+        f"| two-stage: {n_low} low ({args.low_cost} cost) then {args.budget // 2} full | {mean['two_stage_tau']:.3f} |",
+        f"| reference: {args.budget // 2} full labels only | {mean['half_full_only_tau']:.3f} |",
+    ]
     Path(f"{args.out}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

@@ -75,8 +75,12 @@ class TaskSet:
     _flat: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def from_records(cls, space: GraphSpace, records: Iterable[Mapping[str, Any]],
-                     features: Mapping[str, Any] | None = None) -> TaskSet:
+    def from_records(
+        cls,
+        space: GraphSpace,
+        records: Iterable[Mapping[str, Any]],
+        features: Mapping[str, Any] | None = None,
+    ) -> TaskSet:
         """Build from records ``{"arch", "task", "label"}`` (lower better; repeats averaged)."""
         grouped, noise = aggregate(space, records)
         if not grouped:
@@ -144,19 +148,41 @@ def _nolog(msg: str) -> None:
     pass
 
 
-def _row(protocol: str, task: str, method: str, seed: int, scores: np.ndarray, labels: np.ndarray,
-         cfg: ProtocolConfig, seconds: float, **extra: Any) -> Row:
-    metrics = evaluate(scores, labels, noise=cfg.noise, k_frac=cfg.k_frac, n_boot=cfg.n_boot,
-                       seed=seed)
-    return {"protocol": protocol, "task": task, "method": method, "seed": seed, **extra,
-            "metrics": metrics, "seconds": seconds, "n_test": int(len(labels))}
+def _row(
+    protocol: str,
+    task: str,
+    method: str,
+    seed: int,
+    scores: np.ndarray,
+    labels: np.ndarray,
+    cfg: ProtocolConfig,
+    seconds: float,
+    **extra: Any,
+) -> Row:
+    metrics = evaluate(
+        scores, labels, noise=cfg.noise, k_frac=cfg.k_frac, n_boot=cfg.n_boot, seed=seed
+    )
+    return {
+        "protocol": protocol,
+        "task": task,
+        "method": method,
+        "seed": seed,
+        **extra,
+        "metrics": metrics,
+        "seconds": seconds,
+        "n_test": int(len(labels)),
+    }
 
 
-def _records(data: TaskSet, task: str, ids: np.ndarray, labels: np.ndarray | None = None) -> list[dict]:
+def _records(
+    data: TaskSet, task: str, ids: np.ndarray, labels: np.ndarray | None = None
+) -> list[dict]:
     row = data.labels[data.tasks.index(task)]
     vals = row[ids] if labels is None else labels
-    return [{"arch": data.archs[i], "task": task, "label": float(v)}
-            for i, v in zip(ids, vals, strict=True)]
+    return [
+        {"arch": data.archs[i], "task": task, "label": float(v)}
+        for i, v in zip(ids, vals, strict=True)
+    ]
 
 
 def _split(data: TaskSet, task: str, seed: int, max_test: int) -> tuple[np.ndarray, np.ndarray]:
@@ -169,16 +195,18 @@ def _split(data: TaskSet, task: str, seed: int, max_test: int) -> tuple[np.ndarr
     return perm[:n_test], perm[n_test:]
 
 
-def _fit_comparator(data: TaskSet, records: list[dict], features: Mapping[str, Any],
-                    config: ComparatorConfig) -> tuple[Comparator, float]:
+def _fit_comparator(
+    data: TaskSet, records: list[dict], features: Mapping[str, Any], config: ComparatorConfig
+) -> tuple[Comparator, float]:
     comp = Comparator(data.space, config)
     t0 = time.perf_counter()
     comp.fit(records, features)
     return comp, time.perf_counter() - t0
 
 
-def in_task(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None,
-            log: Log = _nolog) -> tuple[list[Row], dict[str, Any]]:
+def in_task(
+    data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None, log: Log = _nolog
+) -> tuple[list[Row], dict[str, Any]]:
     """Sample efficiency: for each task, seed and ``n`` in ``cfg.n_grid``, train on ``n`` archs
     and test on the task's held-out archs (the same test set for every ``n`` of a seed; training
     sets are nested).
@@ -197,13 +225,35 @@ def in_task(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = No
         for seed in range(cfg.seed, cfg.seed + cfg.seeds):
             test, pool = _split(data, task, seed, cfg.max_test)
             y_test = y_all[test]
-            rows.append(_row("in_task", task, "random", seed, random_scores(len(test), seed),
-                             y_test, cfg, 0.0, n=0))
+            rows.append(
+                _row(
+                    "in_task",
+                    task,
+                    "random",
+                    seed,
+                    random_scores(len(test), seed),
+                    y_test,
+                    cfg,
+                    0.0,
+                    n=0,
+                )
+            )
             if others:
                 t0 = time.perf_counter()
                 s = average_rank_scores(data.labels[others][:, test])
-                rows.append(_row("in_task", task, "avg_rank", seed, s, y_test, cfg,
-                                 time.perf_counter() - t0, n=0))
+                rows.append(
+                    _row(
+                        "in_task",
+                        task,
+                        "avg_rank",
+                        seed,
+                        s,
+                        y_test,
+                        cfg,
+                        time.perf_counter() - t0,
+                        n=0,
+                    )
+                )
             for n in cfg.n_grid:
                 if n > len(pool):
                     log(f"in_task {task}: n={n} skipped (only {len(pool)} training archs)")
@@ -211,20 +261,41 @@ def in_task(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = No
                 train = pool[:n]
                 for kind in cfg.regressors:
                     t0 = time.perf_counter()
-                    s = regressor_scores(kind, flat[train], y_all[train], flat[test], seed,
-                                         cfg.small_regressors)
-                    rows.append(_row("in_task", task, kind, seed, s, y_test, cfg,
-                                     time.perf_counter() - t0, n=n))
-                    if kind == "rf" and task == cfg.scatter_task and seed == cfg.seed and n == _mid(cfg.n_grid):
+                    s = regressor_scores(
+                        kind, flat[train], y_all[train], flat[test], seed, cfg.small_regressors
+                    )
+                    rows.append(
+                        _row(
+                            "in_task",
+                            task,
+                            kind,
+                            seed,
+                            s,
+                            y_test,
+                            cfg,
+                            time.perf_counter() - t0,
+                            n=n,
+                        )
+                    )
+                    if (
+                        kind == "rf"
+                        and task == cfg.scatter_task
+                        and seed == cfg.seed
+                        and n == _mid(cfg.n_grid)
+                    ):
                         scatter["rf"] = s.tolist()
-                config = replace(cfg.comparator, fusion="none", seed=cfg.comparator.seed + seed - cfg.seed)
+                config = replace(
+                    cfg.comparator, fusion="none", seed=cfg.comparator.seed + seed - cfg.seed
+                )
                 comp, sec = _fit_comparator(data, _records(data, task, train), {}, config)
                 s = comp.score([data.archs[i] for i in test], None, validated=True)
                 rows.append(_row("in_task", task, "tahc", seed, s, y_test, cfg, sec, n=n))
                 if task == cfg.scatter_task and seed == cfg.seed and n == _mid(cfg.n_grid):
                     scatter.update(task=task, n=n, tahc=s.tolist(), labels=y_test.tolist())
-                log(f"in_task {task} seed {seed} n={n}: tau tahc {rows[-1]['metrics']['kendall_tau']['value']:.3f}"
-                    f" rf {_last(rows, 'rf', task, n, seed):.3f} ({sec:.1f} s)")
+                log(
+                    f"in_task {task} seed {seed} n={n}: tau tahc {rows[-1]['metrics']['kendall_tau']['value']:.3f}"
+                    f" rf {_last(rows, 'rf', task, n, seed):.3f} ({sec:.1f} s)"
+                )
     return rows, scatter
 
 
@@ -239,8 +310,9 @@ def _last(rows: list[Row], method: str, task: str, n: int, seed: int) -> float:
     return float("nan")
 
 
-def _source_training(data: TaskSet, sources: list[int], seed: int, per_source: int
-                     ) -> tuple[list[dict], np.ndarray, np.ndarray]:
+def _source_training(
+    data: TaskSet, sources: list[int], seed: int, per_source: int
+) -> tuple[list[dict], np.ndarray, np.ndarray]:
     """Up to ``per_source`` labelled archs of each source task (seeded): records, and for the
     regressors the stacked ``(arch index, source index)`` pairs ``[m, 2]`` with their per-task
     percentile ranks ``[m]``."""
@@ -264,8 +336,14 @@ def _task_matrix(data: TaskSet, task_ids: np.ndarray) -> np.ndarray:
     return ((feats - mu) / np.where(sd > 1e-9, sd, 1.0))[task_ids]
 
 
-def transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None,
-             zero: bool = True, few: bool = True, log: Log = _nolog) -> list[Row]:
+def transfer(
+    data: TaskSet,
+    cfg: ProtocolConfig,
+    tasks: Sequence[str] | None = None,
+    zero: bool = True,
+    few: bool = True,
+    log: Log = _nolog,
+) -> list[Row]:
     """Zero-shot (``zero``) and/or few-shot (``few``, ``cfg.k_grid``) leave-one-task-out,
     training the source models once per held-out task and seed."""
     rows: list[Row] = []
@@ -284,37 +362,61 @@ def transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = N
             recs, pairs, ranks = _source_training(data, sources, seed, cfg.source_archs)
             x_src = np.concatenate([flat[pairs[:, 0]], _task_matrix(data, pairs[:, 1])], 1)
             x_test = np.concatenate([flat[test], _task_matrix(data, np.full(len(test), t_idx))], 1)
-            feats = {data.tasks[t]: data.features[data.tasks[t]] for t in sources} if data.features else {}
+            feats = (
+                {data.tasks[t]: data.features[data.tasks[t]] for t in sources}
+                if data.features
+                else {}
+            )
             target_feat = data.features[task] if data.features else None
 
             # Models trained on the sources once per (task, seed); few-shot fine-tunes copies.
             models: dict[str, tuple[Comparator, float]] = {}
             if data.features:
                 models["tahc"] = _fit_comparator(
-                    data, recs, feats, replace(cfg.comparator, fusion=cfg.task_fusion,
-                                               seed=cfg.comparator.seed + seed - cfg.seed))
+                    data,
+                    recs,
+                    feats,
+                    replace(
+                        cfg.comparator,
+                        fusion=cfg.task_fusion,
+                        seed=cfg.comparator.seed + seed - cfg.seed,
+                    ),
+                )
             models["tahc_notask"] = _fit_comparator(
-                data, recs, {}, replace(cfg.comparator, fusion="none", seed=cfg.comparator.seed + seed - cfg.seed))
+                data,
+                recs,
+                {},
+                replace(cfg.comparator, fusion="none", seed=cfg.comparator.seed + seed - cfg.seed),
+            )
             regs = {}
             for kind in cfg.regressors:
                 t0 = time.perf_counter()
-                regs[kind] = (regressor_scores(kind, x_src, ranks, x_test, seed, cfg.small_regressors), time.perf_counter() - t0)
+                regs[kind] = (
+                    regressor_scores(kind, x_src, ranks, x_test, seed, cfg.small_regressors),
+                    time.perf_counter() - t0,
+                )
 
             # References that use no label of the target (the same for every K).
             src, hind = best_source_scores(src_test, lambda sc, yt=y_test: kendall_tau(sc, yt))
-            refs = [("random", random_scores(len(test), seed), {}),
-                    ("avg_rank", average_rank_scores(src_test), {}),
-                    ("best_source_hindsight", hind, {"source": data.tasks[sources[src]]})]
+            refs = [
+                ("random", random_scores(len(test), seed), {}),
+                ("avg_rank", average_rank_scores(src_test), {}),
+                ("best_source_hindsight", hind, {"source": data.tasks[sources[src]]}),
+            ]
 
             test_archs = [data.archs[i] for i in test]
             protocol = "zero_shot"
             if zero:
-                rows += [_row(protocol, task, m, seed, sc, y_test, cfg, 0.0, k=0, **ex)
-                         for m, sc, ex in refs]
+                rows += [
+                    _row(protocol, task, m, seed, sc, y_test, cfg, 0.0, k=0, **ex)
+                    for m, sc, ex in refs
+                ]
                 for kind, (s, sec) in regs.items():
                     rows.append(_row(protocol, task, kind, seed, s, y_test, cfg, sec, k=0))
                 for name, (comp, sec) in models.items():
-                    s = comp.score(test_archs, target_feat if name == "tahc" else None, validated=True)
+                    s = comp.score(
+                        test_archs, target_feat if name == "tahc" else None, validated=True
+                    )
                     rows.append(_row(protocol, task, name, seed, s, y_test, cfg, sec, k=0))
                 log(f"zero_shot {task} seed {seed}: " + _summary(rows, task, protocol, 0))
             protocol = "few_shot"
@@ -325,23 +427,54 @@ def transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = N
                 rng = np.random.default_rng([seed, 104729, t_idx, k])
                 probes = pool[rng.permutation(len(pool))[:k]]
                 y_probe = y_all[probes]
-                rows += [_row(protocol, task, m, seed, sc, y_test, cfg, 0.0, k=k, **ex)
-                         for m, sc, ex in refs]
-                src, _ = best_source_scores(data.labels[sources][:, probes],
-                                            lambda sc, yp=y_probe: kendall_tau(sc, yp))
+                rows += [
+                    _row(protocol, task, m, seed, sc, y_test, cfg, 0.0, k=k, **ex)
+                    for m, sc, ex in refs
+                ]
+                src, _ = best_source_scores(
+                    data.labels[sources][:, probes], lambda sc, yp=y_probe: kendall_tau(sc, yp)
+                )
                 s = average_rank_scores(src_test[src : src + 1])  # that one source's ranking
-                rows.append(_row(protocol, task, "best_source_probe", seed, s, y_test, cfg, 0.0,
-                                 k=k, source=data.tasks[sources[src]]))
+                rows.append(
+                    _row(
+                        protocol,
+                        task,
+                        "best_source_probe",
+                        seed,
+                        s,
+                        y_test,
+                        cfg,
+                        0.0,
+                        k=k,
+                        source=data.tasks[sources[src]],
+                    )
+                )
                 t0 = time.perf_counter()
-                s = regressor_scores("rf", flat[probes], y_probe, flat[test], seed,
-                                     cfg.small_regressors)
-                rows.append(_row(protocol, task, "rf_probes", seed, s, y_test, cfg,
-                                 time.perf_counter() - t0, k=k))
+                s = regressor_scores(
+                    "rf", flat[probes], y_probe, flat[test], seed, cfg.small_regressors
+                )
+                rows.append(
+                    _row(
+                        protocol,
+                        task,
+                        "rf_probes",
+                        seed,
+                        s,
+                        y_test,
+                        cfg,
+                        time.perf_counter() - t0,
+                        k=k,
+                    )
+                )
                 probe_recs = _records(data, task, probes)
                 for name, (comp, _) in models.items():
                     ft = copy.deepcopy(comp)
-                    ft.config = replace(ft.config, epochs=cfg.finetune_epochs, eval_every=1,
-                                        patience=cfg.finetune_epochs)
+                    ft.config = replace(
+                        ft.config,
+                        epochs=cfg.finetune_epochs,
+                        eval_every=1,
+                        patience=cfg.finetune_epochs,
+                    )
                     tf = {task: target_feat} if name == "tahc" else {}
                     t0 = time.perf_counter()
                     ft.fit(probe_recs, tf, val_records=probe_recs, warm_start=True)
@@ -353,20 +486,25 @@ def transfer(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = N
 
 
 def _summary(rows: list[Row], task: str, protocol: str, k: int) -> str:
-    parts = [f"{r['method']} {r['metrics']['kendall_tau']['value']:.3f}" for r in rows
-             if r["task"] == task and r["protocol"] == protocol and r.get("k") == k]
+    parts = [
+        f"{r['method']} {r['metrics']['kendall_tau']['value']:.3f}"
+        for r in rows
+        if r["task"] == task and r["protocol"] == protocol and r.get("k") == k
+    ]
     return ", ".join(parts)
 
 
-def zero_shot(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None,
-              log: Log = _nolog) -> list[Row]:
+def zero_shot(
+    data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None, log: Log = _nolog
+) -> list[Row]:
     """Leave-one-task-out: train on ``cfg.source_archs`` archs of each other task; rank the
     held-out task's test archs with only its task features (see the module doc for methods)."""
     return transfer(data, cfg, tasks, zero=True, few=False, log=log)
 
 
-def few_shot(data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None,
-             log: Log = _nolog) -> list[Row]:
+def few_shot(
+    data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None, log: Log = _nolog
+) -> list[Row]:
     """Leave-one-task-out plus ``K`` labelled probe archs of the held-out task (``cfg.k_grid``);
     the comparators are fine-tuned on the probes, from their zero-shot weights."""
     return transfer(data, cfg, tasks, zero=False, few=True, log=log)
@@ -426,8 +564,12 @@ def speed(space: GraphSpace, cfg: SpeedConfig, log: Log = _nolog) -> dict[str, A
 
     def stage(name: str, fn: Callable[[], Any], n: int, repeats: int = cfg.repeats) -> Any:
         med, all_s, cpu, out = _timed(fn, repeats)
-        stages[name] = {"median_s": med, "all_s": all_s, "archs_per_s": n / med if med else None,
-                        "median_cpu_s": cpu}
+        stages[name] = {
+            "median_s": med,
+            "all_s": all_s,
+            "archs_per_s": n / med if med else None,
+            "median_cpu_s": cpu,
+        }
         log(f"speed {space.name} {name}: {med:.3f} s ({n / med:,.0f} archs/s), CPU {cpu:.3f} s")
         return out
 
@@ -443,15 +585,31 @@ def speed(space: GraphSpace, cfg: SpeedConfig, log: Log = _nolog) -> dict[str, A
         t0, c0 = time.perf_counter(), time.process_time()
         comp = Comparator(space, config)
         hist = comp.fit(recs, {})
-        train[head] = {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
-                       "labels": len(recs),
-                       "epochs_run": hist["log"][-1]["epoch"] if hist["log"] else 0,
-                       "best_epoch": hist["best_epoch"], "best_val_acc": hist["best_val_acc"]}
-        log(f"speed {space.name} train ({head} head, {len(recs)} labels): {train[head]['seconds']:.1f} s")
+        train[head] = {
+            "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - c0,
+            "labels": len(recs),
+            "epochs_run": hist["log"][-1]["epoch"] if hist["log"] else 0,
+            "best_epoch": hist["best_epoch"],
+            "best_val_acc": hist["best_val_acc"],
+        }
+        log(
+            f"speed {space.name} train ({head} head, {len(recs)} labels): {train[head]['seconds']:.1f} s"
+        )
         comps[head] = comp
     for head, comp in comps.items():
         stage(f"score_{head}_head", lambda c=comp: c.score(archs, None, validated=True), cfg.n)
-        stage(f"search_{head}_head",
-              lambda c=comp: c.score(space.sample(cfg.n, cfg.seed + 1), None, validated=True), cfg.n)
-    return {"space": space.name, "n": cfg.n, "repeats": cfg.repeats, "stages": stages,
-            "train": train, "load_before": load_before, "load_after": os.getloadavg()[0]}
+        stage(
+            f"search_{head}_head",
+            lambda c=comp: c.score(space.sample(cfg.n, cfg.seed + 1), None, validated=True),
+            cfg.n,
+        )
+    return {
+        "space": space.name,
+        "n": cfg.n,
+        "repeats": cfg.repeats,
+        "stages": stages,
+        "train": train,
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
+    }

@@ -84,24 +84,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="benchmarks/results", help="output folder")
     p.add_argument("--quick", action="store_true", help="tiny grids and models (CI, seconds)")
     p.add_argument("--space", help="custom suite: JSON space spec (archgraph.generic)")
-    p.add_argument("--labels", help="custom suite: CSV/JSONL rows (arch, task, value[, higher_is_better])")
+    p.add_argument(
+        "--labels", help="custom suite: CSV/JSONL rows (arch, task, value[, higher_is_better])"
+    )
     p.add_argument("--task-features", help="custom suite: JSON {task: [floats]} (optional)")
     p.add_argument("--store", help="corpus suite: contrastive label store (SQLite)")
     p.add_argument("--datasets", default="", help="nbgraph: comma-separated subset (default all 8)")
     p.add_argument("--tasks", default="", help="held-out/target tasks to run (default all)")
-    p.add_argument("--protocols", default=",".join(PROTOCOLS), help="subset of in_task,zero_shot,few_shot")
+    p.add_argument(
+        "--protocols", default=",".join(PROTOCOLS), help="subset of in_task,zero_shot,few_shot"
+    )
     p.add_argument("--n-grid", default="50,100,200,500", help="in-task training sizes")
     p.add_argument("--k-grid", default="5,10,20", help="few-shot probe counts")
     p.add_argument("--seeds", type=int, default=3, help="in-task seeds")
     p.add_argument("--transfer-seeds", type=int, default=1, help="zero/few-shot seeds")
     p.add_argument("--max-test", type=int, default=2000, help="test archs per task at most")
-    p.add_argument("--source-archs", type=int, default=500, help="zero/few-shot: archs per source task")
+    p.add_argument(
+        "--source-archs", type=int, default=500, help="zero/few-shot: archs per source task"
+    )
     p.add_argument("--n-boot", type=int, default=100, help="bootstrap resamples per metric")
     p.add_argument("--epochs", type=int, default=300, help="comparator epochs (early-stopped)")
     p.add_argument("--finetune-epochs", type=int, default=30, help="few-shot fine-tuning epochs")
     p.add_argument("--speed-n", type=int, default=20000, help="speed: archs per throughput stage")
     p.add_argument("--tag", default="", help="suffix of the output names (parallel parts)")
-    p.add_argument("--merge", default="", help="comma-separated part JSONs to merge into one report")
+    p.add_argument(
+        "--merge", default="", help="comma-separated part JSONs to merge into one report"
+    )
     p.add_argument("--seed", type=int, default=0)
     return p
 
@@ -115,8 +123,19 @@ def _ints(text: str) -> tuple[int, ...]:
 
 def quick_overrides(cfg: RunConfig) -> RunConfig:
     """The ``--quick`` sizes: two tasks' worth of tiny grids and a tiny comparator."""
-    return replace(cfg, n_grid="20,50", k_grid="5,10", seeds=1, transfer_seeds=1, max_test=150,
-                   source_archs=60, n_boot=10, epochs=8, finetune_epochs=4, speed_n=500)
+    return replace(
+        cfg,
+        n_grid="20,50",
+        k_grid="5,10",
+        seeds=1,
+        transfer_seeds=1,
+        max_test=150,
+        source_archs=60,
+        n_boot=10,
+        epochs=8,
+        finetune_epochs=4,
+        speed_n=500,
+    )
 
 
 def protocol_config(cfg: RunConfig, scatter_task: str | None) -> ProtocolConfig:
@@ -124,12 +143,20 @@ def protocol_config(cfg: RunConfig, scatter_task: str | None) -> ProtocolConfig:
         comp = ComparatorConfig.tiny(epochs=cfg.epochs, seed=cfg.seed)
     else:
         comp = ComparatorConfig(epochs=cfg.epochs, seed=cfg.seed)
-    return ProtocolConfig(n_grid=_ints(cfg.n_grid), k_grid=_ints(cfg.k_grid), seeds=cfg.seeds,
-                          transfer_seeds=cfg.transfer_seeds, max_test=cfg.max_test,
-                          source_archs=cfg.source_archs, n_boot=cfg.n_boot,
-                          small_regressors=cfg.quick,
-                          comparator=comp, finetune_epochs=cfg.finetune_epochs,
-                          scatter_task=scatter_task, seed=cfg.seed)
+    return ProtocolConfig(
+        n_grid=_ints(cfg.n_grid),
+        k_grid=_ints(cfg.k_grid),
+        seeds=cfg.seeds,
+        transfer_seeds=cfg.transfer_seeds,
+        max_test=cfg.max_test,
+        source_archs=cfg.source_archs,
+        n_boot=cfg.n_boot,
+        small_regressors=cfg.quick,
+        comparator=comp,
+        finetune_epochs=cfg.finetune_epochs,
+        scatter_task=scatter_task,
+        seed=cfg.seed,
+    )
 
 
 def log(msg: str) -> None:
@@ -155,8 +182,13 @@ def nbgraph_data(datasets: list[str]) -> TaskSet:
         elif a != archs:
             raise ValueError(f"{d}: arch set differs from {datasets[0]}'s")
         rows.append(y)
-    return TaskSet(NBGRAPH_SPACE, archs, list(datasets), np.stack(rows),
-                   {d: meta_features(d) for d in datasets})
+    return TaskSet(
+        NBGRAPH_SPACE,
+        archs,
+        list(datasets),
+        np.stack(rows),
+        {d: meta_features(d) for d in datasets},
+    )
 
 
 def corpus_data(store: str) -> tuple[TaskSet, str]:
@@ -207,9 +239,12 @@ def custom_data(space_path: str, labels_path: str, features_path: str | None) ->
 # --- running and reporting ------------------------------------------------------------------
 
 
-def run_protocols(data: TaskSet, cfg: RunConfig, pcfg: ProtocolConfig,
-                  partial: Callable[[list[dict], dict], None] | None = None
-                  ) -> tuple[list[dict], dict]:
+def run_protocols(
+    data: TaskSet,
+    cfg: RunConfig,
+    pcfg: ProtocolConfig,
+    partial: Callable[[list[dict], dict], None] | None = None,
+) -> tuple[list[dict], dict]:
     """Run the chosen protocols task by task; ``partial(rows, scatter)`` after each task."""
     chosen = [p.strip() for p in cfg.protocols.split(",") if p.strip()]
     bad = [p for p in chosen if p not in PROTOCOLS]
@@ -230,8 +265,9 @@ def run_protocols(data: TaskSet, cfg: RunConfig, pcfg: ProtocolConfig,
             rows += r
             scatter = scatter or sc
         if transfer_ok and {"zero_shot", "few_shot"} & set(chosen):
-            rows += transfer(data, pcfg, [task], zero="zero_shot" in chosen,
-                             few="few_shot" in chosen, log=log)
+            rows += transfer(
+                data, pcfg, [task], zero="zero_shot" in chosen, few="few_shot" in chosen, log=log
+            )
         if partial is not None:
             partial(rows, scatter)
     return rows, scatter
@@ -253,8 +289,11 @@ def _cell(vals: list[dict]) -> str:
 def _collect(rows: list[dict], protocol: str, key: str, value: int, metric: str = "kendall_tau"):
     out: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
-        if r["protocol"] == protocol and r.get(key, 0) in (value, 0) and (
-                r.get(key, 0) == value or r["method"] in ("random", "avg_rank")):
+        if (
+            r["protocol"] == protocol
+            and r.get(key, 0) in (value, 0)
+            and (r.get(key, 0) == value or r["method"] in ("random", "avg_rank"))
+        ):
             out[r["task"]][r["method"]].append(r["metrics"][metric])
     return out
 
@@ -272,7 +311,11 @@ def _table(by_task: dict, methods: list[str], goal: tuple[str, str, float] | Non
         row = [task] + [_cell(cells.get(m, [])) for m in methods]
         if goal:
             d = _mean_tau(cells, goal[0]) - _mean_tau(cells, goal[1])
-            row += [f"{d:+.3f}", "hit" if d >= goal[2] - 1e-12 else "MISS"] if np.isfinite(d) else ["–", "–"]
+            row += (
+                [f"{d:+.3f}", "hit" if d >= goal[2] - 1e-12 else "MISS"]
+                if np.isfinite(d)
+                else ["–", "–"]
+            )
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
@@ -282,30 +325,53 @@ def _methods(by_task: dict, order: list[str]) -> list[str]:
     return [m for m in order if m in present] + sorted(present - set(order))
 
 
-ORDER = ["random", "avg_rank", "best_source_hindsight", "best_source_probe", "rf", "gb", "mlp",
-         "rf_probes", "tahc_notask", "tahc", "tahc_notask_ft", "tahc_ft"]
+ORDER = [
+    "random",
+    "avg_rank",
+    "best_source_hindsight",
+    "best_source_probe",
+    "rf",
+    "gb",
+    "mlp",
+    "rf_probes",
+    "tahc_notask",
+    "tahc",
+    "tahc_notask_ft",
+    "tahc_ft",
+]
 
 
 def markdown(report: dict[str, Any]) -> str:
     """The Markdown report: command, machine, config, goal tables, tau vs n, other metrics."""
     rows = report["rows"]
-    lines = [f"# `{report['suite']}` ranking benchmark", "",
-             f"Command: `{report['command']}`", "",
-             f"Machine: {report['machine']['platform']}, {report['machine']['cpus']} CPUs, "
-             f"torch {report['machine']['torch']}; 1-min load average {report['load_start']:.1f} at "
-             f"start, {report['load_end']:.1f} at end (shared machine{'; max over parts' if report.get('parts') else ''}). "
-             f"Started {report['started']}, "
-             + (f"{report['parts']} parts, {report['seconds'] / 60:.1f} process-minutes in all."
-                if report.get("parts") else f"{report['seconds'] / 60:.1f} min."), ""]
+    lines = [
+        f"# `{report['suite']}` ranking benchmark",
+        "",
+        f"Command: `{report['command']}`",
+        "",
+        f"Machine: {report['machine']['platform']}, {report['machine']['cpus']} CPUs, "
+        f"torch {report['machine']['torch']}; 1-min load average {report['load_start']:.1f} at "
+        f"start, {report['load_end']:.1f} at end (shared machine{'; max over parts' if report.get('parts') else ''}). "
+        f"Started {report['started']}, "
+        + (
+            f"{report['parts']} parts, {report['seconds'] / 60:.1f} process-minutes in all."
+            if report.get("parts")
+            else f"{report['seconds'] / 60:.1f} min."
+        ),
+        "",
+    ]
     if report.get("notes"):
         lines += [*(f"- {n}" for n in report["notes"]), ""]
     lines += _settings(report) + _goals(rows)
     if report["suite"] == "nbgraph":
         lines += _meta_feature_table()
-    lines += ["Cells: Kendall tau between predicted and true ranking on held-out archs, mean over "
-              "seeds, with the mean 95% bootstrap interval over test archs in brackets. "
-              "`tahc` = our comparator (GIN, score head); in-task it sees one task, so it is "
-              "also the no-task model. Labels lower is better; scores higher is better.", ""]
+    lines += [
+        "Cells: Kendall tau between predicted and true ranking on held-out archs, mean over "
+        "seeds, with the mean 95% bootstrap interval over test archs in brackets. "
+        "`tahc` = our comparator (GIN, score head); in-task it sees one task, so it is "
+        "also the no-task model. Labels lower is better; scores higher is better.",
+        "",
+    ]
     in_rows = [r for r in rows if r["protocol"] == "in_task"]
     if in_rows:
         ns = sorted({r["n"] for r in in_rows if r.get("n")})
@@ -319,7 +385,11 @@ def markdown(report: dict[str, Any]) -> str:
         for n in ns:
             vals = []
             for m in methods:
-                v = [r["metrics"]["kendall_tau"]["value"] for r in in_rows if r.get("n") == n and r["method"] == m]
+                v = [
+                    r["metrics"]["kendall_tau"]["value"]
+                    for r in in_rows
+                    if r.get("n") == n and r["method"] == m
+                ]
                 vals.append(f"{np.mean(v):.3f}" if v else "–")
             lines.append(f"| {n} | " + " | ".join(vals) + " |")
         lines += ["", f"## In-task, n = {n0}: all metrics (mean over tasks and seeds)", ""]
@@ -328,8 +398,13 @@ def markdown(report: dict[str, Any]) -> str:
     if zs:
         by = _collect(rows, "zero_shot", "k", 0)
         lines += ["## Zero-shot, leave one task out (goal: tahc ≥ avg_rank)", ""]
-        lines += _table(by, _methods(by, ORDER), ("tahc", "avg_rank", 0.0)
-                        if any("tahc" in c for c in by.values()) else ("tahc_notask", "avg_rank", 0.0))
+        lines += _table(
+            by,
+            _methods(by, ORDER),
+            ("tahc", "avg_rank", 0.0)
+            if any("tahc" in c for c in by.values())
+            else ("tahc_notask", "avg_rank", 0.0),
+        )
         lines += ["", "## Zero-shot: all metrics (mean over tasks)", ""] + _metric_table(zs)
     fs = [r for r in rows if r["protocol"] == "few_shot"]
     if fs:
@@ -337,7 +412,10 @@ def markdown(report: dict[str, Any]) -> str:
             by = _collect(rows, "few_shot", "k", k)
             ours = "tahc_ft" if any("tahc_ft" in c for c in by.values()) else "tahc_notask_ft"
             goal = (ours, "best_source_hindsight", 0.0)
-            lines += [f"## Few-shot, K = {k} probe archs (goal at K=10: {ours} ≥ best_source_hindsight)", ""]
+            lines += [
+                f"## Few-shot, K = {k} probe archs (goal at K=10: {ours} ≥ best_source_hindsight)",
+                "",
+            ]
             lines += _table(by, _methods(by, ORDER), goal) + [""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -348,8 +426,20 @@ def _n0(rows: list[dict]) -> int:
     return 100 if 100 in ns else (ns[len(ns) // 2] if ns else 0)
 
 
-SETTING_KEYS = ("protocols", "tasks", "n_grid", "seeds", "k_grid", "transfer_seeds", "max_test",
-                "source_archs", "epochs", "finetune_epochs", "n_boot", "quick")
+SETTING_KEYS = (
+    "protocols",
+    "tasks",
+    "n_grid",
+    "seeds",
+    "k_grid",
+    "transfer_seeds",
+    "max_test",
+    "source_archs",
+    "epochs",
+    "finetune_epochs",
+    "n_boot",
+    "quick",
+)
 
 
 def _settings(report: dict[str, Any]) -> list[str]:
@@ -363,8 +453,11 @@ def _settings(report: dict[str, Any]) -> list[str]:
     for protocols, group in sorted(groups.items()):
         keys = ["tasks", "seed", "seeds", "max_test", "epochs", "n_boot", "quick"]
         keys += ["n_grid"] if "in_task" in protocols else []
-        keys += (["k_grid", "transfer_seeds", "source_archs", "finetune_epochs"]
-                 if "shot" in protocols else [])
+        keys += (
+            ["k_grid", "transfer_seeds", "source_archs", "finetune_epochs"]
+            if "shot" in protocols
+            else []
+        )
         parts = []
         for key in keys:
             vals = [str(c.get(key)) for c in group if key in c]
@@ -373,9 +466,11 @@ def _settings(report: dict[str, Any]) -> list[str]:
         lines.append(f"Settings of {protocols}: " + "; ".join(parts) + ".")
     comp = configs[0].get("comparator") if configs else None
     if comp:
-        lines.append(f"Comparator: {comp['gnn']} depth {comp['depth']} width {comp['width']}, "
-                     f"readout {comp['readout']}, head {comp['head']}, task fusion `film` on the task "
-                     f"features (zero/few-shot), lr {comp['lr']}, patience {comp['patience']} epochs.")
+        lines.append(
+            f"Comparator: {comp['gnn']} depth {comp['depth']} width {comp['width']}, "
+            f"readout {comp['readout']}, head {comp['head']}, task fusion `film` on the task "
+            f"features (zero/few-shot), lr {comp['lr']}, patience {comp['patience']} epochs."
+        )
     return [line + "\n" for line in lines]
 
 
@@ -399,33 +494,47 @@ def _goals(rows: list[dict]) -> list[str]:
         checks.append((f"few-shot K=10: {ours} ≥ best_source_hindsight", d, 0.0))
     if not checks:
         return []
-    lines = ["## Goals", "", "| goal | tasks hit | mean margin (tau) | verdict |", "|---|---|---|---|"]
+    lines = [
+        "## Goals",
+        "",
+        "| goal | tasks hit | mean margin (tau) | verdict |",
+        "|---|---|---|---|",
+    ]
     for name, d, thr in checks:
         d = {t: v for t, v in d.items() if np.isfinite(v)}
         hit = [t for t, v in d.items() if v >= thr - 1e-12]
         verdict = "HIT" if d and len(hit) == len(d) else "MISSED"
         margin = f"{np.mean(list(d.values())):+.3f}" if d else "–"
-        lines.append(f"| {name} | {len(hit)}/{len(d)} ({', '.join(sorted(hit)) or 'none'}) | "
-                     f"{margin} | {verdict} |")
+        lines.append(
+            f"| {name} | {len(hit)}/{len(d)} ({', '.join(sorted(hit)) or 'none'}) | "
+            f"{margin} | {verdict} |"
+        )
     return [*lines, ""]
 
 
 def _meta_feature_table() -> list[str]:
     from archgraph.nbgraph import DATASETS, META_FEATURES
 
-    lines = ["## Task features (NAS-Bench-Graph datasets' public meta-features)", "",
-             "Nodes / undirected edges / features / classes as published with the datasets "
-             "(Planetoid: Yang et al. 2016 for cora, citeseer, pubmed; Shchur et al. 2018 for "
-             "Coauthor cs/physics and Amazon photo/computers; OGB: Hu et al. 2020 for arxiv), the "
-             "counts PyG's loaders report. Edge homophily: approximate values as reported in the "
-             "heterophily literature (e.g. Zhu et al. 2020, H2GCN; Lim et al. 2021, LINKX), not "
-             "recomputed here. The table lives in `archgraph.nbgraph.META_FEATURES`; the comparator "
-             "reads log10 of the counts and the homophily.", "",
-             "| dataset | nodes | edges | features | classes | homophily |", "|---|---|---|---|---|---|"]
+    lines = [
+        "## Task features (NAS-Bench-Graph datasets' public meta-features)",
+        "",
+        "Nodes / undirected edges / features / classes as published with the datasets "
+        "(Planetoid: Yang et al. 2016 for cora, citeseer, pubmed; Shchur et al. 2018 for "
+        "Coauthor cs/physics and Amazon photo/computers; OGB: Hu et al. 2020 for arxiv), the "
+        "counts PyG's loaders report. Edge homophily: approximate values as reported in the "
+        "heterophily literature (e.g. Zhu et al. 2020, H2GCN; Lim et al. 2021, LINKX), not "
+        "recomputed here. The table lives in `archgraph.nbgraph.META_FEATURES`; the comparator "
+        "reads log10 of the counts and the homophily.",
+        "",
+        "| dataset | nodes | edges | features | classes | homophily |",
+        "|---|---|---|---|---|---|",
+    ]
     for d in DATASETS:
         m = META_FEATURES[d]
-        lines.append(f"| {d} | {m['nodes']:,} | {m['edges']:,} | {m['features']:,} | "
-                     f"{m['classes']} | {m['homophily']:.2f} |")
+        lines.append(
+            f"| {d} | {m['nodes']:,} | {m['edges']:,} | {m['features']:,} | "
+            f"{m['classes']} | {m['homophily']:.2f} |"
+        )
     return [*lines, ""]
 
 
@@ -438,7 +547,11 @@ def _metric_table(rows: list[dict]) -> list[str]:
             by[r["method"]][m].append(r["metrics"][m]["value"])
     lines = ["| method | " + " | ".join(METRICS) + " |", "|" + "---|" * (len(METRICS) + 1)]
     for method in _methods({"x": dict.fromkeys(by, 1)}, ORDER):
-        lines.append(f"| {method} | " + " | ".join(f"{np.nanmean(by[method][m]):.3f}" for m in METRICS) + " |")
+        lines.append(
+            f"| {method} | "
+            + " | ".join(f"{np.nanmean(by[method][m]):.3f}" for m in METRICS)
+            + " |"
+        )
     return lines + [""]
 
 
@@ -448,8 +561,13 @@ def write_report(report: dict[str, Any], out: Path, stem: str) -> list[Path]:
     paths[0].write_text(json.dumps(report, indent=1, default=float) + "\n")
     paths[1].write_text(markdown(report))
     if any(r["protocol"] == "in_task" for r in report["rows"]):
-        paths.append(plots.tau_vs_n(report["rows"], out / f"{stem}_tau_vs_n.png",
-                                    f"{report['suite']}: in-task Kendall tau vs n"))
+        paths.append(
+            plots.tau_vs_n(
+                report["rows"],
+                out / f"{stem}_tau_vs_n.png",
+                f"{report['suite']}: in-task Kendall tau vs n",
+            )
+        )
     sc = plots.scatter(report.get("scatter", {}), out / f"{stem}_scatter.png")
     if sc:
         paths.append(sc)
@@ -460,13 +578,20 @@ def merge_reports(files: list[str], suite: str, command: str) -> dict[str, Any]:
     parts = [json.loads(Path(f).read_text(encoding="utf-8")) for f in files]
     rows = [r for p in parts for r in p["rows"]]
     scatter = next((p["scatter"] for p in parts if p.get("scatter")), {})
-    return {"suite": suite, "command": command + "  # merged from: " +
-            "; ".join(p["command"] for p in parts), "machine": parts[0]["machine"],
-            "started": min(p["started"] for p in parts), "load_start": max(p["load_start"] for p in parts),
-            "load_end": max(p["load_end"] for p in parts), "seconds": sum(p["seconds"] for p in parts),
-            "parts": len(parts),
-            "config": [p["config"] for p in parts], "notes": sorted({n for p in parts for n in p.get("notes", [])}),
-            "rows": rows, "scatter": scatter}
+    return {
+        "suite": suite,
+        "command": command + "  # merged from: " + "; ".join(p["command"] for p in parts),
+        "machine": parts[0]["machine"],
+        "started": min(p["started"] for p in parts),
+        "load_start": max(p["load_start"] for p in parts),
+        "load_end": max(p["load_end"] for p in parts),
+        "seconds": sum(p["seconds"] for p in parts),
+        "parts": len(parts),
+        "config": [p["config"] for p in parts],
+        "notes": sorted({n for p in parts for n in p.get("notes", [])}),
+        "rows": rows,
+        "scatter": scatter,
+    }
 
 
 def _speed_spaces(quick: bool, notes: list[str]) -> list:
@@ -488,19 +613,35 @@ def _speed_spaces(quick: bool, notes: list[str]) -> list:
 
 
 def run_suite(suite: str, cfg: RunConfig, command: str) -> list[Path]:
-    t0, started, load0 = time.time(), time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), machine()["loadavg_1m"]
+    t0, started, load0 = (
+        time.time(),
+        time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        machine()["loadavg_1m"],
+    )
     notes: list[str] = []
     out = Path(cfg.out)
     if suite == "speed":
-        scfg = SpeedConfig(n=cfg.speed_n, repeats=1 if cfg.quick else 3,
-                           train_labels=100 if cfg.quick else 2000,
-                           comparator=ComparatorConfig.tiny(epochs=cfg.epochs) if cfg.quick
-                           else ComparatorConfig(epochs=cfg.epochs))
+        scfg = SpeedConfig(
+            n=cfg.speed_n,
+            repeats=1 if cfg.quick else 3,
+            train_labels=100 if cfg.quick else 2000,
+            comparator=ComparatorConfig.tiny(epochs=cfg.epochs)
+            if cfg.quick
+            else ComparatorConfig(epochs=cfg.epochs),
+        )
         spaces = _speed_spaces(cfg.quick, notes)
         results = [speed(s, scfg, log) for s in spaces]
-        report = {"suite": "speed", "command": command, "machine": machine(), "started": started,
-                  "load_start": load0, "config": asdict(scfg), "notes": notes, "results": results,
-                  "seconds": time.time() - t0}
+        report = {
+            "suite": "speed",
+            "command": command,
+            "machine": machine(),
+            "started": started,
+            "load_start": load0,
+            "config": asdict(scfg),
+            "notes": notes,
+            "results": results,
+            "seconds": time.time() - t0,
+        }
         report["load_end"] = machine()["loadavg_1m"]
         stem = _stem("speed", cfg)
         out.mkdir(parents=True, exist_ok=True)
@@ -512,10 +653,13 @@ def run_suite(suite: str, cfg: RunConfig, command: str) -> list[Path]:
         from archgraph.nbgraph import DATASETS
 
         datasets = [d.strip() for d in cfg.datasets.split(",") if d.strip()] or list(
-            DATASETS[:2] if cfg.quick else DATASETS)
+            DATASETS[:2] if cfg.quick else DATASETS
+        )
         data = nbgraph_data(datasets)
-        notes.append("task features: public dataset meta-features (log10 nodes, edges, features, "
-                     "classes; edge homophily), table `archgraph.nbgraph.META_FEATURES`")
+        notes.append(
+            "task features: public dataset meta-features (log10 nodes, edges, features, "
+            "classes; edge homophily), table `archgraph.nbgraph.META_FEATURES`"
+        )
     elif suite == "corpus":
         data, note = corpus_data(cfg.store)
         notes.append(note)
@@ -528,12 +672,21 @@ def run_suite(suite: str, cfg: RunConfig, command: str) -> list[Path]:
     targets = [t.strip() for t in cfg.tasks.split(",") if t.strip()]
     pcfg = protocol_config(cfg, targets[0] if targets else data.tasks[0])
     log(f"{suite}: {len(data.tasks)} tasks, {len(data.archs)} archs; protocols {cfg.protocols}")
+
     def report(rows: list[dict], scatter: dict) -> dict[str, Any]:
-        return {"suite": suite, "command": command, "machine": machine(), "started": started,
-                "load_start": load0, "load_end": machine()["loadavg_1m"],
-                "seconds": time.time() - t0,
-                "config": {**asdict(cfg), "comparator": asdict(pcfg.comparator)}, "notes": notes,
-                "rows": rows, "scatter": scatter}
+        return {
+            "suite": suite,
+            "command": command,
+            "machine": machine(),
+            "started": started,
+            "load_start": load0,
+            "load_end": machine()["loadavg_1m"],
+            "seconds": time.time() - t0,
+            "config": {**asdict(cfg), "comparator": asdict(pcfg.comparator)},
+            "notes": notes,
+            "rows": rows,
+            "scatter": scatter,
+        }
 
     stem = _stem(suite, cfg)
     partial_path = out / f"{stem}.partial.json"
@@ -550,26 +703,45 @@ def run_suite(suite: str, cfg: RunConfig, command: str) -> list[Path]:
 
 def speed_markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
-    lines = ["# Speed benchmark", "", f"Command: `{report['command']}`", "",
-             f"Machine: {m['platform']}, {m['cpus']} CPUs, torch {m['torch']}; 1-min load average "
-             f"{report['load_start']:.1f} at start, {report['load_end']:.1f} at end (shared machine). "
-             f"Medians over {report['config']['repeats']} repeats. `search` = sample + encode + "
-             "score (the score head ranks in one batched pass; the concat head scores each arch "
-             "against reference archs). Training: a fixed epoch budget (`--epochs`) on synthetic "
-             "labels, 20% held out for validation.", ""]
+    lines = [
+        "# Speed benchmark",
+        "",
+        f"Command: `{report['command']}`",
+        "",
+        f"Machine: {m['platform']}, {m['cpus']} CPUs, torch {m['torch']}; 1-min load average "
+        f"{report['load_start']:.1f} at start, {report['load_end']:.1f} at end (shared machine). "
+        f"Medians over {report['config']['repeats']} repeats. `search` = sample + encode + "
+        "score (the score head ranks in one batched pass; the concat head scores each arch "
+        "against reference archs). Training: a fixed epoch budget (`--epochs`) on synthetic "
+        "labels, 20% held out for validation.",
+        "",
+    ]
     lines += [*(f"- {n}" for n in report.get("notes", [])), ""] if report.get("notes") else []
     for res in report["results"]:
-        lines += [f"## space `{res['space']}` ({res['n']:,} archs per stage)", "",
-                  "| stage | median wall s | archs/s (wall) | median process CPU s |", "|---|---|---|---|"]
+        lines += [
+            f"## space `{res['space']}` ({res['n']:,} archs per stage)",
+            "",
+            "| stage | median wall s | archs/s (wall) | median process CPU s |",
+            "|---|---|---|---|",
+        ]
         for name, st in res["stages"].items():
             cpu = st.get("median_cpu_s")
-            lines.append(f"| {name} | {st['median_s']:.3f} | {st['archs_per_s']:,.0f} | "
-                         + (f"{cpu:.3f} |" if cpu is not None else "– |"))
-        lines += ["", "| training | labels | wall s | CPU s | epochs run |", "|---|---|---|---|---|"]
+            lines.append(
+                f"| {name} | {st['median_s']:.3f} | {st['archs_per_s']:,.0f} | "
+                + (f"{cpu:.3f} |" if cpu is not None else "– |")
+            )
+        lines += [
+            "",
+            "| training | labels | wall s | CPU s | epochs run |",
+            "|---|---|---|---|---|",
+        ]
         for head, tr in res["train"].items():
             cpu = tr.get("cpu_seconds")
-            lines.append(f"| {head} head | {tr['labels']} | {tr['seconds']:.1f} | "
-                         + (f"{cpu:.1f}" if cpu is not None else "–") + f" | {tr['epochs_run']} |")
+            lines.append(
+                f"| {head} head | {tr['labels']} | {tr['seconds']:.1f} | "
+                + (f"{cpu:.1f}" if cpu is not None else "–")
+                + f" | {tr['epochs_run']} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

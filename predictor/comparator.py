@@ -78,15 +78,31 @@ class ComparatorConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name, options in (("gnn", GNNS), ("readout", READOUTS), ("fusion", FUSIONS),
-                              ("head", HEADS), ("task_inputs", TASK_INPUTS)):
+        for name, options in (
+            ("gnn", GNNS),
+            ("readout", READOUTS),
+            ("fusion", FUSIONS),
+            ("head", HEADS),
+            ("task_inputs", TASK_INPUTS),
+        ):
             if getattr(self, name) not in options:
-                raise ValueError(f"unknown {name} {getattr(self, name)!r}; choose from {sorted(options)}")
+                raise ValueError(
+                    f"unknown {name} {getattr(self, name)!r}; choose from {sorted(options)}"
+                )
 
     @classmethod
     def tiny(cls, **overrides: Any) -> ComparatorConfig:
-        base = dict(depth=2, width=16, task_dim=8, head_hidden=16, epochs=30, batch_archs=32,
-                    patience=10, eval_every=2, concat_refs=16)
+        base = dict(
+            depth=2,
+            width=16,
+            task_dim=8,
+            head_hidden=16,
+            epochs=30,
+            batch_archs=32,
+            patience=10,
+            eval_every=2,
+            concat_refs=16,
+        )
         return cls(**{**base, **overrides})
 
     @classmethod
@@ -117,8 +133,12 @@ class Comparator:
             needed when ``score``/``compare`` get raw tasks rather than names or features.
     """
 
-    def __init__(self, space: GraphSpace, config: ComparatorConfig | None = None,
-                 featurizer: TaskFeaturizer | None = None):
+    def __init__(
+        self,
+        space: GraphSpace,
+        config: ComparatorConfig | None = None,
+        featurizer: TaskFeaturizer | None = None,
+    ):
         self.space = space
         self.config = config or ComparatorConfig()
         self.featurizer = featurizer
@@ -131,7 +151,9 @@ class Comparator:
     def _features(self, task: Any) -> TaskFeatures:
         if isinstance(task, str):
             if task not in self.task_table:
-                raise ValueError(f"unknown task {task!r}; this comparator knows {sorted(self.task_table)}")
+                raise ValueError(
+                    f"unknown task {task!r}; this comparator knows {sorted(self.task_table)}"
+                )
             return self.task_table[task]
         if isinstance(task, TaskFeatures):
             return task
@@ -150,10 +172,14 @@ class Comparator:
         windows = torch.zeros(len(feats), n_win, w_dim)
         for i, f in enumerate(feats):
             if f.stats.shape[0] != s_dim:
-                raise ValueError(f"task statistics have {f.stats.shape[0]} values, the comparator expects {s_dim}")
+                raise ValueError(
+                    f"task statistics have {f.stats.shape[0]} values, the comparator expects {s_dim}"
+                )
             stats[i] = torch.from_numpy(np.asarray(f.stats, dtype=np.float32))
             if w_dim and f.windows.size:
-                windows[i, : f.windows.shape[0]] = torch.from_numpy(np.asarray(f.windows, np.float32))
+                windows[i, : f.windows.shape[0]] = torch.from_numpy(
+                    np.asarray(f.windows, np.float32)
+                )
         return stats, windows
 
     def _task_vec(self, feats: TaskFeatures) -> torch.Tensor | None:
@@ -161,14 +187,26 @@ class Comparator:
         return self.net.task_vector(stats, windows)
 
     # --- embeddings and scores -----------------------------------------------------------
-    def _embed(self, table: GraphTable, idx: torch.Tensor | None, t: torch.Tensor | None) -> torch.Tensor:
+    def _embed(
+        self, table: GraphTable, idx: torch.Tensor | None, t: torch.Tensor | None
+    ) -> torch.Tensor:
         x, edge_index, batch = table.select(idx)
         n = table.n_graphs if idx is None else len(idx)
         return self.net.embed(x, edge_index, batch, n, t)
 
-    def _embed_chunks(self, table: GraphTable, t: torch.Tensor | None, chunk: int = 8192) -> torch.Tensor:
-        return torch.cat([self._embed(table, torch.arange(i, min(i + chunk, len(table))), t)
-                          for i in range(0, len(table), chunk)]) if len(table) else torch.zeros(0, 1)
+    def _embed_chunks(
+        self, table: GraphTable, t: torch.Tensor | None, chunk: int = 8192
+    ) -> torch.Tensor:
+        return (
+            torch.cat(
+                [
+                    self._embed(table, torch.arange(i, min(i + chunk, len(table))), t)
+                    for i in range(0, len(table), chunk)
+                ]
+            )
+            if len(table)
+            else torch.zeros(0, 1)
+        )
 
     def _scores_from_embeddings(self, e: torch.Tensor) -> torch.Tensor:
         """Score head: ``s``; concat head: mean win probability against reference archs."""
@@ -193,7 +231,9 @@ class Comparator:
         return self.net
 
     @torch.no_grad()
-    def embeddings(self, archs: Sequence[Any], task: Any = None, validated: bool = False) -> torch.Tensor:
+    def embeddings(
+        self, archs: Sequence[Any], task: Any = None, validated: bool = False
+    ) -> torch.Tensor:
         """``[n, d]`` fused arch-task embeddings."""
         self._require_net().eval()
         with torch_threads(self.config.threads):
@@ -226,7 +266,11 @@ class Comparator:
         pair = [a, b]
         swap = self.space.arch_hash(a) > self.space.arch_hash(b)
         e = self.embeddings(pair[::-1] if swap else pair, task)
-        ia, ib = (torch.tensor([1]), torch.tensor([0])) if swap else (torch.tensor([0]), torch.tensor([1]))
+        ia, ib = (
+            (torch.tensor([1]), torch.tensor([0]))
+            if swap
+            else (torch.tensor([0]), torch.tensor([1]))
+        )
         return float(torch.sigmoid(net.head.pair_logits(e, ia, ib).double())[0])
 
     def pair_prob_fn(self, e: torch.Tensor):
@@ -255,9 +299,15 @@ class Comparator:
         n_val = int(round(self.config.val_fraction * len(uniq)))
         return {uniq[i] for i in rng.permutation(len(uniq))[:n_val]}
 
-    def fit(self, records: Iterable[dict], task_features: Mapping[str, Any], *,
-            val_records: Iterable[dict] | None = None, warm_start: bool = False,
-            verbose: bool = False) -> dict[str, Any]:
+    def fit(
+        self,
+        records: Iterable[dict],
+        task_features: Mapping[str, Any],
+        *,
+        val_records: Iterable[dict] | None = None,
+        warm_start: bool = False,
+        verbose: bool = False,
+    ) -> dict[str, Any]:
         """Train on pairs within each task (BCE), early-stopped on validation pairwise accuracy.
 
         Args:
@@ -285,12 +335,22 @@ class Comparator:
         if val_records is not None:
             val_data, _ = aggregate(self.space, val_records)
         else:
-            val_hashes = self._split([self.space.arch_hash(a) for archs, _ in data.values() for a in archs], rng)
+            val_hashes = self._split(
+                [self.space.arch_hash(a) for archs, _ in data.values() for a in archs], rng
+            )
             val_data = {}
             for task, (archs, labels) in list(data.items()):
-                is_val = np.array([self.space.arch_hash(a) in val_hashes for a in archs], dtype=bool)
-                val_data[task] = ([a for a, v in zip(archs, is_val, strict=True) if v], labels[is_val])
-                data[task] = ([a for a, v in zip(archs, is_val, strict=True) if not v], labels[~is_val])
+                is_val = np.array(
+                    [self.space.arch_hash(a) in val_hashes for a in archs], dtype=bool
+                )
+                val_data[task] = (
+                    [a for a, v in zip(archs, is_val, strict=True) if v],
+                    labels[is_val],
+                )
+                data[task] = (
+                    [a for a, v in zip(archs, is_val, strict=True) if not v],
+                    labels[~is_val],
+                )
         tasks = sorted(data)
         uses_task = cfg.fusion != "none"
         missing = [t for t in {*tasks, *val_data} if t not in task_features]
@@ -300,7 +360,10 @@ class Comparator:
             self.task_table[t] = _as_features(task_features.get(t, np.zeros(0, np.float32)))
 
         feats = [self.task_table[t] for t in tasks]
-        dims = (int(feats[0].stats.shape[0]), int(feats[0].windows.shape[1]) if feats[0].windows.ndim == 2 else 0)
+        dims = (
+            int(feats[0].stats.shape[0]),
+            int(feats[0].windows.shape[1]) if feats[0].windows.ndim == 2 else 0,
+        )
         if not warm_start or self.net is None:
             self.dims = dims
             self.net = ComparatorNet(cfg, self.space.feature_dim, *dims)
@@ -323,7 +386,10 @@ class Comparator:
                         index[h] = len(archs)
                         archs.append(a)
                     ids.append(index[h])
-                per_task[task] = (np.array(ids, dtype=np.int64), np.asarray(labels, dtype=np.float64))
+                per_task[task] = (
+                    np.array(ids, dtype=np.int64),
+                    np.asarray(labels, dtype=np.float64),
+                )
             return GraphTable(self.space, archs, validated=True), per_task
 
         train_table, train_sets = build(data)
@@ -355,9 +421,13 @@ class Comparator:
                 e = self._embed(train_table, torch.from_numpy(ids[pick]), t)
                 ia_t, ib_t, y_t = torch.from_numpy(ia), torch.from_numpy(ib), torch.from_numpy(y)
                 if net.head.has_scores:
-                    loss = F.binary_cross_entropy_with_logits(net.head.pair_logits(e, ia_t, ib_t), y_t)
+                    loss = F.binary_cross_entropy_with_logits(
+                        net.head.pair_logits(e, ia_t, ib_t), y_t
+                    )
                 else:  # both orders
-                    logits = net.head.pair_logits(e, torch.cat([ia_t, ib_t]), torch.cat([ib_t, ia_t]))
+                    logits = net.head.pair_logits(
+                        e, torch.cat([ia_t, ib_t]), torch.cat([ib_t, ia_t])
+                    )
                     loss = F.binary_cross_entropy_with_logits(logits, torch.cat([y_t, 1 - y_t]))
                 opt.zero_grad()
                 loss.backward()
@@ -380,9 +450,16 @@ class Comparator:
         net.load_state_dict(best[2])
         net.eval()
         val = self._evaluate_sets(val_table, val_sets, noise) if len(val_table) else {}
-        self.history = {"best_epoch": best[1], "best_val_acc": best[0], "val": val, "noise": noise,
-                        "measured_noise": measured_noise, "n_train_archs": int(sizes.sum()),
-                        "seconds": time.time() - t0, "log": log}
+        self.history = {
+            "best_epoch": best[1],
+            "best_val_acc": best[0],
+            "val": val,
+            "noise": noise,
+            "measured_noise": measured_noise,
+            "n_train_archs": int(sizes.sum()),
+            "seconds": time.time() - t0,
+            "log": log,
+        }
         return self.history
 
     @torch.no_grad()
@@ -393,20 +470,35 @@ class Comparator:
             if len(ids) < 2:
                 continue
             t = self._task_vec(self.task_table[task])
-            e = torch.cat([self._embed(table, torch.from_numpy(ids[i : i + 8192]), t)
-                           for i in range(0, len(ids), 8192)])
+            e = torch.cat(
+                [
+                    self._embed(table, torch.from_numpy(ids[i : i + 8192]), t)
+                    for i in range(0, len(ids), 8192)
+                ]
+            )
             s = self._scores_from_embeddings(e).double().numpy()
-            out[task] = {"pairwise_acc": pairwise_accuracy(s, labels, noise),
-                         "kendall_tau": kendall_tau(s, labels), "n": len(ids)}
+            out[task] = {
+                "pairwise_acc": pairwise_accuracy(s, labels, noise),
+                "kendall_tau": kendall_tau(s, labels),
+                "n": len(ids),
+            }
         return out
 
-    def evaluate(self, archs: Sequence[Any], labels: np.ndarray, task: Any = None) -> dict[str, float]:
+    def evaluate(
+        self, archs: Sequence[Any], labels: np.ndarray, task: Any = None
+    ) -> dict[str, float]:
         """``pairwise_acc`` and ``kendall_tau`` of :meth:`score` against ``labels`` (lower better)."""
         s = self.score(archs, task)
         return {"pairwise_acc": pairwise_accuracy(s, labels), "kendall_tau": kendall_tau(s, labels)}
 
-    def fit_two_stage(self, low: Iterable[dict], high: Iterable[dict], task_features: Mapping[str, Any],
-                      finetune_epochs: int | None = None, verbose: bool = False) -> dict[str, Any]:
+    def fit_two_stage(
+        self,
+        low: Iterable[dict],
+        high: Iterable[dict],
+        task_features: Mapping[str, Any],
+        finetune_epochs: int | None = None,
+        verbose: bool = False,
+    ) -> dict[str, Any]:
         """AutoCTS+ multi-fidelity: train on cheap low-budget labels, then fine-tune on
         full-budget ones (validation on full-budget archs in both stages)."""
         high = list(high)
@@ -421,8 +513,9 @@ class Comparator:
         if finetune_epochs is not None:
             self.config.epochs = finetune_epochs
         try:
-            second = self.fit(high_train, task_features, val_records=high_val, warm_start=True,
-                              verbose=verbose)
+            second = self.fit(
+                high_train, task_features, val_records=high_val, warm_start=True, verbose=verbose
+            )
         finally:
             self.config.epochs = epochs
         return {"stage1": first, "stage2": second}
@@ -439,10 +532,14 @@ class Comparator:
             "config": asdict(self.config),
             "dims": list(self.dims),
         }
-        tasks = {name: {"stats": torch.from_numpy(np.asarray(f.stats, np.float32)),
-                        "windows": torch.from_numpy(np.asarray(f.windows, np.float32)),
-                        "pooled": torch.from_numpy(np.asarray(f.pooled, np.float32))}
-                 for name, f in self.task_table.items()}
+        tasks = {
+            name: {
+                "stats": torch.from_numpy(np.asarray(f.stats, np.float32)),
+                "windows": torch.from_numpy(np.asarray(f.windows, np.float32)),
+                "pooled": torch.from_numpy(np.asarray(f.pooled, np.float32)),
+            }
+            for name, f in self.task_table.items()
+        }
         blob = {"meta": json.dumps(meta), "state_dict": net.state_dict(), "tasks": tasks}
         if self.featurizer is not None and self.featurizer.embedder is not None:
             st = self.featurizer.embedder.state()
@@ -450,7 +547,9 @@ class Comparator:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(blob, path)
-        Path(f"{path}.json").write_text(json.dumps({**meta, "tasks": sorted(tasks)}, indent=2) + "\n")
+        Path(f"{path}.json").write_text(
+            json.dumps({**meta, "tasks": sorted(tasks)}, indent=2) + "\n"
+        )
         return path
 
     @classmethod
@@ -488,6 +587,8 @@ class Comparator:
         comp.net = ComparatorNet(comp.config, space.feature_dim, *comp.dims)
         comp.net.load_state_dict(blob["state_dict"])
         comp.net.eval()
-        comp.task_table = {n: TaskFeatures(t["stats"].numpy(), t["windows"].numpy(), t["pooled"].numpy())
-                           for n, t in blob["tasks"].items()}
+        comp.task_table = {
+            n: TaskFeatures(t["stats"].numpy(), t["windows"].numpy(), t["pooled"].numpy())
+            for n, t in blob["tasks"].items()
+        }
         return comp

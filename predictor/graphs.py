@@ -44,7 +44,9 @@ class GraphTable:
     def __len__(self) -> int:
         return self.n_graphs
 
-    def select(self, idx: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def select(
+        self, idx: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Collate graphs ``idx`` (all if None), in that order.
 
         Returns:

@@ -40,8 +40,10 @@ def from_nbgraph(datasets: Sequence[str], metric: str = "perf") -> list[dict]:
     records = []
     for d in datasets:
         archs, labels = load_labels(d, metric)
-        records += [{"arch": a, "task": d, "label": float(v), "budget": None, "seed": 0}
-                    for a, v in zip(archs, labels, strict=True)]
+        records += [
+            {"arch": a, "task": d, "label": float(v), "budget": None, "seed": 0}
+            for a, v in zip(archs, labels, strict=True)
+        ]
     return records
 
 
@@ -58,12 +60,20 @@ def synthetic_label(space: GraphSpace, arch: Any, task_seed: int = 0) -> float:
     data = space.encode(arch)
     x = data.x.double().numpy()
     w = synthetic_weights(space, task_seed)
-    return float(x.sum(0) @ w[:, 0] / 4 + 0.5 * np.tanh(2 * x.mean(0) @ w[:, 1])
-                 + 0.1 * data.edge_index.size(1))
+    return float(
+        x.sum(0) @ w[:, 0] / 4
+        + 0.5 * np.tanh(2 * x.mean(0) @ w[:, 1])
+        + 0.1 * data.edge_index.size(1)
+    )
 
 
-def synthetic_records(space: GraphSpace, n_archs: int, tasks: Sequence[str] = ("synth",),
-                      seed: int = 0, noise: float = 0.0) -> list[dict]:
+def synthetic_records(
+    space: GraphSpace,
+    n_archs: int,
+    tasks: Sequence[str] = ("synth",),
+    seed: int = 0,
+    noise: float = 0.0,
+) -> list[dict]:
     """``n_archs`` sampled archs labelled by :func:`synthetic_label` on each task (task ``i``
     uses hidden weights ``i``), optionally with Gaussian noise."""
     rng = np.random.default_rng(seed)
@@ -76,7 +86,9 @@ def synthetic_records(space: GraphSpace, n_archs: int, tasks: Sequence[str] = ("
     return records
 
 
-def aggregate(space: GraphSpace, records: Iterable[dict]) -> tuple[dict[str, tuple[list[dict], np.ndarray]], float]:
+def aggregate(
+    space: GraphSpace, records: Iterable[dict]
+) -> tuple[dict[str, tuple[list[dict], np.ndarray]], float]:
     """Group records per task, mean over repeated (arch, budget) labels.
 
     Returns:
@@ -92,7 +104,9 @@ def aggregate(space: GraphSpace, records: Iterable[dict]) -> tuple[dict[str, tup
     out, sds = {}, []
     for task, by_arch in groups.items():
         hashes = sorted(by_arch)
-        out[task] = ([space.canonical(archs[h]) for h in hashes],
-                     np.array([np.mean(by_arch[h]) for h in hashes], dtype=np.float64))
+        out[task] = (
+            [space.canonical(archs[h]) for h in hashes],
+            np.array([np.mean(by_arch[h]) for h in hashes], dtype=np.float64),
+        )
         sds += [float(np.std(v, ddof=1)) for v in by_arch.values() if len(v) > 1]
     return out, float(np.median(sds)) if sds else 0.0

@@ -14,8 +14,13 @@ def kendall_tau(scores: np.ndarray, labels: np.ndarray) -> float:
     return float(tau) if np.isfinite(tau) else 0.0
 
 
-def pairwise_accuracy(scores: np.ndarray, labels: np.ndarray, noise: float = 0.0,
-                      max_pairs: int = 200_000, seed: int = 0) -> float:
+def pairwise_accuracy(
+    scores: np.ndarray,
+    labels: np.ndarray,
+    noise: float = 0.0,
+    max_pairs: int = 200_000,
+    seed: int = 0,
+) -> float:
     """Share of pairs ``|l_i - l_j| > noise`` whose order the scores get right (ties: 0.5)."""
     n = len(scores)
     if n < 2:

@@ -103,7 +103,11 @@ class AttentionFusion(nn.Module):
     def __init__(self, width: int, task_dim: int, readout: Readout):
         super().__init__()
         self.readout, self.out_dim = readout, 2 * width + task_dim
-        self.q, self.k, self.v = nn.Linear(task_dim, width), nn.Linear(width, width), nn.Linear(width, width)
+        self.q, self.k, self.v = (
+            nn.Linear(task_dim, width),
+            nn.Linear(width, width),
+            nn.Linear(width, width),
+        )
         self.scale = 1 / math.sqrt(width)
 
     def forward(self, h, batch, n_graphs, t):
@@ -185,8 +189,9 @@ class ConcatPairHead(nn.Module):
         first, d = self.f[0], e.size(1)
         return e @ first.weight[:, :d].T + first.bias, e @ first.weight[:, d:].T
 
-    def logits_from_projection(self, uv: tuple[torch.Tensor, torch.Tensor], ia: torch.Tensor,
-                               ib: torch.Tensor) -> torch.Tensor:
+    def logits_from_projection(
+        self, uv: tuple[torch.Tensor, torch.Tensor], ia: torch.Tensor, ib: torch.Tensor
+    ) -> torch.Tensor:
         return self.f[1:](uv[0][ia] + uv[1][ib]).squeeze(1)
 
     def pair_logits(self, e: torch.Tensor, ia: torch.Tensor, ib: torch.Tensor) -> torch.Tensor:
@@ -207,11 +212,19 @@ class ComparatorNet(nn.Module):
     def __init__(self, cfg, feature_dim: int, stats_dim: int, set_dim: int):
         super().__init__()
         self.gnn = GNNS[cfg.gnn](
-            in_channels=feature_dim, hidden_channels=cfg.width, num_layers=cfg.depth,
-            out_channels=cfg.width, dropout=cfg.dropout, jk=cfg.jk,
+            in_channels=feature_dim,
+            hidden_channels=cfg.width,
+            num_layers=cfg.depth,
+            out_channels=cfg.width,
+            dropout=cfg.dropout,
+            jk=cfg.jk,
         )
         self.bidirectional = cfg.bidirectional
-        self.task = TaskBranch(cfg.task_inputs, stats_dim, set_dim, cfg.task_dim) if cfg.fusion != "none" else None
+        self.task = (
+            TaskBranch(cfg.task_inputs, stats_dim, set_dim, cfg.task_dim)
+            if cfg.fusion != "none"
+            else None
+        )
         self.fusion = FUSIONS[cfg.fusion](cfg.width, cfg.task_dim, READOUTS[cfg.readout](cfg.width))
         self.head = HEADS[cfg.head](self.fusion.out_dim, cfg.head_hidden, cfg.dropout)
 

@@ -47,8 +47,9 @@ def _slice_best(ids: np.ndarray, keep: int, prob: PairProb) -> np.ndarray:
     return ids[best]
 
 
-def autocts_rank(n: int, prob: PairProb, top: int = 10, slice_size: int = 64,
-                 max_final: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def autocts_rank(
+    n: int, prob: PairProb, top: int = 10, slice_size: int = 64, max_final: int = 64, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Rank ``n`` candidates with pair probabilities only.
 
     Args:
@@ -66,8 +67,12 @@ def autocts_rank(n: int, prob: PairProb, top: int = 10, slice_size: int = 64,
         raise ValueError(f"slice_size ({slice_size}) must exceed top ({top})")
     ids = np.random.default_rng(seed).permutation(n)
     while len(ids) > max(max_final, top):
-        ids = np.concatenate([_slice_best(ids[i : i + slice_size], min(top, len(ids[i : i + slice_size])), prob)
-                              for i in range(0, len(ids), slice_size)])
+        ids = np.concatenate(
+            [
+                _slice_best(ids[i : i + slice_size], min(top, len(ids[i : i + slice_size])), prob)
+                for i in range(0, len(ids), slice_size)
+            ]
+        )
     if len(ids) == 0:
         return ids, np.zeros(0)
     p = _pair_matrix(ids, prob)

@@ -57,7 +57,9 @@ def train_array(task: Any) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] < 4 or arr.shape[1] < 1:
-        raise ValueError(f"expected a task's training split [T >= 4, N >= 1], got shape {arr.shape}")
+        raise ValueError(
+            f"expected a task's training split [T >= 4, N >= 1], got shape {arr.shape}"
+        )
     return arr
 
 
@@ -159,7 +161,9 @@ class EmbedderConfig:
 
     @classmethod
     def tiny(cls) -> EmbedderConfig:
-        return cls(window=32, hidden=8, dim=8, depth=2, windows_per_task=16, epochs=2, batch_size=16)
+        return cls(
+            window=32, hidden=8, dim=8, depth=2, windows_per_task=16, epochs=2, batch_size=16
+        )
 
 
 class _ConvEncoder(nn.Module):
@@ -196,7 +200,9 @@ class WindowEmbedder:
         c = self.config
         n = n or c.windows_per_task
         rng = np.random.default_rng(
-            int(hashlib.sha256(fingerprint(task).encode()).hexdigest()[:8], 16) if seed is None else seed
+            int(hashlib.sha256(fingerprint(task).encode()).hexdigest()[:8], 16)
+            if seed is None
+            else seed
         )
         t, m = x.shape
         length = min(c.window, t)
@@ -229,8 +235,12 @@ class WindowEmbedder:
                 if len(xb) < 2:
                     continue
                 o1, o2 = torch.randint(0, c.window - crop + 1, (2,), generator=gen).tolist()
-                h1 = self.net(xb[:, o1 : o1 + crop] + 0.05 * torch.randn(xb[:, :crop].shape, generator=gen))
-                h2 = self.net(xb[:, o2 : o2 + crop] + 0.05 * torch.randn(xb[:, :crop].shape, generator=gen))
+                h1 = self.net(
+                    xb[:, o1 : o1 + crop] + 0.05 * torch.randn(xb[:, :crop].shape, generator=gen)
+                )
+                h2 = self.net(
+                    xb[:, o2 : o2 + crop] + 0.05 * torch.randn(xb[:, :crop].shape, generator=gen)
+                )
                 lo, hi = max(o1, o2), min(o1, o2) + crop  # overlap in window coordinates
                 z1 = F.normalize(h1.max(1).values, dim=-1)
                 z2 = F.normalize(h2.max(1).values, dim=-1)

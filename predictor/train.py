@@ -58,12 +58,18 @@ class TrainConfig:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m predictor.train", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m predictor.train", description=__doc__.split("\n")[0]
+    )
     add_config_flag(p)
     src = p.add_argument_group("labels (one of)")
     src.add_argument("--store", help="contrastive label store (SQLite)")
-    src.add_argument("--nbgraph", help="NAS-Bench-Graph datasets, comma-separated (e.g. cora,photo)")
-    p.add_argument("--metric", default="perf", help="NAS-Bench-Graph metric (perf, valid_perf, ...)")
+    src.add_argument(
+        "--nbgraph", help="NAS-Bench-Graph datasets, comma-separated (e.g. cora,photo)"
+    )
+    p.add_argument(
+        "--metric", default="perf", help="NAS-Bench-Graph metric (perf, valid_perf, ...)"
+    )
     p.add_argument("--out", default="runs/comparator", help="output directory")
     p.add_argument("--model", default="gin", help="GNN: gcn, gin, gat, sage")
     p.add_argument("--fusion", default="film", help="none, concat, film, attention")
@@ -72,16 +78,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--depth", type=int, default=3)
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--task-inputs", default="stats", help="task branch reads: stats, set, both")
-    p.add_argument("--task-features", default="stats",
-                   help="store tasks: stats, or embed/both to also train the window embedder")
-    p.add_argument("--holdout-tasks", default="", help="tasks left out of training (zero-shot test)")
+    p.add_argument(
+        "--task-features",
+        default="stats",
+        help="store tasks: stats, or embed/both to also train the window embedder",
+    )
+    p.add_argument(
+        "--holdout-tasks", default="", help="tasks left out of training (zero-shot test)"
+    )
     p.add_argument("--n-train", type=int, default=0, help="training archs per task (0: all)")
     p.add_argument("--max-test", type=int, default=5000, help="test archs per task at most")
     p.add_argument("--epochs", type=int, default=300)
-    p.add_argument("--noise", type=float, default=0.0, help="drop closer pairs (-1: measured noise)")
+    p.add_argument(
+        "--noise", type=float, default=0.0, help="drop closer pairs (-1: measured noise)"
+    )
     p.add_argument("--budget", type=float, default=None, help="store: full budget to train on")
-    p.add_argument("--low-budget", type=float, default=None,
-                   help="store: two-stage training, first on this cheap budget")
+    p.add_argument(
+        "--low-budget",
+        type=float,
+        default=None,
+        help="store: two-stage training, first on this cheap budget",
+    )
     p.add_argument("--finetune-epochs", type=int, default=None)
     p.add_argument("--tiny", action="store_true", help="tiny CPU config (tests, smoke runs)")
     p.add_argument("--seed", type=int, default=0)
@@ -92,8 +109,10 @@ def _store_task_features(names: list[str], mode: str, seed: int) -> tuple[dict, 
     try:
         from contrastive.data import load_task
     except ImportError as err:
-        raise ValueError("task features for store tasks need contrastive.data.load_task, "
-                         "which is not available in this build") from err
+        raise ValueError(
+            "task features for store tasks need contrastive.data.load_task, "
+            "which is not available in this build"
+        ) from err
     tasks = {}
     for n in names:
         try:
@@ -118,7 +137,9 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
         datasets = [d.strip() for d in cfg.nbgraph.split(",") if d.strip()]
         for d in datasets:
             if d not in META_FEATURES:
-                raise ValueError(f"unknown NAS-Bench-Graph dataset {d!r}; known: {sorted(META_FEATURES)}")
+                raise ValueError(
+                    f"unknown NAS-Bench-Graph dataset {d!r}; known: {sorted(META_FEATURES)}"
+                )
         spaces = {space_for(d).name for d in datasets}
         if len(spaces) > 1:
             raise ValueError("proteins has its own space; train it separately")
@@ -134,7 +155,8 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
             raise ValueError(f"{cfg.store}: no ok labels")
         features, featurizer = (
             _store_task_features(sorted({r["task"] for r in records}), cfg.task_features, cfg.seed)
-            if cfg.fusion != "none" else ({}, None)
+            if cfg.fusion != "none"
+            else ({}, None)
         )
     holdout = [t.strip() for t in cfg.holdout_tasks.split(",") if t.strip()]
     tasks = sorted({r["task"] for r in records})
@@ -142,9 +164,18 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"--holdout-tasks: unknown tasks {unknown}; known: {tasks}")
 
-    overrides = dict(gnn=cfg.model, fusion=cfg.fusion, head=cfg.head, readout=cfg.readout,
-                     depth=cfg.depth, width=cfg.width, task_inputs=cfg.task_inputs,
-                     epochs=cfg.epochs, noise=cfg.noise, seed=cfg.seed)
+    overrides = dict(
+        gnn=cfg.model,
+        fusion=cfg.fusion,
+        head=cfg.head,
+        readout=cfg.readout,
+        depth=cfg.depth,
+        width=cfg.width,
+        task_inputs=cfg.task_inputs,
+        epochs=cfg.epochs,
+        noise=cfg.noise,
+        seed=cfg.seed,
+    )
     if cfg.tiny:
         overrides = {k: v for k, v in overrides.items() if k not in ("depth", "width")}
     config = ComparatorConfig.tiny(**overrides) if cfg.tiny else ComparatorConfig(**overrides)
@@ -177,11 +208,15 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
     t0 = time.time()
     history = fit(train_recs)
     seconds = time.time() - t0
-    print(f"trained in {seconds:.1f} s on {history['n_train_archs']} archs "
-          f"(best epoch {history['best_epoch']})")
+    print(
+        f"trained in {seconds:.1f} s on {history['n_train_archs']} archs "
+        f"(best epoch {history['best_epoch']})"
+    )
     print(f"{'task':<16} {'split':<8} {'n':>6} {'pair_acc':>9} {'tau':>7}")
     for task, m in sorted(history["val"].items()):
-        print(f"{task:<16} {'val':<8} {m['n']:>6} {m['pairwise_acc']:>9.4f} {m['kendall_tau']:>7.4f}")
+        print(
+            f"{task:<16} {'val':<8} {m['n']:>6} {m['pairwise_acc']:>9.4f} {m['kendall_tau']:>7.4f}"
+        )
     test = {}
     for task, idx in sorted(test_sets.items()):
         archs, labels = grouped[task]
@@ -189,7 +224,9 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
         m = comp.evaluate([archs[i] for i in idx], labels[idx], feat)
         split = "holdout" if task in holdout else "test"
         test[task] = {**m, "n": len(idx), "split": split}
-        print(f"{task:<16} {split:<8} {len(idx):>6} {m['pairwise_acc']:>9.4f} {m['kendall_tau']:>7.4f}")
+        print(
+            f"{task:<16} {split:<8} {len(idx):>6} {m['pairwise_acc']:>9.4f} {m['kendall_tau']:>7.4f}"
+        )
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -55,15 +55,19 @@ def error(arch: dict, period: float, noise: float, n_inputs: int) -> float:
         p = node["params"]
         e += OP_COST[node["op"]] + 0.02 * len(node["inputs"]) * period / 24
         if node["op"] == "conv":
-            e += 0.05 * abs(p["kernel"] - best_kernel) / 2 - 0.03 * math.log2(p["dilation"]) * period / 24
+            e += (
+                0.05 * abs(p["kernel"] - best_kernel) / 2
+                - 0.03 * math.log2(p["dilation"]) * period / 24
+            )
         elif node["op"] == "attn":
             e -= 0.02 * math.log2(p["heads"]) * (1 - noise)
     return e
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.examples.make_labels",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.examples.make_labels", description=__doc__.split("\n")[0]
+    )
     add_config_flag(parser)
     parser.add_argument("--n", type=int, default=200, help="archs (each labelled on every task)")
     parser.add_argument("--seed", type=int, default=0)

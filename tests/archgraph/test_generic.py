@@ -33,13 +33,20 @@ def specs(draw):
     ops = {}
     for i in range(n_ops):
         n_params = draw(st.integers(0, 3))
-        ops[f"op{i}"] = {f"p{j}": sorted(draw(st.sets(st.integers(-5, 50), min_size=1, max_size=4)))
-                         for j in range(n_params)}
+        ops[f"op{i}"] = {
+            f"p{j}": sorted(draw(st.sets(st.integers(-5, 50), min_size=1, max_size=4)))
+            for j in range(n_params)
+        }
     inputs = draw(st.integers(1, 3))
     nodes = draw(st.integers(1, 6))
-    return {"name": "h", "nodes": nodes, "inputs": inputs,
-            "wiring": draw(st.sampled_from(["chain", "dag"])),
-            "max_in_degree": draw(st.integers(1, inputs + nodes - 1)), "ops": ops}
+    return {
+        "name": "h",
+        "nodes": nodes,
+        "inputs": inputs,
+        "wiring": draw(st.sampled_from(["chain", "dag"])),
+        "max_in_degree": draw(st.integers(1, inputs + nodes - 1)),
+        "ops": ops,
+    }
 
 
 @settings(max_examples=25, deadline=None)
@@ -60,7 +67,9 @@ def _mutable(space):
     """False only for a one-arch space: one op, every grid of one value, fixed wiring."""
     one_op = len(space.op_params) == 1
     fixed_params = all(len(g) == 1 for ps in space.op_params.values() for _, g in ps)
-    fixed_wiring = space.spec.wiring == "chain" or (space.spec.inputs == 1 and space.spec.nodes == 1)
+    fixed_wiring = space.spec.wiring == "chain" or (
+        space.spec.inputs == 1 and space.spec.nodes == 1
+    )
     return not (one_op and fixed_params and fixed_wiring)
 
 
@@ -83,18 +92,27 @@ def test_canonical_sorts_inputs_and_snaps_numbers(space):
     assert space.arch_hash(arch) == space.arch_hash(canon)
 
 
-@pytest.mark.parametrize("edit, path", [
-    (lambda a: a["nodes"][1].update(op="lstm"), "nodes[1].op"),
-    (lambda a: a["nodes"][2].update(inputs=[5]), "nodes[2].inputs[0]"),
-    (lambda a: a["nodes"][2].update(inputs=[0, 0]), "nodes[2].inputs"),
-    (lambda a: a["nodes"][3].update(inputs=[0, 1, 2]), "nodes[3].inputs"),
-    (lambda a: a["nodes"][0].update(op="conv", params={"kernel": 4, "dilation": 1}), "nodes[0].params.kernel"),
-    (lambda a: a["nodes"][0].update(op="conv", params={"kernel": 3}), "nodes[0].params.dilation"),
-    (lambda a: a["nodes"][0].update(op="skip", params={"x": 1}), "nodes[0].params.x"),
-    (lambda a: a["nodes"][0].update(colour="red"), "nodes[0].colour"),
-    (lambda a: a["nodes"].pop(), "nodes"),
-    (lambda a: a.update(extra=1), "extra"),
-])
+@pytest.mark.parametrize(
+    "edit, path",
+    [
+        (lambda a: a["nodes"][1].update(op="lstm"), "nodes[1].op"),
+        (lambda a: a["nodes"][2].update(inputs=[5]), "nodes[2].inputs[0]"),
+        (lambda a: a["nodes"][2].update(inputs=[0, 0]), "nodes[2].inputs"),
+        (lambda a: a["nodes"][3].update(inputs=[0, 1, 2]), "nodes[3].inputs"),
+        (
+            lambda a: a["nodes"][0].update(op="conv", params={"kernel": 4, "dilation": 1}),
+            "nodes[0].params.kernel",
+        ),
+        (
+            lambda a: a["nodes"][0].update(op="conv", params={"kernel": 3}),
+            "nodes[0].params.dilation",
+        ),
+        (lambda a: a["nodes"][0].update(op="skip", params={"x": 1}), "nodes[0].params.x"),
+        (lambda a: a["nodes"][0].update(colour="red"), "nodes[0].colour"),
+        (lambda a: a["nodes"].pop(), "nodes"),
+        (lambda a: a.update(extra=1), "extra"),
+    ],
+)
 def test_arch_errors_name_the_field(space, edit, path):
     arch = json.loads(json.dumps(space.sample(1, seed=2)[0]))
     edit(arch)
@@ -103,18 +121,21 @@ def test_arch_errors_name_the_field(space, edit, path):
     assert err.value.path == path and str(err.value).startswith(path + ":")
 
 
-@pytest.mark.parametrize("change, path", [
-    ({"nodes": 0}, "spec.nodes"),
-    ({"wiring": "ring"}, "spec.wiring"),
-    ({"ops": {}}, "spec.ops"),
-    ({"ops": {"conv": {"kernel": [3, "5"]}}}, "spec.ops.conv.kernel[1]"),
-    ({"ops": {"conv": {"kernel": [3, 3]}}}, "spec.ops.conv.kernel"),
-    ({"ops": {"conv": {"kernel": 3}}}, "spec.ops.conv.kernel"),
-    ({"ops": {"none": {}}}, "spec.ops.none"),
-    ({"max_in_degree": 9}, "spec.max_in_degree"),
-    ({"colour": 1}, "spec.colour"),
-    ({"name": "a b"}, "spec.name"),
-])
+@pytest.mark.parametrize(
+    "change, path",
+    [
+        ({"nodes": 0}, "spec.nodes"),
+        ({"wiring": "ring"}, "spec.wiring"),
+        ({"ops": {}}, "spec.ops"),
+        ({"ops": {"conv": {"kernel": [3, "5"]}}}, "spec.ops.conv.kernel[1]"),
+        ({"ops": {"conv": {"kernel": [3, 3]}}}, "spec.ops.conv.kernel"),
+        ({"ops": {"conv": {"kernel": 3}}}, "spec.ops.conv.kernel"),
+        ({"ops": {"none": {}}}, "spec.ops.none"),
+        ({"max_in_degree": 9}, "spec.max_in_degree"),
+        ({"colour": 1}, "spec.colour"),
+        ({"name": "a b"}, "spec.name"),
+    ],
+)
 def test_spec_errors_name_the_field(change, path):
     spec = {**json.loads(EXAMPLE.read_text()), **change}
     with pytest.raises(SpecError) as err:
@@ -147,16 +168,25 @@ def test_version_tracks_the_spec(space):
 def test_read_labels_jsonl_and_csv(space, tmp_path):
     a, b = space.sample(2, seed=9)
     jl = tmp_path / "l.jsonl"
-    jl.write_text("\n".join(json.dumps(r) for r in [
-        {"arch": a, "task": "t1", "value": 0.2},
-        {"arch": json.dumps(b), "task": "t2", "value": 0.9, "higher_is_better": True},
-    ]) + "\n")
+    jl.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"arch": a, "task": "t1", "value": 0.2},
+                {"arch": json.dumps(b), "task": "t2", "value": 0.9, "higher_is_better": True},
+            ]
+        )
+        + "\n"
+    )
     recs = read_labels(jl, space)
     assert [r["label"] for r in recs] == [0.2, -0.9]
     assert recs[1]["arch"] == space.canonical(b)
     csv = tmp_path / "l.csv"
-    csv.write_text('arch,task,value,higher_is_better\n"' + json.dumps(a).replace('"', '""')
-                   + '",t1,0.5,false\n')
+    csv.write_text(
+        'arch,task,value,higher_is_better\n"'
+        + json.dumps(a).replace('"', '""')
+        + '",t1,0.5,false\n'
+    )
     assert read_labels(csv, space)[0]["label"] == 0.5
 
 
@@ -165,15 +195,23 @@ def test_read_labels_errors_name_line_and_field(space, tmp_path):
     bad = json.loads(json.dumps(a))
     bad["nodes"][1]["op"] = "lstm"
     f = tmp_path / "l.jsonl"
-    f.write_text(json.dumps({"arch": a, "task": "t", "value": 1}) + "\n"
-                 + json.dumps({"arch": bad, "task": "t", "value": 1}) + "\n")
+    f.write_text(
+        json.dumps({"arch": a, "task": "t", "value": 1})
+        + "\n"
+        + json.dumps({"arch": bad, "task": "t", "value": 1})
+        + "\n"
+    )
     with pytest.raises(ValueError, match=r"l\.jsonl:2: arch\.nodes\[1\]\.op"):
         read_labels(f, space)
     f.write_text(json.dumps({"arch": a, "task": "t", "value": "x"}) + "\n")
     with pytest.raises(ValueError, match=r":1: value"):
         read_labels(f, space)
-    f.write_text(json.dumps({"arch": a, "task": "t", "value": 1}) + "\n"
-                 + json.dumps({"arch": a, "task": "t", "value": 1, "higher_is_better": True}) + "\n")
+    f.write_text(
+        json.dumps({"arch": a, "task": "t", "value": 1})
+        + "\n"
+        + json.dumps({"arch": a, "task": "t", "value": 1, "higher_is_better": True})
+        + "\n"
+    )
     with pytest.raises(ValueError, match="mixes both directions"):
         read_labels(f, space)
     f.write_text(json.dumps({"task": "t", "value": 1}) + "\n")

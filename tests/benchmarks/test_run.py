@@ -8,15 +8,31 @@ import pytest
 from benchmarks import run as R
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "benchmarks" / "examples"
-CUSTOM = ["--suite", "custom", "--space", str(EXAMPLES / "cell_spec.json"),
-          "--labels", str(EXAMPLES / "labels.jsonl"), "--quick", "--n-boot", "5"]
+CUSTOM = [
+    "--suite",
+    "custom",
+    "--space",
+    str(EXAMPLES / "cell_spec.json"),
+    "--labels",
+    str(EXAMPLES / "labels.jsonl"),
+    "--quick",
+    "--n-boot",
+    "5",
+]
 
 
 @pytest.fixture(scope="module")
 def custom_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("custom")
-    argv = [*CUSTOM, "--task-features", str(EXAMPLES / "task_features.json"), "--tasks",
-            "periodic", "--out", str(out)]
+    argv = [
+        *CUSTOM,
+        "--task-features",
+        str(EXAMPLES / "task_features.json"),
+        "--tasks",
+        "periodic",
+        "--out",
+        str(out),
+    ]
     assert R.main(argv) == 0
     return out, json.loads((out / "custom_quick.json").read_text())
 
@@ -26,9 +42,24 @@ def test_custom_suite_runs_every_protocol_with_baselines(custom_run):
     methods = {(r["protocol"], r["method"]) for r in report["rows"]}
     for m in ("random", "avg_rank", "rf", "gb", "mlp", "tahc"):
         assert ("in_task", m) in methods
-    for m in ("random", "avg_rank", "best_source_hindsight", "rf", "gb", "mlp", "tahc", "tahc_notask"):
+    for m in (
+        "random",
+        "avg_rank",
+        "best_source_hindsight",
+        "rf",
+        "gb",
+        "mlp",
+        "tahc",
+        "tahc_notask",
+    ):
         assert ("zero_shot", m) in methods
-    for m in ("best_source_probe", "rf_probes", "tahc_ft", "tahc_notask_ft", "best_source_hindsight"):
+    for m in (
+        "best_source_probe",
+        "rf_probes",
+        "tahc_ft",
+        "tahc_notask_ft",
+        "best_source_hindsight",
+    ):
         assert ("few_shot", m) in methods
     assert {r["k"] for r in report["rows"] if r["protocol"] == "few_shot"} == {5, 10}
     assert {r["n"] for r in report["rows"] if r["protocol"] == "in_task"} == {0, 20, 50}
@@ -46,16 +77,23 @@ def test_the_known_function_is_learnable(custom_run):
     # The example labels are a smooth function of the arch: the best in-task model at n=50 must
     # rank clearly better than chance (a pipeline bug, e.g. flipped labels, would fail this).
     _, report = custom_run
-    best = max(r["metrics"]["kendall_tau"]["value"] for r in report["rows"]
-               if r["protocol"] == "in_task" and r["n"] == 50)
+    best = max(
+        r["metrics"]["kendall_tau"]["value"]
+        for r in report["rows"]
+        if r["protocol"] == "in_task" and r["n"] == 50
+    )
     assert best > 0.3
 
 
 def test_merge_builds_one_report(custom_run, tmp_path):
     out, _ = custom_run
     part = str(out / "custom_quick.json")
-    assert R.main(["--suite", "custom", "--merge", f"{part},{part}", "--out", str(tmp_path),
-                   "--tag", "m"]) == 0
+    assert (
+        R.main(
+            ["--suite", "custom", "--merge", f"{part},{part}", "--out", str(tmp_path), "--tag", "m"]
+        )
+        == 0
+    )
     merged = json.loads((tmp_path / "custom_m.json").read_text())
     assert len(merged["rows"]) == 2 * len(json.loads(Path(part).read_text())["rows"])
 
@@ -94,7 +132,9 @@ def test_errors(tmp_path):
     bad = tmp_path / "spec.json"
     bad.write_text(json.dumps({"name": "x", "nodes": 2, "ops": {"a": {"k": [1, 1]}}}))
     with pytest.raises(ValueError, match=r"spec\.ops\.a\.k"):
-        R.main(["--suite", "custom", "--space", str(bad), "--labels", str(EXAMPLES / "labels.jsonl")])
+        R.main(
+            ["--suite", "custom", "--space", str(bad), "--labels", str(EXAMPLES / "labels.jsonl")]
+        )
     with pytest.raises(ValueError, match="unknown protocols"):
         R.main([*CUSTOM, "--protocols", "in_task,bogus", "--out", str(tmp_path)])
     with pytest.raises(ValueError, match="--tasks"):
@@ -106,13 +146,30 @@ def test_example_labels_regenerate_exactly(tmp_path):
 
     assert make_labels.main(["--out", str(tmp_path)]) == 0
     assert (tmp_path / "labels.jsonl").read_bytes() == (EXAMPLES / "labels.jsonl").read_bytes()
-    assert (tmp_path / "task_features.json").read_bytes() == (EXAMPLES / "task_features.json").read_bytes()
+    assert (tmp_path / "task_features.json").read_bytes() == (
+        EXAMPLES / "task_features.json"
+    ).read_bytes()
 
 
 def test_nbgraph_quick(tmp_path):
     pytest.importorskip("nas_bench_graph")
-    argv = ["--suite", "nbgraph", "--quick", "--datasets", "cora,citeseer", "--tasks", "cora",
-            "--n-grid", "20", "--k-grid", "5", "--n-boot", "3", "--out", str(tmp_path)]
+    argv = [
+        "--suite",
+        "nbgraph",
+        "--quick",
+        "--datasets",
+        "cora,citeseer",
+        "--tasks",
+        "cora",
+        "--n-grid",
+        "20",
+        "--k-grid",
+        "5",
+        "--n-boot",
+        "3",
+        "--out",
+        str(tmp_path),
+    ]
     assert R.main(argv) == 0
     report = json.loads((tmp_path / "nbgraph_quick.json").read_text())
     assert {r["protocol"] for r in report["rows"]} == {"in_task", "zero_shot", "few_shot"}

@@ -9,8 +9,21 @@ from predictor import train as train_cli
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
-    argv = ["--nbgraph", "proteins", "--n-train", "40", "--max-test", "200", "--epochs", "2",
-            "--tiny", "--fusion", "film", "--out", str(out)]
+    argv = [
+        "--nbgraph",
+        "proteins",
+        "--n-train",
+        "40",
+        "--max-test",
+        "200",
+        "--epochs",
+        "2",
+        "--tiny",
+        "--fusion",
+        "film",
+        "--out",
+        str(out),
+    ]
     assert train_cli.main(argv) == 0
     return out
 
@@ -23,8 +36,23 @@ def test_train_writes_checkpoint_and_summary(ckpt, capsys):
 
 
 def test_search_json_refine_draw(ckpt, capsys, tmp_path):
-    argv = ["--checkpoint", str(ckpt / "comparator.pt"), "--task", "proteins", "--n", "300",
-            "--top", "3", "--json", "--refine", "2", "--refine-rounds", "1", "--draw", str(tmp_path)]
+    argv = [
+        "--checkpoint",
+        str(ckpt / "comparator.pt"),
+        "--task",
+        "proteins",
+        "--n",
+        "300",
+        "--top",
+        "3",
+        "--json",
+        "--refine",
+        "2",
+        "--refine-rounds",
+        "1",
+        "--draw",
+        str(tmp_path),
+    ]
     assert search_cli.main(argv) == 0
     doc = json.loads(capsys.readouterr().out)
     top = doc["top"]

@@ -33,7 +33,9 @@ def split():
 
 
 def _records(archs, tasks=("t0",)):
-    return [{"arch": a, "task": t, "label": toy_label(a, i)} for i, t in enumerate(tasks) for a in archs]
+    return [
+        {"arch": a, "task": t, "label": toy_label(a, i)} for i, t in enumerate(tasks) for a in archs
+    ]
 
 
 FEATS = {"t0": np.array([0.0, 1.0], np.float32), "t1": np.array([1.0, 0.0], np.float32)}
@@ -42,7 +44,9 @@ FEATS = {"t0": np.array([0.0, 1.0], np.float32), "t1": np.array([1.0, 0.0], np.f
 @pytest.fixture(scope="module")
 def trained(split):
     train, _ = split
-    comp = Comparator(TOY, ComparatorConfig.tiny(epochs=50, patience=50, lr=1e-2, fusion="film", width=32))
+    comp = Comparator(
+        TOY, ComparatorConfig.tiny(epochs=50, patience=50, lr=1e-2, fusion="film", width=32)
+    )
     comp.fit(_records(train, ("t0", "t1")), FEATS)
     return comp
 
@@ -60,7 +64,9 @@ def test_score_head_exactly_antisymmetric(trained, split):
     a, b = test[0], test[1]
     e = trained.embeddings([a, b], "t0")
     i, j = torch.tensor([0]), torch.tensor([1])
-    assert torch.equal(trained.net.head.pair_logits(e, i, j), -trained.net.head.pair_logits(e, j, i))
+    assert torch.equal(
+        trained.net.head.pair_logits(e, i, j), -trained.net.head.pair_logits(e, j, i)
+    )
     p, q = trained.compare(a, b, "t0"), trained.compare(b, a, "t0")
     assert abs(p + q - 1.0) < 1e-12
     assert trained.compare(a, a, "t0") == 0.5
@@ -110,8 +116,12 @@ def test_unknown_task_and_variant_errors(trained, split):
 
 @pytest.mark.parametrize(
     "gnn,readout,fusion,head",
-    [("gcn", "mean", "concat", "concat"), ("gat", "attention", "attention", "score"),
-     ("sage", "sum", "none", "concat"), ("gin", "mean", "film", "score")],
+    [
+        ("gcn", "mean", "concat", "concat"),
+        ("gat", "attention", "attention", "score"),
+        ("sage", "sum", "none", "concat"),
+        ("gin", "mean", "film", "score"),
+    ],
 )
 def test_variants_train_and_score(gnn, readout, fusion, head, split):
     train, test = split
@@ -154,7 +164,10 @@ def test_noise_threshold_drops_close_pairs(split):
 def test_two_stage_training(split):
     train, test = split
     high = _records(train[:60])
-    low = [{**r, "label": r["label"] + np.random.default_rng(i).normal(0, 0.5)} for i, r in enumerate(_records(train))]
+    low = [
+        {**r, "label": r["label"] + np.random.default_rng(i).normal(0, 0.5)}
+        for i, r in enumerate(_records(train))
+    ]
     comp = Comparator(TOY, ComparatorConfig.tiny(epochs=20))
     hist = comp.fit_two_stage(low, high, FEATS, finetune_epochs=5)
     assert set(hist) == {"stage1", "stage2"}
@@ -167,7 +180,9 @@ def test_graph_table_select_matches_encode_many(split):
     idx = torch.tensor([5, 0, 11, 5])
     x, ei, batch = table.select(idx)
     ref = TOY.encode_many([archs[i] for i in idx.tolist()])
-    assert torch.equal(x, ref.x) and torch.equal(ei, ref.edge_index) and torch.equal(batch, ref.batch)
+    assert (
+        torch.equal(x, ref.x) and torch.equal(ei, ref.edge_index) and torch.equal(batch, ref.batch)
+    )
 
 
 def test_autocts_rank_finds_true_order():
@@ -214,10 +229,23 @@ def test_store_adapter_and_aggregate(monkeypatch, split):
             self.path = path
 
         def records(self, task=None, budget=None, status="ok"):
-            return [{"arch_hash": TOY.arch_hash(a), "task": "t0", "budget": 1.0, "seed": s, "arch": a,
-                     "label": float(i) + 0.1 * s, "metrics": {}} for i, a in enumerate(archs) for s in (0, 1)]
+            return [
+                {
+                    "arch_hash": TOY.arch_hash(a),
+                    "task": "t0",
+                    "budget": 1.0,
+                    "seed": s,
+                    "arch": a,
+                    "label": float(i) + 0.1 * s,
+                    "metrics": {},
+                }
+                for i, a in enumerate(archs)
+                for s in (0, 1)
+            ]
 
-    monkeypatch.setitem(sys.modules, "contrastive.store", types.SimpleNamespace(LabelStore=FakeStore))
+    monkeypatch.setitem(
+        sys.modules, "contrastive.store", types.SimpleNamespace(LabelStore=FakeStore)
+    )
     recs = from_store("labels.sqlite")
     assert len(recs) == 6 and set(recs[0]) == {"arch", "task", "label", "budget", "seed"}
     grouped, noise = aggregate(TOY, recs)
@@ -230,8 +258,14 @@ def test_set_encoder_task_branch(split, tmp_path):
     from predictor.tasks import TaskFeatures
 
     rng = np.random.default_rng(0)
-    feats = {t: TaskFeatures(np.array([i, 1.0 - i], np.float32), rng.standard_normal((5, 3)).astype(np.float32),
-                             np.zeros(3, np.float32)) for i, t in enumerate(("t0", "t1"))}
+    feats = {
+        t: TaskFeatures(
+            np.array([i, 1.0 - i], np.float32),
+            rng.standard_normal((5, 3)).astype(np.float32),
+            np.zeros(3, np.float32),
+        )
+        for i, t in enumerate(("t0", "t1"))
+    }
     comp = Comparator(TOY, ComparatorConfig.tiny(task_inputs="both", fusion="attention", epochs=2))
     comp.fit(_records(split[0][:30], ("t0", "t1")), feats)
     s0, s1 = comp.score(split[1][:10], "t0"), comp.score(split[1][:10], feats["t1"])

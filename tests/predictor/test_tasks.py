@@ -15,7 +15,9 @@ from predictor.tasks import (
 def _seasonal(t=480, n=4, seed=0):
     rng = np.random.default_rng(seed)
     x = np.arange(t)
-    return np.sin(2 * np.pi * x / 24)[:, None] * np.ones((1, n)) + 0.05 * rng.standard_normal((t, n))
+    return np.sin(2 * np.pi * x / 24)[:, None] * np.ones((1, n)) + 0.05 * rng.standard_normal(
+        (t, n)
+    )
 
 
 def _walk(t=400, n=6, seed=1):

@@ -60,4 +60,6 @@ TOY = ToySpace()
 def toy_label(arch: dict, task: int = 0) -> float:
     """Known function, lower is better: op weights by position plus k (per-task weights)."""
     w = np.array([[1.0, -0.5, 2.0, 0.3], [-1.0, 0.8, 0.2, 1.5]])[task % 2]
-    return float(sum(w[OPS.index(o)] * (1 + 0.3 * i) for i, o in enumerate(arch["ops"])) + 0.7 * arch["k"])
+    return float(
+        sum(w[OPS.index(o)] * (1 + 0.3 * i) for i, o in enumerate(arch["ops"])) + 0.7 * arch["k"]
+    )

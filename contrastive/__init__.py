@@ -11,6 +11,8 @@ pandas, and a name is imported from its module on first use.
 * Net and training: ``ContrastiveNet`` (:mod:`contrastive.net`), ``TrainConfig``,
   ``references`` (:mod:`contrastive.train`; the label function is ``contrastive.train.label``,
   since ``contrastive.label`` is the sweep CLI), ``preset`` (:mod:`contrastive.presets`).
+* A trained arch as a fit/encode/save/load object: ``ContrastiveEncoder``
+  (:mod:`contrastive.model`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ _EXPORTS = {
     "TrainConfig": "train",
     "references": "train",
     "preset": "presets",
+    "ContrastiveEncoder": "model",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -96,14 +96,17 @@ class Task:
         """Half-open ``[start, stop)`` row ranges of the chronological 60/20/20 splits."""
         return split_bounds(self.values.shape[0])
 
+    def scaling(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(mean, std)``, each ``[N]`` float64, of the train split (a zero std counts as 1)."""
+        train = self.values[slice(*self.split_bounds()["train"])].astype(np.float64)
+        std = train.std(axis=0)
+        return train.mean(axis=0), np.where(std > 0, std, 1.0)
+
     def splits(self) -> dict[str, np.ndarray]:
         """``{"train", "val", "test"}`` float32 ``[T_s, N]`` arrays, standardised with the
         train split's mean and standard deviation only (a zero deviation counts as 1)."""
         bounds = self.split_bounds()
-        train = self.values[slice(*bounds["train"])].astype(np.float64)
-        mean = train.mean(axis=0)
-        std = train.std(axis=0)
-        std = np.where(std > 0, std, 1.0)
+        mean, std = self.scaling()
         return {
             name: ((self.values[a:b] - mean) / std).astype(np.float32)
             for name, (a, b) in bounds.items()

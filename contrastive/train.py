@@ -307,11 +307,11 @@ def train_net(
     cfg: TrainConfig,
     gen: torch.Generator,
     device: torch.device,
-    on_step: Callable[[int], None] | None = None,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> dict:
     """Contrastive training on random windows of ``train [T, N]``.
 
-    ``on_step(k)`` is called after the ``k``-th step (1-based). Returns
+    ``on_step(k, loss)`` is called after the ``k``-th step (1-based) with its loss. Returns
     ``{"final_loss", "loss_parts", "losses"}``; raises ``FloatingPointError`` on a
     non-finite loss (``label`` turns it into a failure record).
     """
@@ -341,7 +341,7 @@ def train_net(
         opt.step()
         losses.append(float(loss.detach()))
         if on_step is not None:
-            on_step(step + 1)
+            on_step(step + 1, losses[-1])
             net.train()
     return {
         "final_loss": losses[-1] if losses else float("nan"),
@@ -359,13 +359,21 @@ def _setup(cfg: TrainConfig) -> torch.device:
     return resolve_device(cfg.device)
 
 
-def label(arch: dict, task: Any, cfg: TrainConfig) -> dict:
+def label(
+    arch: dict,
+    task: Any,
+    cfg: TrainConfig,
+    *,
+    on_trained: Callable[[ContrastiveNet], None] | None = None,
+) -> dict:
     """Train ``arch`` on ``task`` and measure it; never raises for training problems.
 
     Args:
         arch: an arch dict of the space.
         task: anything with ``.splits() -> {"train", "val", "test": [T_s, N] float32}``.
         cfg: the protocol.
+        on_trained: called with the trained net before it is probed (to keep it, e.g.
+            :meth:`contrastive.model.ContrastiveEncoder.from_net`).
 
     Returns:
         ``status`` (``"ok"``/``"failed"``), ``error``, ``label`` (``cfg.label_kind``, lower is
@@ -391,7 +399,7 @@ def label(arch: dict, task: Any, cfg: TrainConfig) -> dict:
         t1 = time.perf_counter()
         early: dict[str, float] = {}
 
-        def on_step(k: int) -> None:
+        def on_step(k: int, loss: float) -> None:
             if k in cfg.checkpoints and k < cfg.steps:
                 t_probe = time.perf_counter()
                 at = probe_net(net, data, cfg, device)
@@ -401,6 +409,8 @@ def label(arch: dict, task: Any, cfg: TrainConfig) -> dict:
                 early[f"at{k}_seconds"] = t_probe - t1
 
         trained = train_net(net, splits["train"], cfg, gen, device, on_step)
+        if on_trained is not None:
+            on_trained(net)
         rec.update(early)
         rec["train_seconds"] = time.perf_counter() - t1
         rec["steps"] = cfg.steps

@@ -1,17 +1,28 @@
 """``python -m predictor.search``: zero-shot ranking of sampled archs for a task.
 
-Example::
+With no arguments it runs the built-in default: the comparator that ships with the project
+(``predictor/checkpoints/default.pt``, trained on the bundled corpus without ``pedestrian``) ranks
+20,000 sampled archs for the bundled task ``pedestrian``, prints the top 10, writes
+``runs/search/result.json`` and draws the best arch to ``runs/search/best.png``.
 
-    python -m predictor.search --checkpoint runs/NAME/comparator.pt --task ETTh1 --n 20000 \\
+Examples::
+
+    python -m predictor.search                                 # the built-in default
+    python -m predictor.search --data my.csv --train-best      # your data; train the winner
+    python -m predictor.search --checkpoint runs/NAME/comparator.pt --task vic_elec --n 20000 \\
         --top 10 --seed 0 --json --draw runs/NAME/top --refine 5
 
 Samples ``--n`` archs of the checkpoint's space, ranks them (score head: one batched pass;
 concat head: AutoCTS++ slices + comparator heap + round robin, see :mod:`predictor.rank`),
 optionally refines the top ``--refine`` by mutation-based local search, and prints (``--json``:
 as JSON) or writes (``--out``) the ranked top-k with arch, hash and score; ``--draw DIR`` draws
-them. The task is ``--task NAME`` (a task the checkpoint was trained on, a NAS-Bench-Graph
+them all. The task is ``--task NAME`` (a task the checkpoint was trained on, a NAS-Bench-Graph
 dataset for that space, or ``contrastive.data.load_task(NAME)``) or ``--data FILE.csv``
-(``contrastive.data.from_csv``).
+(``contrastive.data.from_csv``). ``--train-best`` trains the winner and the ts2vec preset,
+prints their probe metrics beside the references and saves the winner's trained encoder
+(``contrastive.model.ContrastiveEncoder``) to ``--save-encoder``.
+
+Exit codes: 0 done; 1 bad input (unknown task, unreadable file or checkpoint); 2 usage error.
 """
 
 from __future__ import annotations
@@ -32,12 +43,17 @@ from .comparator import Comparator, torch_threads
 from .rank import autocts_rank
 from .tasks import TaskFeaturizer
 
+DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "default.pt"
+DEFAULT_TASK = "pedestrian"  # held out of the shipped comparator's training data
+DEFAULT_OUT = Path("runs") / "search"
+
 
 @dataclass
 class SearchConfig:
     checkpoint: str = ""
     task: str | None = None
     data: str | None = None
+    out_dir: str = str(DEFAULT_OUT)
     n: int = 20000
     top: int = 10
     seed: int = 0
@@ -49,6 +65,7 @@ class SearchConfig:
     refine_mutations: int = 32
     train_best: bool = False
     train_steps: int | None = None
+    save_encoder: str | None = None
     device: str = "auto"
 
 
@@ -57,14 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m predictor.search", description=__doc__.split("\n")[0]
     )
     add_config_flag(p)
-    p.add_argument("--checkpoint", default="", help="comparator checkpoint (comparator.pt)")
-    p.add_argument("--task", help="task name")
+    p.add_argument(
+        "--checkpoint",
+        default="",
+        help="comparator checkpoint (default: the shipped predictor/checkpoints/default.pt)",
+    )
+    p.add_argument("--task", help=f"task name (default without --data: {DEFAULT_TASK})")
     p.add_argument("--data", help="CSV file of the task's series")
+    p.add_argument(
+        "--out-dir",
+        default=str(DEFAULT_OUT),
+        help="where result.json, best.png and best_encoder.pt go unless --out/--save-encoder "
+        "say otherwise",
+    )
     p.add_argument("--n", type=int, default=20000, help="archs to sample")
     p.add_argument("--top", type=int, default=10, help="how many to report")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--out", help="also write the JSON result here")
+    p.add_argument("--out", help="write the JSON result here (default: OUT_DIR/result.json)")
     p.add_argument("--draw", metavar="DIR", help="draw the top archs into DIR")
     p.add_argument(
         "--refine",
@@ -86,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="training budget for --train-best (default: contrastive's default)",
+    )
+    p.add_argument(
+        "--save-encoder",
+        metavar="PATH",
+        help="with --train-best: where the trained winner goes (default: OUT_DIR/best_encoder.pt)",
     )
     p.add_argument(
         "--device", default="auto", help="device for --train-best (auto: CUDA if present)"
@@ -229,12 +261,17 @@ def _raw_task(cfg: SearchConfig) -> Any:
 def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
     """Train the winner and the ts2vec preset on the task; probe metrics beside the references.
 
-    Returns ``{"best": record, "preset": record, "references": {...}}`` with the records of
-    ``contrastive.train.label`` (``label`` lower is better).
+    The winner's trained encoder is saved as a :class:`contrastive.model.ContrastiveEncoder`
+    to ``cfg.save_encoder`` (default ``OUT_DIR/best_encoder.pt``).
+
+    Returns ``{"config", "best", "preset", "references", "encoder"}`` with the records of
+    ``contrastive.train.label`` (``label`` lower is better) and the encoder's path (``None``
+    when the winner failed to train).
     """
     if cfg.data is None and cfg.task is None:
         raise ValueError("--train-best needs --task or --data")
     try:
+        from contrastive.model import ContrastiveEncoder
         from contrastive.presets import preset
         from contrastive.train import TrainConfig, label, references
     except ImportError as err:  # pragma: no cover - contrastive ships with the project
@@ -242,12 +279,26 @@ def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
     task = _raw_task(cfg)
     overrides = {"steps": cfg.train_steps} if cfg.train_steps else {}
     tcfg = TrainConfig(device=cfg.device, seed=cfg.seed, **overrides)
+    t0 = time.perf_counter()
     print(
-        f"training the best arch on {task.name} ({tcfg.steps} steps, device {cfg.device}) ...",
+        f"[3/4] training the best arch on {task.name} ({tcfg.steps} steps, device "
+        f"{cfg.device}) ...",
         flush=True,
     )
-    best = label(arch, task, tcfg)
-    print("training the ts2vec preset for comparison ...", flush=True)
+    kept: dict[str, Any] = {}
+    best = label(arch, task, tcfg, on_trained=lambda net: kept.update(net=net))
+    encoder_path = None
+    if best.get("status") == "ok" and "net" in kept:
+        mean, std = task.scaling()
+        enc = ContrastiveEncoder.from_net(
+            kept["net"], mean, std, config=tcfg, columns=tuple(task.columns)
+        )
+        encoder_path = str(enc.save(cfg.save_encoder or Path(cfg.out_dir) / "best_encoder.pt"))
+    print(
+        f"      done in {time.perf_counter() - t0:.1f} s; "
+        "[4/4] training the ts2vec preset and the references for comparison ...",
+        flush=True,
+    )
     ref_arch = label(preset("ts2vec"), task, tcfg)
     refs = references(task, tcfg)
     return {
@@ -255,6 +306,7 @@ def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
         "best": best,
         "preset": ref_arch,
         "references": refs,
+        "encoder": encoder_path,
     }
 
 
@@ -288,22 +340,47 @@ def print_train_report(report: dict[str, Any]) -> None:
         )
 
 
+def _defaults(cfg: SearchConfig, parser: argparse.ArgumentParser) -> SearchConfig:
+    """Fill in the built-in default: shipped checkpoint, held-out task, outputs in OUT_DIR."""
+    if not cfg.checkpoint:
+        if not DEFAULT_CHECKPOINT.is_file():
+            parser.error(
+                f"--checkpoint is required (no shipped checkpoint at {DEFAULT_CHECKPOINT})"
+            )
+        cfg.checkpoint = str(DEFAULT_CHECKPOINT)
+        if cfg.task is None and cfg.data is None:
+            cfg.task = DEFAULT_TASK
+    if cfg.out is None:
+        cfg.out = str(Path(cfg.out_dir) / "result.json")
+    return cfg
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     cfg = parse_into(parser, SearchConfig, argv)
-    if not cfg.checkpoint:
-        parser.error("--checkpoint is required")
     if cfg.n < 1 or cfg.top < 1:
         parser.error("--n and --top must be >= 1")
+    cfg = _defaults(cfg, parser)
+    t0 = time.perf_counter()
+    print(
+        f"[1/4] loading {cfg.checkpoint} and the task's features ...", file=sys.stderr, flush=True
+    )
     comp = Comparator.load(cfg.checkpoint)
     task = resolve_task(comp, cfg.task, cfg.data)
+    print(
+        f"      done in {time.perf_counter() - t0:.1f} s; [2/4] ranking {cfg.n} sampled archs "
+        f"for {cfg.task or cfg.data} ...",
+        file=sys.stderr,
+        flush=True,
+    )
     result, timings = search(
         comp, task, cfg.n, cfg.top, cfg.seed, cfg.refine, cfg.refine_rounds, cfg.refine_mutations
     )
-    if cfg.draw:
-        from archgraph import draw
+    from archgraph import draw
 
+    best_png = draw(result[0]["arch"], Path(cfg.out_dir) / "best.png", space=comp.space)
+    if cfg.draw:
         for r in result:
             r["drawing"] = str(
                 draw(
@@ -320,20 +397,23 @@ def main(argv: list[str] | None = None) -> int:
         "seed": cfg.seed,
         "head": comp.config.head,
         "timings": timings,
+        "best_drawing": str(best_png),
         "top": result,
     }
-    if cfg.out:
-        Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(cfg.out).write_text(json.dumps(doc, indent=2) + "\n")
+    Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(cfg.out).write_text(json.dumps(doc, indent=2) + "\n")
     if cfg.json:
         print(json.dumps(doc, indent=2))
     else:
         print(
             f"ranked {cfg.n} sampled archs in {timings['sample_s'] + timings['rank_s']:.2f} s"
             + (f" (+{timings['refine_s']:.2f} s refine)" if cfg.refine else "")
+            + f" for {cfg.task or cfg.data}; higher score = predicted better"
         )
+        print(f"{'rank':>4}  {'hash':16}  {'score':>7}  arch")
         for r in result:
-            print(f"{r['rank']:>3}  {r['hash']}  {r['score']:+.4f}  {json.dumps(r['arch'])[:100]}")
+            print(f"{r['rank']:>4}  {r['hash']}  {r['score']:+7.3f}  {_summary(r['arch'])}")
+        print(f"wrote {cfg.out}; best arch drawn to {best_png}")
     if cfg.train_best:
         if not comp.space.name.startswith("cts"):
             raise ValueError(
@@ -342,10 +422,37 @@ def main(argv: list[str] | None = None) -> int:
             )
         report = train_best(result[0]["arch"], cfg)
         print_train_report(report)
-        if cfg.out:
-            doc["train_best"] = report
-            Path(cfg.out).write_text(json.dumps(doc, indent=2, default=float) + "\n")
+        doc["train_best"] = report
+        Path(cfg.out).write_text(json.dumps(doc, indent=2, default=float) + "\n")
+        if report["encoder"]:
+            print(
+                f"trained encoder saved to {report['encoder']}; use it with\n"
+                "  from contrastive.model import ContrastiveEncoder\n"
+                f"  enc = ContrastiveEncoder.load({report['encoder']!r}); "
+                "z = enc.encode(x)  # x [T, N] -> [T, N, R]"
+            )
+    elif not cfg.json:
+        print("next: add --train-best to train the winner and keep its encoder")
     return EXIT_OK
+
+
+def _summary(arch: dict) -> str:
+    """One line: the strategy and the encoder of a cts arch (JSON for other spaces)."""
+    try:
+        c, h = arch["contrastive"], arch["hyper"]
+        pairs = "+".join(k for k in ("instance", "temporal", "neighbor") if c["PairCell"][k])
+        if c["PairCell"]["multiscale"]:
+            pairs += "+multiscale"
+        from archgraph import GRIDS
+
+        enc = " ".join(f"{i}:{GRIDS.encoder_ops[o]}" for i, o in arch["encoder"])
+        return (
+            f"aug {','.join(c['AugCell1']['enabled_ops'])} | {','.join(c['AugCell2']['enabled_ops'])}; "
+            f"{pairs}; {c['LossCell']['loss']}/{c['LossCell']['sim']}; "
+            f"enc [{enc}] x{h['cells']} h{h['hidden']} r{h['repr_dim']}"
+        )
+    except (KeyError, TypeError, IndexError):
+        return json.dumps(arch)[:100]
 
 
 if __name__ == "__main__":

@@ -3,7 +3,11 @@
 import json
 import sqlite3
 
+import numpy as np
+
 from contrastive import label as label_cli
+from contrastive.data import load_task
+from contrastive.model import ContrastiveEncoder
 from predictor import search as search_cli
 from predictor import train as train_cli
 
@@ -51,6 +55,8 @@ def test_label_train_search_train_best(tmp_path, capsys):
         "2",
         "--out",
         str(out),
+        "--out-dir",
+        str(tmp_path / "found"),
         "--train-best",
         "--train-steps",
         "1",
@@ -63,3 +69,11 @@ def test_label_train_search_train_best(tmp_path, capsys):
     assert report["best"]["steps"] == 1
     printed = capsys.readouterr().out
     assert "best arch, trained" in printed and "ridge on raw lags" in printed
+    # the user keeps the winner: its trained encoder, usable on the task's raw columns
+    assert report["encoder"] == str(tmp_path / "found" / "best_encoder.pt")
+    enc = ContrastiveEncoder.load(report["encoder"])
+    assert enc.arch == doc["top"][0]["arch"]
+    raw = load_task("delhi_climate")
+    z = enc.encode(raw.values[:50], last=True)
+    assert z.shape == (raw.shape[1], enc.repr_dim) and np.isfinite(z).all()
+    assert (tmp_path / "found" / "best.png").is_file()

@@ -51,6 +51,8 @@ def test_search_json_refine_draw(ckpt, capsys, tmp_path):
         "--refine-rounds",
         "1",
         "--draw",
+        str(tmp_path / "top"),
+        "--out-dir",
         str(tmp_path),
     ]
     assert search_cli.main(argv) == 0
@@ -59,11 +61,13 @@ def test_search_json_refine_draw(ckpt, capsys, tmp_path):
     assert [r["rank"] for r in top] == [1, 2, 3]
     assert top[0]["score"] >= top[1]["score"] >= top[2]["score"]
     assert len({r["hash"] for r in top}) == 3 and set(top[0]["arch"]) == {"link", "ops"}
-    assert len(list(tmp_path.glob("*.png"))) == 3
+    assert len(list((tmp_path / "top").glob("*.png"))) == 3
+    assert (tmp_path / "best.png").is_file() and doc["best_drawing"] == str(tmp_path / "best.png")
+    assert json.loads((tmp_path / "result.json").read_text())["top"] == top
 
 
 def test_search_errors(ckpt, tmp_path):
-    base = ["--checkpoint", str(ckpt / "comparator.pt"), "--n", "10"]
+    base = ["--checkpoint", str(ckpt / "comparator.pt"), "--n", "10", "--out-dir", str(tmp_path)]
     with pytest.raises(ValueError, match="unknown NAS-Bench-Graph dataset 'nope'"):
         search_cli.main([*base, "--task", "nope"])
     with pytest.raises(ValueError, match="cannot read"):
@@ -71,7 +75,9 @@ def test_search_errors(ckpt, tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"junk")
     with pytest.raises(ValueError, match="not a readable comparator checkpoint"):
-        search_cli.main(["--checkpoint", str(bad), "--task", "proteins"])
+        search_cli.main(
+            ["--checkpoint", str(bad), "--task", "proteins", "--out-dir", str(tmp_path)]
+        )
 
 
 def test_train_errors(tmp_path):

@@ -1,0 +1,392 @@
+"""Leave-one-task-out (LOTO) benchmark of comparator variants on the label corpus.
+
+For every held-out task, every comparator variant (``gnn:fusion``) is trained on the other tasks'
+labels and ranks the held-out task's labelled archs zero-shot. Baselines, given the same data:
+``random``, ``avg_rank`` (an arch's mean rank over the source tasks; archs labelled only on the
+held-out task get the median rank) and ``rf`` (a random forest on flat arch features + task
+features, fitted to per-task percentile ranks). The TS2Vec-like preset is a fixed pick: its label
+on the held-out task (when the store holds it) is compared with each method's top-1 pick.
+
+Metrics per held-out task (all archs labelled on it): Kendall tau, Spearman, precision@5%, top-1
+regret (pick's val MSE minus the best's), the pick's percentile (0 = best), and whether it lands in
+the labelled top 10%. The variant with the best mean LOTO tau is the one to ship (``--ship``:
+train it on all tasks but ``--ship-holdout`` and write the checkpoint).
+
+``--train-picks``: for the chosen variant, run the real zero-shot search on each held-out task
+(``--search-n`` sampled archs), train its top-1 with ``contrastive.train.label`` at the
+store's default protocol and compare the val MSE with the preset's.
+
+Example (the command behind ``benchmarks/results/corpus_loto.md``)::
+
+    python -m benchmarks.corpus_loto --store corpus/labels.sqlite \\
+        --variants gin:film,gin:concat,gin:attention,gcn:film,gat:film,sage:film,gin:none \\
+        --out benchmarks/results/corpus_loto --train-picks --ship predictor/checkpoints/default.pt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+from benchmarks.baselines import random_scores, rank_matrix, regressor_scores
+from benchmarks.metrics import evaluate
+from benchmarks.protocols import TaskSet, _records, _task_matrix, machine
+
+PRESET_NAME = "ts2vec"
+
+
+@dataclass
+class LotoConfig:
+    store: str = "corpus/labels.sqlite"
+    variants: str = "gin:film,gin:none"
+    tasks: str = ""
+    epochs: int = 150
+    width: int = 64
+    seed: int = 0
+    n_boot: int = 200
+    out: str = "benchmarks/results/corpus_loto"
+    train_picks: bool = False
+    search_n: int = 20000
+    ship: str | None = None
+    ship_holdout: str = "pedestrian"
+    ship_variant: str | None = None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.corpus_loto", description=__doc__.split("\n")[0]
+    )
+    add_config_flag(p)
+    p.add_argument("--store", default="corpus/labels.sqlite")
+    p.add_argument("--variants", default="gin:film,gin:none", help="comma list of gnn:fusion")
+    p.add_argument("--tasks", default="", help="held-out tasks (default: all)")
+    p.add_argument("--epochs", type=int, default=150)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-boot", type=int, default=200)
+    p.add_argument("--out", default="benchmarks/results/corpus_loto", help="path stem")
+    p.add_argument("--train-picks", action="store_true")
+    p.add_argument("--search-n", type=int, default=20000)
+    p.add_argument("--ship", metavar="PATH", help="write the chosen comparator here")
+    p.add_argument("--ship-holdout", default="pedestrian", help="task left out of --ship")
+    p.add_argument("--ship-variant", help="ship this gnn:fusion instead of the LOTO winner")
+    return p
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def load(store: str) -> tuple[TaskSet, dict[str, float]]:
+    """Seed-0 labels at each task's highest budget (other seeds only measure noise), the task
+    features, and the preset's label per task (removed from the ranked archs)."""
+    from archgraph import CTS_SPACE
+    from contrastive.data import load_task
+    from contrastive.presets import preset
+    from predictor.labels import from_store
+    from predictor.tasks import TaskFeaturizer
+
+    recs = from_store(store)
+    if not recs:
+        raise ValueError(f"{store}: no ok labels")
+    top: dict[str, float] = {}
+    for r in recs:
+        top[r["task"]] = max(top.get(r["task"], r["budget"]), r["budget"])
+    recs = [r for r in recs if r["budget"] == top[r["task"]] and r.get("seed", 0) == 0]
+    ph = CTS_SPACE.arch_hash(preset(PRESET_NAME))
+    preset_label = {r["task"]: r["label"] for r in recs if CTS_SPACE.arch_hash(r["arch"]) == ph}
+    recs = [r for r in recs if CTS_SPACE.arch_hash(r["arch"]) != ph]
+    featurizer = TaskFeaturizer(None)
+    tasks = sorted({r["task"] for r in recs})
+    feats = {t: featurizer.features(load_task(t)).stats for t in tasks}
+    return TaskSet.from_records(CTS_SPACE, recs, feats), preset_label
+
+
+def parse_variant(text: str) -> tuple[str, str]:
+    gnn, _, fusion = text.partition(":")
+    if not gnn or not fusion:
+        raise ValueError(f"--variants: {text!r} is not gnn:fusion (e.g. gin:film)")
+    return gnn, fusion
+
+
+def comparator_config(variant: str, cfg: LotoConfig, seed: int):
+    from predictor.comparator import ComparatorConfig
+
+    gnn, fusion = parse_variant(variant)
+    return ComparatorConfig(gnn=gnn, fusion=fusion, width=cfg.width, epochs=cfg.epochs, seed=seed)
+
+
+def fit_variant(data: TaskSet, tasks: list[str], variant: str, cfg: LotoConfig):
+    """A comparator of ``variant`` trained on every labelled arch of ``tasks``."""
+    from predictor.comparator import Comparator
+
+    recs = [r for t in tasks for r in _records(data, t, data.labelled(t))]
+    comp = Comparator(data.space, comparator_config(variant, cfg, cfg.seed))
+    feats = {t: data.features[t] for t in tasks} if parse_variant(variant)[1] != "none" else {}
+    comp.fit(recs, feats)
+    return comp
+
+
+def _pick_stats(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    i = int(np.argmax(scores))
+    pct = float((y < y[i]).mean())  # share of archs strictly better than the pick
+    return {
+        "pick_label": float(y[i]),
+        "best_label": float(y.min()),
+        "pick_percentile": pct,
+        "pick_in_top10": bool(pct < 0.10),
+        "relative_regret": float(y[i] / y.min() - 1.0),
+    }
+
+
+def avg_rank_all(data: TaskSet, sources: list[int], ids: np.ndarray) -> np.ndarray:
+    """Higher = better on average over the sources; unseen archs get the median."""
+    ranks = rank_matrix(data.labels[sources][:, ids])  # [S, m] percentile ranks, NaN unseen
+    with np.errstate(all="ignore"):
+        mean = np.nanmean(np.where(np.isfinite(data.labels[sources][:, ids]), ranks, np.nan), 0)
+    mean = np.where(np.isfinite(mean), mean, np.nanmedian(mean) if np.isfinite(mean).any() else 0)
+    return -mean
+
+
+def loto(data: TaskSet, preset_label: dict[str, float], cfg: LotoConfig) -> list[dict]:
+    variants = [v.strip() for v in cfg.variants.split(",") if v.strip()]
+    held = [t.strip() for t in cfg.tasks.split(",") if t.strip()] or data.tasks
+    flat = data.flat()
+    rows = []
+    for task in held:
+        t_idx = data.tasks.index(task)
+        sources = [i for i in range(len(data.tasks)) if i != t_idx]
+        ids = data.labelled(task)
+        y = data.labels[t_idx, ids]
+        shared = np.isfinite(data.labels[sources][:, ids]).any(0)  # labelled on a source too
+
+        def add(method: str, scores: np.ndarray, seconds: float, task=task, y=y, shared=shared):
+            m = evaluate(scores, y, k_frac=0.05, n_boot=cfg.n_boot, seed=cfg.seed)
+            unseen = ~shared
+            row = {
+                "task": task,
+                "method": method,
+                "n": int(len(y)),
+                "metrics": m,
+                "seconds": seconds,
+                **_pick_stats(scores, y),
+            }
+            if unseen.sum() >= 5:
+                sub = evaluate(scores[unseen], y[unseen], n_boot=0, seed=cfg.seed)
+                row["tau_unseen_archs"] = sub["kendall_tau"]["value"]
+                row["n_unseen_archs"] = int(unseen.sum())
+            if task in preset_label:
+                row["preset_label"] = preset_label[task]
+                row["pick_beats_preset"] = bool(row["pick_label"] < preset_label[task])
+            rows.append(row)
+
+        add("random", random_scores(len(ids), cfg.seed), 0.0)
+        add("avg_rank", avg_rank_all(data, sources, ids), 0.0)
+        t0 = time.perf_counter()
+        src_pairs, src_ranks = [], []
+        for s in sources:
+            sid = data.labelled(data.tasks[s])
+            src_pairs.append(np.stack([sid, np.full(len(sid), s)], 1))
+            src_ranks.append(rank_matrix(data.labels[s, sid][None])[0])
+        pairs = np.concatenate(src_pairs)
+        x_src = np.concatenate([flat[pairs[:, 0]], _task_matrix(data, pairs[:, 1])], 1)
+        x_test = np.concatenate([flat[ids], _task_matrix(data, np.full(len(ids), t_idx))], 1)
+        rf = regressor_scores("rf", x_src, np.concatenate(src_ranks), x_test, cfg.seed)
+        add("rf", rf, time.perf_counter() - t0)
+        src_names = [data.tasks[s] for s in sources]
+        archs = [data.archs[i] for i in ids]
+        for v in variants:
+            t0 = time.perf_counter()
+            comp = fit_variant(data, src_names, v, cfg)
+            feats = data.features[task] if parse_variant(v)[1] != "none" else None
+            s = comp.score(archs, feats, validated=True)
+            add(f"tahc_{v}", s, time.perf_counter() - t0)
+        log(
+            f"{task}: "
+            + ", ".join(
+                f"{r['method']} {r['metrics']['kendall_tau']['value']:.3f}"
+                for r in rows
+                if r["task"] == task
+            )
+        )
+    return rows
+
+
+def summarize(rows: list[dict]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for m in dict.fromkeys(r["method"] for r in rows):
+        rs = [r for r in rows if r["method"] == m]
+        out[m] = {
+            "mean_tau": float(np.mean([r["metrics"]["kendall_tau"]["value"] for r in rs])),
+            "mean_spearman": float(np.mean([r["metrics"]["spearman"]["value"] for r in rs])),
+            "mean_precision_at_5pct": float(
+                np.mean([r["metrics"]["precision_at_k"]["value"] for r in rs])
+            ),
+            "pick_in_top10": int(sum(r["pick_in_top10"] for r in rs)),
+            "pick_beats_preset": int(sum(r.get("pick_beats_preset", False) for r in rs)),
+            "tasks": len(rs),
+        }
+        unseen = [r["tau_unseen_archs"] for r in rs if "tau_unseen_archs" in r]
+        if unseen:
+            out[m]["mean_tau_unseen_archs"] = float(np.mean(unseen))
+    return out
+
+
+def train_picks(data: TaskSet, variant: str, cfg: LotoConfig, held: list[str]) -> list[dict]:
+    """Zero-shot search with the LOTO comparator, then train its winner (and compare)."""
+    from contrastive.data import load_task
+    from contrastive.train import TrainConfig, label
+    from predictor.search import search
+
+    out = []
+    for task in held:
+        sources = [t for t in data.tasks if t != task]
+        comp = fit_variant(data, sources, variant, cfg)
+        feats = data.features[task] if parse_variant(variant)[1] != "none" else None
+        top, timings = search(comp, feats, cfg.search_n, 1, cfg.seed)
+        rec = label(top[0]["arch"], load_task(task), TrainConfig(seed=0))
+        y = data.labels[data.tasks.index(task), data.labelled(task)]
+        row = {
+            "task": task,
+            "hash": top[0]["hash"],
+            "status": rec["status"],
+            "val_mse": rec.get("val_mse"),
+            "test_mse": rec.get("test_mse"),
+            "percentile_among_labelled": float((y < rec["label"]).mean())
+            if rec["status"] == "ok"
+            else None,
+            "search_s": timings["total_s"],
+        }
+        out.append(row)
+        log(f"trained pick on {task}: {row}")
+    return out
+
+
+def markdown(doc: dict) -> str:
+    rows, summ = doc["rows"], doc["summary"]
+    methods = list(summ)
+    tasks = list(dict.fromkeys(r["task"] for r in rows))
+    lines = [
+        "# Leave-one-task-out ranking on the label corpus",
+        "",
+        f"Command: `{doc['command']}`",
+        "",
+        f"Store: `{doc['store']}`; {doc['n_archs']} distinct archs, tasks: {', '.join(tasks)}. "
+        f"Machine: {doc['machine']['processor']}, {doc['machine']['cpus']} CPUs, torch "
+        f"{doc['machine']['torch']}, load average {doc['machine']['loadavg_1m']:.1f} at the start.",
+        "",
+        "## Summary (mean over held-out tasks)",
+        "",
+        "| method | Kendall tau | Spearman | precision@5% | tau on unseen archs | "
+        "top-1 in labelled top 10% | top-1 beats preset |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in methods:
+        s = summ[m]
+        lines.append(
+            f"| {m} | {s['mean_tau']:.3f} | {s['mean_spearman']:.3f} | "
+            f"{s['mean_precision_at_5pct']:.3f} | {s.get('mean_tau_unseen_archs', float('nan')):.3f} "
+            f"| {s['pick_in_top10']}/{s['tasks']} | {s['pick_beats_preset']}/{s['tasks']} |"
+        )
+    lines += ["", "## Kendall tau per held-out task (95% bootstrap interval)", ""]
+    lines.append("| task | " + " | ".join(methods) + " |")
+    lines.append("|---|" + "---|" * len(methods))
+    for t in tasks:
+        cells = []
+        for m in methods:
+            r = next(r for r in rows if r["task"] == t and r["method"] == m)
+            k = r["metrics"]["kendall_tau"]
+            cells.append(f"{k['value']:.2f} [{k['lo']:.2f}, {k['hi']:.2f}]")
+        lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    lines += ["", "## Top-1 pick per held-out task: percentile among labelled (0 = best)", ""]
+    lines.append("| task | best val MSE | preset val MSE | " + " | ".join(methods) + " |")
+    lines.append("|---|---|---|" + "---|" * len(methods))
+    for t in tasks:
+        rs = [next(r for r in rows if r["task"] == t and r["method"] == m) for m in methods]
+        pre = rs[0].get("preset_label")
+        cells = [f"{r['pick_percentile']:.2f} ({r['pick_label']:.3f})" for r in rs]
+        lines.append(
+            f"| {t} | {rs[0]['best_label']:.3f} | "
+            + (f"{pre:.3f}" if pre is not None else "-")
+            + " | "
+            + " | ".join(cells)
+            + " |"
+        )
+    if doc.get("picks"):
+        lines += [
+            "",
+            f"## Zero-shot search ({doc['search_n']} sampled archs) with `{doc['chosen']}`, "
+            "its top-1 trained",
+            "",
+            "| task | val MSE | preset val MSE | beats preset | percentile among labelled |",
+            "|---|---|---|---|---|",
+        ]
+        pl = doc["preset_label"]
+        for p in doc["picks"]:
+            v = p["val_mse"]
+            pre = pl.get(p["task"])
+            lines.append(
+                f"| {p['task']} | {v:.3f} | "
+                + (f"{pre:.3f}" if pre is not None else "-")
+                + f" | {'yes' if pre is not None and v < pre else 'no'} | "
+                f"{p['percentile_among_labelled']:.2f} |"
+            )
+    if doc.get("shipped"):
+        lines += ["", f"Shipped: {doc['shipped']}"]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cfg = parse_into(build_parser(), LotoConfig, argv)
+    data, preset_label = load(cfg.store)
+    log(f"{len(data.archs)} archs, tasks {data.tasks}, preset labelled on {len(preset_label)}")
+    rows = loto(data, preset_label, cfg)
+    summ = summarize(rows)
+    tahc = {m: s for m, s in summ.items() if m.startswith("tahc_")}
+    chosen = cfg.ship_variant or (
+        max(tahc, key=lambda m: tahc[m]["mean_tau"])[len("tahc_") :] if tahc else None
+    )
+    doc: dict[str, Any] = {
+        "command": "python -m benchmarks.corpus_loto " + " ".join(argv),
+        "store": cfg.store,
+        "config": dict(cfg.__dict__),
+        "machine": machine(),
+        "n_archs": len(data.archs),
+        "preset_label": preset_label,
+        "summary": summ,
+        "chosen": chosen,
+        "search_n": cfg.search_n,
+        "rows": rows,
+    }
+    held = [t.strip() for t in cfg.tasks.split(",") if t.strip()] or data.tasks
+    if cfg.train_picks and chosen:
+        doc["picks"] = train_picks(data, chosen, cfg, held)
+    if cfg.ship and chosen:
+        if cfg.ship_holdout not in data.tasks:
+            raise ValueError(f"--ship-holdout {cfg.ship_holdout!r} not in {data.tasks}")
+        comp = fit_variant(data, [t for t in data.tasks if t != cfg.ship_holdout], chosen, cfg)
+        comp.save(cfg.ship)
+        doc["shipped"] = (
+            f"`{cfg.ship}`: {chosen}, trained on {len(data.tasks) - 1} tasks "
+            f"(all but {cfg.ship_holdout}), width {cfg.width}, {cfg.epochs} epochs, seed {cfg.seed}"
+        )
+        log(doc["shipped"])
+    out = Path(cfg.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{out}.json").write_text(json.dumps(doc, indent=1, default=float) + "\n")
+    Path(f"{out}.md").write_text(markdown(doc))
+    log(f"wrote {out}.json and {out}.md")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,62 @@
+"""The corpus card and the leave-one-task-out helpers, on hand-made rows."""
+
+import numpy as np
+import pytest
+
+from archgraph import CTS_SPACE, sample
+from benchmarks.corpus_card import markdown, task_card
+from benchmarks.corpus_loto import _pick_stats, avg_rank_all, parse_variant
+from benchmarks.protocols import TaskSet
+
+
+def _row(h: str, seed: int, label: float, gain: float = 0.9, status: str = "ok") -> dict:
+    return {
+        "arch_hash": h,
+        "seed": seed,
+        "label": label,
+        "status": status,
+        "metrics": {"gain": gain},
+    }
+
+
+def test_task_card_counts_distribution_and_noise():
+    rows = [
+        _row("a", 0, 1.0, 0.5),
+        _row("b", 0, 2.0, 1.5),
+        _row("c", 0, 4.0, 0.9),
+        _row("a", 1, 1.2),
+        _row("b", 1, 1.8),
+        _row("c", 1, 4.4),
+        _row("d", 0, None, status="failed"),
+    ]
+    card = task_card(rows, {"raw_short": 0.5}, {"task": "t", "shape": [10, 2]})
+    assert card["archs_ok"] == 3 and card["failed"] == 1 and card["rows"] == 7
+    assert (card["label_min"], card["label_median"], card["label_max"]) == (1.0, 2.0, 4.0)
+    assert card["share_training_helped"] == pytest.approx(2 / 3)
+    assert card["repeat_archs"] == 3 and card["seed_tau"] == pytest.approx(1.0)
+    # relative diffs .2/1.1, .2/1.9, .4/4.2 -> median .2/1.9
+    assert card["seed_median_rel_diff"] == pytest.approx(0.2 / 1.9)
+    text = markdown(
+        {"store": "s", "rows": 7, "ok": 6, "failed": 1, "distinct_archs": 4, "tasks": [card]}
+    )
+    assert "| t |" in text and "10x2" in text and "14.3%" in text
+
+
+def test_pick_stats_and_avg_rank():
+    y = np.array([3.0, 1.0, 2.0, 4.0])
+    s = _pick_stats(np.array([0.0, 0.0, 5.0, 1.0]), y)  # picks the second best
+    assert s["pick_label"] == 2.0 and s["pick_percentile"] == 0.25 and not s["pick_in_top10"]
+    assert s["relative_regret"] == pytest.approx(1.0)
+    archs = sample(4, seed=0)
+    recs = [
+        {"arch": a, "task": t, "label": v}
+        for t, vals in (("s1", [1, 2, 3, 4]), ("s2", [2, 1, 3, 4]), ("h", [4, 3, 2, 1]))
+        for a, v in zip(archs, vals, strict=True)
+    ]
+    data = TaskSet.from_records(CTS_SPACE, recs)
+    ids = data.labelled("h")
+    scores = avg_rank_all(data, [data.tasks.index("s1"), data.tasks.index("s2")], ids)
+    order = [CTS_SPACE.arch_hash(data.archs[i]) for i in ids[np.argsort(-scores)]]
+    assert order[-1] == CTS_SPACE.arch_hash(archs[3])  # worst on both sources
+    with pytest.raises(ValueError, match="gnn:fusion"):
+        parse_variant("gin")

@@ -128,7 +128,7 @@ def markdown(card: dict[str, Any]) -> str:
     for c in card["tasks"]:
         shape = "x".join(str(s) for s in c["shape"]) if c["shape"] else "-"
         lines.append(
-            f"| {c['task']} | {c['domain'] or '-'} | {c['freq'] or '-'} | {shape} | "
+            f"| {c['task']} | {c.get('domain') or '-'} | {c.get('freq') or '-'} | {shape} | "
             f"{c['archs_ok']} | {c['failed']} | {_f(c['label_min'])} / {_f(c['label_median'])} / "
             f"{_f(c['label_max'])} | {_f(c['raw_short'])} / {_f(c['raw_long'])} | "
             f"{_f(c['share_training_helped'], '.0%')} | {_f(c.get('seed_tau'), '.2f')} "

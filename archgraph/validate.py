@@ -21,10 +21,12 @@ _MAX_LIST = 64
 
 
 class ArchError(ValueError):
-    """An arch that is not in the space. ``path`` names the offending field."""
+    """An arch that is not in the space. ``path`` names the offending field, ``message`` says
+    what is wrong with it (``str(err)`` is ``"path: message"``)."""
 
     def __init__(self, path: str, message: str):
         self.path = path
+        self.message = message
         super().__init__(f"{path}: {message}" if path else message)
 
 
@@ -32,10 +34,19 @@ _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 2, 40, 40, 40
 
 
+_JSON_SCALARS = (bool, int, float, str, type(None))
+
+
 def _show(value: Any) -> str:
-    """A short repr, safe for huge or deeply nested values."""
+    """A short repr, safe for huge or deeply nested values. A scalar of a type JSON does not
+    have (NumPy scalars, Decimal, bytes...) is named, since its repr may look like a valid
+    value (NumPy 1 shows ``numpy.int64(32)`` as ``32``)."""
     text = _REPR.repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    text = text if len(text) <= 80 else text[:77] + "..."
+    if not isinstance(value, (*_JSON_SCALARS, list, tuple, Mapping)):
+        kind = type(value)
+        text += f" (a {kind.__module__}.{kind.__qualname__}, not a JSON value)"
+    return text
 
 
 def _join(path: str, key: Any) -> str:

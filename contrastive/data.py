@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 
+from .resources import DEFAULT_MAX_MEMORY_GB, check, csv_bytes
+
 # Defaults of the length check; the label protocol's input window and forecast horizon.
 WINDOW = 48
 HORIZON = 12
@@ -477,7 +479,11 @@ def from_dataframe(
 
 
 def from_csv(
-    path: str | Path, name: str | None = None, time_col: str | None = None, **kw: Any
+    path: str | Path,
+    name: str | None = None,
+    time_col: str | None = None,
+    max_memory_gb: float | None = DEFAULT_MAX_MEMORY_GB,
+    **kw: Any,
 ) -> Task:
     """A task from a CSV file with a header row and one column per series.
 
@@ -485,16 +491,26 @@ def from_csv(
         path: The CSV file.
         name: Task name (default: the file's stem).
         time_col: Time column; auto-detected when it is the first column and named like a time.
+        max_memory_gb: Refuse, before parsing, a file whose parsing and cleaning would need
+            more than this many GiB (:func:`contrastive.resources.csv_bytes`; ``0`` or
+            ``None``: no cap).
         **kw: ``domain``, ``freq``, ``window``, ``horizon``, ``max_series``, ``max_length``.
 
     Raises:
-        DataError: Missing, unreadable or empty file, no data rows, or any problem of
-            :func:`from_dataframe`; the message starts with the file's path.
+        DataError: Missing, unreadable or empty file, too big for ``max_memory_gb``, no data
+            rows, or any problem of :func:`from_dataframe`; the message starts with the path.
     """
     import pandas as pd
 
     path = Path(path)
     where = str(path)
+    try:
+        need = csv_bytes(path)
+    except FileNotFoundError as err:
+        raise DataError(f"{where}: file not found") from err
+    except OSError as err:
+        raise DataError(f"{where}: cannot read ({err.strerror or err})") from err
+    check(need, max_memory_gb, where, error=DataError)
     try:
         df = pd.read_csv(path)
     except FileNotFoundError as err:

@@ -58,6 +58,7 @@ class LabelConfig:
     references_fn: str = sw.DEFAULT_REFERENCES_FN
     no_progress: bool = False
     list_tasks: bool = False
+    max_memory_gb: float | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=sw.DEFAULT_REFERENCES_FN,
         help=f"references function as module:function (default {sw.DEFAULT_REFERENCES_FN})",
     )
+    p.add_argument(
+        "--max-memory-gb",
+        type=float,
+        default=None,
+        help="refuse up front (a failed label) a label or CSV whose estimated memory exceeds "
+        "this many GiB (default: TrainConfig's, 8; 0: no cap)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-tasks", action="store_true", help="list bundled tasks and exit")
     return p
@@ -142,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     cfg = parse_into(parser, LabelConfig, argv)
+    if cfg.max_memory_gb is not None and not cfg.max_memory_gb >= 0:
+        parser.error(f"--max-memory-gb must be >= 0 (0: no cap), got {cfg.max_memory_gb}")
     from . import data
     from .store import LabelStore
 
@@ -163,8 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         name = cfg.task_name or Path(cfg.data).stem
         if name in names:
             parser.error(f"--task-name {name!r} is also a bundled task in --tasks")
-        data.from_csv(cfg.data, name=name, time_col=cfg.time_col)
-        specs.append(sw.TaskSpec(name, str(Path(cfg.data)), cfg.time_col))
+        cap = {} if cfg.max_memory_gb is None else {"max_memory_gb": cfg.max_memory_gb}
+        data.from_csv(cfg.data, name=name, time_col=cfg.time_col, **cap)
+        specs.append(sw.TaskSpec(name, str(Path(cfg.data)), cfg.time_col, cfg.max_memory_gb))
     if not specs:
         parser.error("give --tasks NAMES and/or --data FILE (see --list-tasks)")
     if cfg.n_archs < 1:
@@ -178,11 +189,17 @@ def main(argv: list[str] | None = None) -> int:
         archs = {s.name: given for s in specs}
     else:
         archs = sw.plan_archs([s.name for s in specs], cfg.n_archs, cfg.seed, cfg.n_shared)
-    jobs = sw.plan_jobs(specs, archs, budget, seeds, cfg.device)
+    config = {} if cfg.max_memory_gb is None else {"max_memory_gb": cfg.max_memory_gb}
+    jobs = sw.plan_jobs(specs, archs, budget, seeds, cfg.device, config)
     with LabelStore(cfg.store) as store:
         if not cfg.no_references:
             n = sw.add_references(
-                specs, store, references_fn=cfg.references_fn, seed=seeds[0], device=cfg.device
+                specs,
+                store,
+                references_fn=cfg.references_fn,
+                seed=seeds[0],
+                device=cfg.device,
+                config=config,
             )
             if n:
                 print(f"stored references of {n} task(s)")

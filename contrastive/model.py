@@ -32,7 +32,7 @@ from archgraph import SPACE_VERSION, canonical
 
 from .net import ContrastiveNet
 from .presets import preset
-from .train import TrainConfig, resolve_device, train_net
+from .train import TrainConfig, check_memory, resolve_device, train_net
 
 FORMAT = "ctsnas-encoder-1"
 
@@ -123,6 +123,7 @@ class ContrastiveEncoder:
             raise ValueError(f"X: fit takes one series [T, N], got shape {a.shape}")
         if a.shape[0] < self.window:
             raise ValueError(f"X: {a.shape[0]} steps; fit needs at least window={self.window}")
+        check_memory(self.arch, a.shape, self.config, "X")  # refuse up front, not OOM later
         mean, std = a.mean(axis=0), a.std(axis=0)
         std = np.where(std > 0, std, 1.0)
         train = ((a - mean) / std).astype(np.float32)  # [T, N]

@@ -51,11 +51,15 @@ EXIT_OK, EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
 
 @dataclass(frozen=True)
 class TaskSpec:
-    """How any process (a worker, a Ray node) gets a task: a bundled name or a CSV file."""
+    """How any process (a worker, a Ray node) gets a task: a bundled name or a CSV file.
+
+    ``max_memory_gb``: the memory cap of reading the CSV (``None``: ``from_csv``'s default).
+    """
 
     name: str
     path: str | None = None
     time_col: str | None = None
+    max_memory_gb: float | None = None
 
     def load(self) -> Any:
         """The :class:`~contrastive.data.Task` (cached per process)."""
@@ -72,7 +76,10 @@ def _load_task(spec: TaskSpec) -> Any:
         if spec.path is None:
             _TASK_CACHE[spec] = data.load_task(spec.name)
         else:
-            _TASK_CACHE[spec] = data.from_csv(spec.path, name=spec.name, time_col=spec.time_col)
+            cap = {} if spec.max_memory_gb is None else {"max_memory_gb": spec.max_memory_gb}
+            _TASK_CACHE[spec] = data.from_csv(
+                spec.path, name=spec.name, time_col=spec.time_col, **cap
+            )
     return _TASK_CACHE[spec]
 
 

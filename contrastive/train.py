@@ -17,7 +17,9 @@ Protocol (the evidence behind each default is in ``benchmarks/results/label_prot
    untrained encoder, and the *gains* ``trained / untrained`` (below 1: training helped).
    ``label`` is the metric named by ``cfg.label_kind``; lower is better for every kind.
 
-``label()`` never raises on a training problem: it returns ``status="failed"`` with the reason.
+``label()`` never raises on a training problem: it returns ``status="failed"`` with the reason,
+and so it does, before any work, for a label whose estimated memory exceeds
+``cfg.max_memory_gb`` (see :mod:`contrastive.resources`).
 """
 
 from __future__ import annotations
@@ -38,11 +40,14 @@ from sklearn.linear_model import Ridge, RidgeCV
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from archgraph import canonical
+from archgraph import arch_hash, canonical
 from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
 
+from . import resources
+from .data import DataError
 from .net import ContrastiveNet
 from .presets import PRESETS, preset
+from .resources import DEFAULT_MAX_MEMORY_GB
 
 ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-3, 3, 13))
 LABEL_KINDS = (
@@ -77,6 +82,9 @@ class TrainConfig:
         checkpoints: steps after which the trained net is also probed (``at{S}_`` metrics;
             cheap-fidelity labels from the same run).
         short_lags, long_lags: raw-lag ridge reference windows (long is capped to what fits).
+        max_memory_gb: refuse up front (a ``failed`` record, before any work) a label whose
+            estimated peak memory (:func:`contrastive.resources.label_bytes`) exceeds this many
+            GiB; ``0``: no cap. Per label, so per sweep worker.
     """
 
     steps: int = 30
@@ -97,6 +105,7 @@ class TrainConfig:
     short_lags: int = 48
     long_lags: int = 336
     alphas: tuple[float, ...] = field(default=ALPHAS)
+    max_memory_gb: float = DEFAULT_MAX_MEMORY_GB
 
     @classmethod
     def tiny(cls, **overrides: Any) -> TrainConfig:
@@ -125,6 +134,7 @@ class TrainConfig:
             raise ValueError(f"probe_cv {self.probe_cv!r} not in ('blocked', 'loo')")
         if self.schedule not in ("constant", "cosine"):
             raise ValueError(f"schedule {self.schedule!r} not in ('constant', 'cosine')")
+        resources.cap_bytes(self.max_memory_gb)  # raises on a negative or non-finite cap
 
 
 def resolve_device(device: str) -> torch.device:
@@ -359,6 +369,41 @@ def _setup(cfg: TrainConfig) -> torch.device:
     return resolve_device(cfg.device)
 
 
+def _task_text(task: Any) -> str:
+    """``task 'name' from file.csv``: how memory messages name a task."""
+    source = getattr(task, "source", "")
+    return f"task {getattr(task, 'name', '?')!r}" + (f" from {source}" if source else "")
+
+
+def check_memory(
+    arch: dict, shape: tuple[int, int], cfg: TrainConfig, where: str = "task", train: bool = True
+) -> None:
+    """Refuse, before any work, a label whose estimated peak memory exceeds ``cfg.max_memory_gb``.
+
+    Args:
+        arch: a canonical arch.
+        shape: ``(T, N)`` of the task.
+        cfg: the protocol (window, horizons, probe windows, the cap).
+        where: the task as messages name it (its file or name).
+        train: count a training step (``False``: the probe only, as in :func:`references`).
+
+    Raises:
+        DataError: the task with its probe windows alone exceeds the cap.
+        ResourceError: the whole label (:func:`contrastive.resources.label_bytes`) does.
+    """
+    length, n = int(shape[0]), int(shape[1])
+    task_text = f"{where} ({length} steps x {n} series, window {cfg.window})"
+    data = resources.data_bytes(length, n, cfg.window, max(cfg.horizons), cfg.probe_windows)
+    resources.check(data, cfg.max_memory_gb, task_text, error=DataError)
+    h = arch["hyper"]
+    resources.check(
+        resources.label_bytes(arch, (length, n), cfg, train=train),
+        cfg.max_memory_gb,
+        f"{'label' if train else 'untrained probe'} of arch {arch_hash(arch)} (hyper.batch_size {h['batch_size']}, hyper.hidden "
+        f"{h['hidden']}, hyper.cells {h['cells']}) on {task_text}",
+    )
+
+
 def label(
     arch: dict,
     task: Any,
@@ -389,7 +434,12 @@ def label(
     try:
         device = _setup(cfg)
         arch = canonical(arch)
-        splits = task.splits()
+        shape = getattr(task, "shape", None)
+        splits = None if shape is not None else task.splits()
+        if splits is not None:  # a task object without a shape: its splits tell
+            shape = (sum(len(s) for s in splits.values()), int(splits["train"].shape[1]))
+        check_memory(arch, shape, cfg, _task_text(task))
+        splits = splits if splits is not None else task.splits()
         n_series = int(splits["train"].shape[1])
         torch.manual_seed(cfg.seed)
         gen = torch.Generator().manual_seed(cfg.seed)
@@ -447,6 +497,9 @@ def references(task: Any, cfg: TrainConfig) -> dict:
     """
     t0 = time.perf_counter()
     device = _setup(cfg)
+    shape = getattr(task, "shape", None)
+    if shape is not None:  # the preset's probe is the biggest part; it trains nothing
+        check_memory(PRESETS["ts2vec"], shape, cfg, _task_text(task), train=False)
     splits = task.splits()
     h_max = max(cfg.horizons)
     fits = min(len(s) for s in splits.values()) - h_max
@@ -480,6 +533,7 @@ class TrainArgs:
     seed: int = 0
     threads: int = 1
     label_kind: str = TrainConfig.label_kind
+    max_memory_gb: float = DEFAULT_MAX_MEMORY_GB
     json: bool = False
 
 
@@ -503,6 +557,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--label-kind", dest="label_kind", choices=LABEL_KINDS, default=d.label_kind)
+    p.add_argument(
+        "--max-memory-gb",
+        type=float,
+        default=d.max_memory_gb,
+        help=f"refuse up front a CSV or label whose estimated memory exceeds this many GiB "
+        f"(default {d.max_memory_gb:g}; 0: no cap)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -512,7 +573,7 @@ def _load_task(args: TrainArgs) -> Any:
 
     if args.task:
         return cdata.load_task(args.task)
-    return cdata.from_csv(args.data)
+    return cdata.from_csv(args.data, max_memory_gb=args.max_memory_gb)
 
 
 def _fmt(v: Any) -> str:
@@ -549,7 +610,9 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         threads=args.threads,
         label_kind=args.label_kind,
+        max_memory_gb=args.max_memory_gb,
     )
+    cfg.check()
     task = _load_task(args)
     rec = label(arch, task, cfg)
     refs = references(task, cfg) if rec["status"] == "ok" else {}

@@ -205,7 +205,7 @@ class Comparator:
                 ]
             )
             if len(table)
-            else torch.zeros(0, 1)
+            else torch.zeros(0, self.net.fusion.out_dim)
         )
 
     def _scores_from_embeddings(self, e: torch.Tensor) -> torch.Tensor:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
 
-from archgraph.base import GraphSpace
+from archgraph.base import GraphSpace, paused_gc
+from archgraph.validate import ArchError
 
 
 def _ranges(starts: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
@@ -19,6 +20,15 @@ def _ranges(starts: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
     return torch.repeat_interleave(starts - offsets, counts) + torch.arange(total)
 
 
+def _canonical(space: GraphSpace, arch: Any, i: int) -> dict:
+    """``space.canonical(arch)``; an ``ArchError``'s path is prefixed with ``archs[i]``."""
+    try:
+        return space.canonical(arch)
+    except ArchError as err:
+        inner = f".{err.path}" if err.path and err.path != "arch" else ""
+        raise ArchError(f"archs[{i}]{inner}", err.message) from err
+
+
 class GraphTable:
     """All graphs of ``space.encode_many(archs)``, sliceable by arch index.
 
@@ -28,7 +38,15 @@ class GraphTable:
     """
 
     def __init__(self, space: GraphSpace, archs: Sequence[Any], validated: bool = False):
-        batch = space.encode_many(list(archs), validated=validated)
+        if isinstance(archs, Mapping):
+            raise ArchError(
+                "archs", "expected a list of archs, got one arch object; wrap it in a list"
+            )
+        archs = list(archs)
+        if not validated:
+            with paused_gc():
+                archs = [_canonical(space, a, i) for i, a in enumerate(archs)]
+        batch = space.encode_many(archs, validated=True)
         self.n_graphs = len(archs)
         self.x = batch.x
         self.node_ptr = batch.ptr

@@ -33,3 +33,13 @@ EXAMPLE = {
 @pytest.fixture
 def example() -> dict:
     return copy.deepcopy(EXAMPLE)
+
+
+@pytest.fixture(autouse=True)
+def _no_flush_denormal():
+    """``contrastive.train.label`` turns flush-denormal mode on for the whole process, and
+    hypothesis refuses to draw floats under it: run these tests in the default mode whatever
+    ran before them."""
+    import torch
+
+    torch.set_flush_denormal(False)

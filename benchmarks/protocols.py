@@ -5,7 +5,9 @@
   from its task features only (no label of it).
 - :func:`few_shot`: as zero-shot plus ``K`` labelled probe archs of the held-out task. Our
   comparator is FINE-TUNED on the K probes (warm start from the zero-shot model, validation =
-  the probes themselves since K is too small to split); baselines pick/fit with the probes.
+  the probes themselves since K is too small to split) and keeps the zero-shot weights unless a
+  fine-tuned epoch orders the probes strictly better (``fit(keep_start=True)``; rows say
+  ``kept``); baselines pick/fit with the probes.
 - :func:`speed`: sample / encode / score / search throughput (archs/s) and training time.
 
 Every protocol returns rows ``{"protocol", "task", "method", "n" | "k", "seed", "metrics",
@@ -477,10 +479,15 @@ def transfer(
                     )
                     tf = {task: target_feat} if name == "tahc" else {}
                     t0 = time.perf_counter()
-                    ft.fit(probe_recs, tf, val_records=probe_recs, warm_start=True)
+                    ft.fit(probe_recs, tf, val_records=probe_recs, warm_start=True, keep_start=True)
                     sec = time.perf_counter() - t0
                     s = ft.score(test_archs, task if name == "tahc" else None, validated=True)
-                    rows.append(_row(protocol, task, f"{name}_ft", seed, s, y_test, cfg, sec, k=k))
+                    kept = ft.history["best_epoch"] == 0
+                    rows.append(
+                        _row(
+                            protocol, task, f"{name}_ft", seed, s, y_test, cfg, sec, k=k, kept=kept
+                        )
+                    )
                 log(f"few_shot {task} seed {seed} K={k}: " + _summary(rows, task, protocol, k))
     return rows
 
@@ -506,7 +513,8 @@ def few_shot(
     data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None, log: Log = _nolog
 ) -> list[Row]:
     """Leave-one-task-out plus ``K`` labelled probe archs of the held-out task (``cfg.k_grid``);
-    the comparators are fine-tuned on the probes, from their zero-shot weights."""
+    the comparators are fine-tuned on the probes, from their zero-shot weights, which they keep
+    unless fine-tuning improves the probes' pairwise accuracy."""
     return transfer(data, cfg, tasks, zero=False, few=True, log=log)
 
 

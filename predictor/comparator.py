@@ -204,7 +204,7 @@ class Comparator:
             stop = min(i + CHUNK, len(table))
             x, edge_index, batch = table.select_range(i, stop)
             out.append(self.net.embed(x, edge_index, batch, stop - i, t))
-        return torch.cat(out) if out else torch.zeros(0, 1)
+        return torch.cat(out) if out else torch.zeros(0, self.net.fusion.out_dim)
 
     def _scores_from_embeddings(self, e: torch.Tensor) -> torch.Tensor:
         """Score head: ``s``; concat head: mean win probability against reference archs."""
@@ -212,6 +212,8 @@ class Comparator:
         if head.has_scores:
             return head.scores(e)
         n = e.size(0)
+        if n == 0:
+            return torch.zeros(0)
         refs = torch.linspace(0, n - 1, min(n, self.config.concat_refs)).round().long().unique()
         out = torch.empty(n)
         step = max(1, 65536 // len(refs))
@@ -310,6 +312,7 @@ class Comparator:
         val_records: Iterable[dict] | None = None,
         warm_start: bool = False,
         verbose: bool = False,
+        keep_start: bool = False,
     ) -> dict[str, Any]:
         """Train on pairs within each task (BCE), early-stopped on validation pairwise accuracy.
 
@@ -321,14 +324,21 @@ class Comparator:
                 arch, seeded) of ``records``.
             warm_start: keep the current weights (second stage of multi-fidelity training).
             verbose: print progress.
+            keep_start: also validate the starting weights (as epoch 0) and keep them unless a
+                trained epoch has a strictly higher validation pairwise accuracy, so fine-tuning
+                (with ``warm_start``) can't end below where it started on the validation archs.
+                No effect without validation archs.
 
         Returns:
-            The history: ``best_epoch``, ``best_val_acc``, per-task ``val`` metrics, ``seconds``.
+            The history: ``best_epoch`` (0: the starting weights were kept), ``best_val_acc``,
+            per-task ``val`` metrics, ``seconds``; with ``keep_start`` also ``start_val_acc``.
         """
         with torch_threads(self.config.threads):
-            return self._fit(records, task_features, val_records, warm_start, verbose)
+            return self._fit(records, task_features, val_records, warm_start, verbose, keep_start)
 
-    def _fit(self, records, task_features, val_records, warm_start, verbose) -> dict[str, Any]:
+    def _fit(
+        self, records, task_features, val_records, warm_start, verbose, keep_start
+    ) -> dict[str, Any]:
         cfg = self.config
         t0 = time.time()
         torch.manual_seed(cfg.seed)
@@ -405,6 +415,10 @@ class Comparator:
         task_stats, task_windows = self._task_tensors(feats)
         best = (-math.inf, 0, copy.deepcopy(net.state_dict()))
         log: list[dict] = []
+        start_acc = self._val_acc(val_table, val_sets, noise) if keep_start else None
+        if start_acc is not None:
+            best = (start_acc, 0, best[2])
+            log.append({"epoch": 0, "val_acc": start_acc, "loss": math.nan})
         loss = None
         for epoch in range(1, cfg.epochs + 1):
             net.train()
@@ -439,10 +453,9 @@ class Comparator:
                 raise ValueError(f"no training pair is more than noise={noise:g} apart")
             if epoch % cfg.eval_every and epoch != cfg.epochs:
                 continue
-            metrics = self._evaluate_sets(val_table, val_sets, noise) if len(val_table) else {}
-            accs = [m["pairwise_acc"] for m in metrics.values() if np.isfinite(m["pairwise_acc"])]
+            acc = self._val_acc(val_table, val_sets, noise)
             # Without validation archs (val_fraction 0), the last batch's negative loss stands in.
-            acc = float(np.mean(accs)) if accs else float(-loss.detach())
+            acc = float(-loss.detach()) if acc is None else acc
             log.append({"epoch": epoch, "val_acc": acc, "loss": float(loss.detach())})
             if verbose:
                 print(f"epoch {epoch}: loss {float(loss.detach()):.4f} val pairwise acc {acc:.4f}")
@@ -463,7 +476,15 @@ class Comparator:
             "seconds": time.time() - t0,
             "log": log,
         }
+        if keep_start:
+            self.history["start_val_acc"] = start_acc
         return self.history
+
+    def _val_acc(self, table: GraphTable, sets: dict, noise: float) -> float | None:
+        """Mean validation pairwise accuracy over tasks (None without a scorable val task)."""
+        metrics = self._evaluate_sets(table, sets, noise) if len(table) else {}
+        accs = [m["pairwise_acc"] for m in metrics.values() if np.isfinite(m["pairwise_acc"])]
+        return float(np.mean(accs)) if accs else None
 
     @torch.no_grad()
     def _evaluate_sets(self, table: GraphTable, sets: dict, noise: float) -> dict[str, dict]:

@@ -110,8 +110,9 @@ class ComparatorConfig:
 
     @classmethod
     def fast(cls, **overrides: Any) -> ComparatorConfig:
-        """The real config at GNN width 32: ~3.5x less scoring CPU on the cts space (measured
-        in benchmarks/results/predictor_synthetic_speed_w32)."""
+        """The real config at GNN width 32: the same synthetic-label tau as width 64
+        (benchmarks/results/predictor_synthetic_speed_w32; not compared on real labels) and
+        ~1.5x less search CPU on the cts space (benchmarks/results/predictor_search_speed)."""
         return cls(**{"width": 32, **overrides})
 
     @classmethod

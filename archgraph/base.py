@@ -94,6 +94,35 @@ def from_one_hot(values: Sequence[float], grid: Sequence, path: str = "data.x") 
     return grid[hot[0]]
 
 
+def collate_tensors(t: dict[str, Any], n: int) -> Batch:
+    """A PyG ``Batch`` of ``n`` graphs from :meth:`GraphSpace._tensors`-style flat tensors
+    (``x``, ``edge_index``, ``node_type``, ``op``, ``node_ptr``, ``edge_ptr``, ``n_nodes``),
+    with what ``Batch.from_data_list`` records, so ``get_example``/``to_data_list`` work."""
+    batch = Batch(
+        x=t["x"],
+        edge_index=t["edge_index"],
+        node_type=t["node_type"],
+        op=t["op"],
+        batch=torch.repeat_interleave(torch.arange(n), t["n_nodes"]),
+        ptr=t["node_ptr"],
+    )
+    zeros = torch.zeros(n, dtype=torch.long)
+    batch._num_graphs = n
+    batch._slice_dict = {
+        "x": t["node_ptr"],
+        "node_type": t["node_ptr"],
+        "op": t["node_ptr"],
+        "edge_index": t["edge_ptr"],
+    }
+    batch._inc_dict = {
+        "x": zeros,
+        "node_type": zeros,
+        "op": zeros,
+        "edge_index": t["node_ptr"][:-1],
+    }
+    return batch
+
+
 class GraphSpace(ABC):
     """Base of every search space: sample / validate / encode / decode / feature width.
 
@@ -221,31 +250,17 @@ class GraphSpace(ABC):
             if not validated:
                 archs = [self.canonical(a) for a in archs]
             t = self._tensors([self.to_graph(a) for a in archs])
-        n = len(archs)
-        batch = Batch(
-            x=t["x"],
-            edge_index=t["edge_index"],
-            node_type=t["node_type"],
-            op=t["op"],
-            batch=torch.repeat_interleave(torch.arange(n), t["n_nodes"]),
-            ptr=t["node_ptr"],
-        )
-        # What Batch.from_data_list records, so get_example/to_data_list/index work.
-        zeros = torch.zeros(n, dtype=torch.long)
-        batch._num_graphs = n
-        batch._slice_dict = {
-            "x": t["node_ptr"],
-            "node_type": t["node_ptr"],
-            "op": t["node_ptr"],
-            "edge_index": t["edge_ptr"],
-        }
-        batch._inc_dict = {
-            "x": zeros,
-            "node_type": zeros,
-            "op": zeros,
-            "edge_index": t["node_ptr"][:-1],
-        }
-        return batch
+        return collate_tensors(t, len(archs))
+
+    def sample_batch(self, n: int, seed: int = 0) -> tuple[Sequence[dict], Batch]:
+        """``(sample(n, seed), encode_many(those archs))`` in one call.
+
+        Spaces with a vectorised sampler-encoder (``cts``) override this to skip the per-arch
+        Python work; the result is identical (tested), but the archs may be a lazy sequence
+        that builds each dict when it is read.
+        """
+        archs = self.sample(n, seed)
+        return archs, self.encode_many(archs, validated=True)
 
     def decode(self, data: Data) -> dict:
         """Rebuild the canonical arch from ``encode``'s output (``decode(encode(a)) ==

@@ -24,9 +24,11 @@ Parameter vector (``param_dim = 8``), per node type, every value in [0, 1]:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from torch_geometric.data import Batch
 
 from .base import GraphSpace, GraphSpec, from_one_hot, from_ordinal, one_hot, ordinal
 from .grids import GRIDS, PAIR_FLAGS, SPACE_VERSION, Grids
@@ -59,6 +61,12 @@ class CtsSpace(GraphSpace):
 
     def mutate(self, arch: Any, rng: np.random.Generator) -> dict:
         return mutate(arch, rng, self.grids)
+
+    def sample_batch(self, n: int, seed: int = 0) -> tuple[Sequence[dict], Batch]:
+        """Vectorised ``(sample(n, seed), encode_many(...))``; see :mod:`archgraph.cts_batch`."""
+        from .cts_batch import sample_batch
+
+        return sample_batch(self, n, seed)
 
     def to_graph(self, arch: dict) -> GraphSpec:
         g, c = self.grids, arch["contrastive"]

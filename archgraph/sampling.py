@@ -33,8 +33,8 @@ class _Draws:
 
     SIZE = 64  # an arch consumes at most 59 draws
 
-    def __init__(self, rng: np.random.Generator):
-        self.u = rng.random(self.SIZE).tolist()
+    def __init__(self, rng: np.random.Generator | None = None, u: list[float] | None = None):
+        self.u = rng.random(self.SIZE).tolist() if u is None else u
         self.i = 0
 
     def index(self, n: int) -> int:
@@ -70,7 +70,13 @@ def _sample_encoder(d: _Draws, g: Grids) -> list[list[int]]:
 
 def sample_one(rng: np.random.Generator, grids: Grids = GRIDS) -> dict:
     """Draw one canonical arch with ``rng`` (one block of uniforms per arch)."""
-    g, d = grids, _Draws(rng)
+    return from_uniforms(_Draws(rng), grids)
+
+
+def from_uniforms(d: _Draws, grids: Grids = GRIDS) -> dict:
+    """The arch that :func:`sample_one` draws from the block of uniforms ``d`` (see
+    :mod:`archgraph.cts_batch`, which reads the same blocks for many archs at once)."""
+    g = grids
     flags = d.pick(_PAIR_COMBOS)
     pair = dict(zip(PAIR_REQUIRED_ONE_OF, flags, strict=True))
     pair["multiscale"] = bool(d.index(2))

@@ -5,7 +5,10 @@
   from its task features only (no label of it).
 - :func:`few_shot`: as zero-shot plus ``K`` labelled probe archs of the held-out task. Our
   comparator is FINE-TUNED on the K probes (warm start from the zero-shot model, validation =
-  the probes themselves since K is too small to split); baselines pick/fit with the probes.
+  the probes themselves since K is too small to split) and keeps the zero-shot weights unless a
+  fine-tuned epoch orders the probes strictly better; ``finetune_check="cv"`` instead picks the
+  number of epochs, zero included, by two-fold cross-validation over the probes
+  (:func:`finetune`; rows say ``kept``). Baselines pick/fit with the probes.
 - :func:`speed`: sample / encode / score / search throughput (archs/s) and training time.
 
 Every protocol returns rows ``{"protocol", "task", "method", "n" | "k", "seed", "metrics",
@@ -140,6 +143,7 @@ class ProtocolConfig:
     comparator: ComparatorConfig = field(default_factory=ComparatorConfig)
     task_fusion: str = "film"
     finetune_epochs: int = 30
+    finetune_check: str = "probes"  # how few-shot decides to keep the zero-shot weights: finetune
     scatter_task: str | None = None
     seed: int = 0
 
@@ -468,21 +472,66 @@ def transfer(
                 )
                 probe_recs = _records(data, task, probes)
                 for name, (comp, _) in models.items():
-                    ft = copy.deepcopy(comp)
-                    ft.config = replace(
-                        ft.config,
-                        epochs=cfg.finetune_epochs,
-                        eval_every=1,
-                        patience=cfg.finetune_epochs,
-                    )
                     tf = {task: target_feat} if name == "tahc" else {}
                     t0 = time.perf_counter()
-                    ft.fit(probe_recs, tf, val_records=probe_recs, warm_start=True)
+                    ft, kept = finetune(comp, probe_recs, tf, cfg, seed=[seed, t_idx, k])
                     sec = time.perf_counter() - t0
-                    s = ft.score(test_archs, task if name == "tahc" else None, validated=True)
-                    rows.append(_row(protocol, task, f"{name}_ft", seed, s, y_test, cfg, sec, k=k))
+                    s = ft.score(
+                        test_archs, target_feat if name == "tahc" else None, validated=True
+                    )
+                    rows.append(
+                        _row(
+                            protocol, task, f"{name}_ft", seed, s, y_test, cfg, sec, k=k, kept=kept
+                        )
+                    )
                 log(f"few_shot {task} seed {seed} K={k}: " + _summary(rows, task, protocol, k))
     return rows
+
+
+def _finetuned(comp: Comparator, epochs: int, eval_every: int = 1) -> Comparator:
+    ft = copy.deepcopy(comp)
+    ft.config = replace(ft.config, epochs=epochs, eval_every=eval_every, patience=epochs)
+    return ft
+
+
+def finetune(
+    comp: Comparator,
+    probes: list[dict],
+    task_features: Mapping[str, Any],
+    cfg: ProtocolConfig,
+    seed: int | Sequence[int] = 0,
+) -> tuple[Comparator, bool]:
+    """Fine-tune a copy of ``comp`` on the probe records; ``(model, kept)`` where ``kept``
+    means the zero-shot weights were kept.
+
+    ``cfg.finetune_check == "probes"``: early stopping on the probes themselves, the starting
+    weights kept unless an epoch orders the probes strictly better (``fit(keep_start=True)``;
+    optimistic: the epochs are scored on the archs they were trained on). ``"cv"`` (needs >= 4
+    probes, else ``"probes"``): two folds (halves drawn with ``seed``) fine-tune on one half and
+    score every epoch, the start included as epoch 0, on the other half; the epoch with the best
+    mean held-out pairwise accuracy (the earliest on ties) is then trained on all the probes,
+    or, if it is epoch 0, the start is kept.
+    """
+    epochs = cfg.finetune_epochs
+    if cfg.finetune_check == "cv" and len(probes) >= 4:
+        perm = np.random.default_rng(seed).permutation(len(probes))
+        halves = [[probes[i] for i in perm[: len(probes) // 2]]]
+        halves.append([probes[i] for i in perm[len(probes) // 2 :]])
+        curves = []
+        for train, val in (halves, halves[::-1]):
+            trial = _finetuned(comp, epochs)
+            trial.fit(train, task_features, val_records=val, warm_start=True, keep_start=True)
+            curves.append([e["val_acc"] for e in trial.history["log"]])
+        if all(len(c) == epochs + 1 for c in curves):  # epoch 0 and every epoch scored
+            best = int(np.argmax(np.mean(curves, 0)))
+            if best == 0:
+                return copy.deepcopy(comp), True
+            ft = _finetuned(comp, best, eval_every=best)  # only epoch ``best`` is a candidate
+            ft.fit(probes, task_features, val_records=probes, warm_start=True)
+            return ft, False
+    ft = _finetuned(comp, epochs)
+    ft.fit(probes, task_features, val_records=probes, warm_start=True, keep_start=True)
+    return ft, ft.history["best_epoch"] == 0
 
 
 def _summary(rows: list[Row], task: str, protocol: str, k: int) -> str:
@@ -506,7 +555,8 @@ def few_shot(
     data: TaskSet, cfg: ProtocolConfig, tasks: Sequence[str] | None = None, log: Log = _nolog
 ) -> list[Row]:
     """Leave-one-task-out plus ``K`` labelled probe archs of the held-out task (``cfg.k_grid``);
-    the comparators are fine-tuned on the probes, from their zero-shot weights."""
+    the comparators are fine-tuned on the probes, from their zero-shot weights, which they keep
+    unless fine-tuning improves the probes' pairwise accuracy (:func:`finetune`)."""
     return transfer(data, cfg, tasks, zero=False, few=True, log=log)
 
 

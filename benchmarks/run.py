@@ -71,6 +71,7 @@ class RunConfig:
     n_boot: int = 100
     epochs: int = 300
     finetune_epochs: int = 30
+    finetune_check: str = "probes"
     speed_n: int = 20000
     tag: str = ""
     merge: str = ""
@@ -105,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-boot", type=int, default=100, help="bootstrap resamples per metric")
     p.add_argument("--epochs", type=int, default=300, help="comparator epochs (early-stopped)")
     p.add_argument("--finetune-epochs", type=int, default=30, help="few-shot fine-tuning epochs")
+    p.add_argument(
+        "--finetune-check",
+        default="probes",
+        choices=("probes", "cv"),
+        help="few-shot: keep the zero-shot weights unless fine-tuning improves pairwise "
+        "accuracy on the probes themselves, or choose the epochs (0 = keep) by two-fold "
+        "cross-validation over the probes",
+    )
     p.add_argument("--speed-n", type=int, default=20000, help="speed: archs per throughput stage")
     p.add_argument("--tag", default="", help="suffix of the output names (parallel parts)")
     p.add_argument(
@@ -154,6 +163,7 @@ def protocol_config(cfg: RunConfig, scatter_task: str | None) -> ProtocolConfig:
         small_regressors=cfg.quick,
         comparator=comp,
         finetune_epochs=cfg.finetune_epochs,
+        finetune_check=cfg.finetune_check,
         scatter_task=scatter_task,
         seed=cfg.seed,
     )
@@ -417,6 +427,12 @@ def markdown(report: dict[str, Any]) -> str:
                 "",
             ]
             lines += _table(by, _methods(by, ORDER), goal) + [""]
+            kept = [r for r in fs if r["k"] == k and "kept" in r]
+            for m in sorted({r["method"] for r in kept}):
+                n_kept = sum(r["kept"] for r in kept if r["method"] == m)
+                n_all = sum(r["method"] == m for r in kept)
+                lines.append(f"`{m}` kept the zero-shot weights in {n_kept}/{n_all} runs.  ")
+            lines += [""] if kept else []
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -437,6 +453,7 @@ SETTING_KEYS = (
     "source_archs",
     "epochs",
     "finetune_epochs",
+    "finetune_check",
     "n_boot",
     "quick",
 )
@@ -454,7 +471,7 @@ def _settings(report: dict[str, Any]) -> list[str]:
         keys = ["tasks", "seed", "seeds", "max_test", "epochs", "n_boot", "quick"]
         keys += ["n_grid"] if "in_task" in protocols else []
         keys += (
-            ["k_grid", "transfer_seeds", "source_archs", "finetune_epochs"]
+            ["k_grid", "transfer_seeds", "source_archs", "finetune_epochs", "finetune_check"]
             if "shot" in protocols
             else []
         )

@@ -29,6 +29,9 @@ from .models import FUSIONS, GNNS, HEADS, READOUTS, ComparatorNet
 from .tasks import TaskFeatures, TaskFeaturizer, torch_threads
 
 FORMAT = "ctsnas-comparator-1"
+# Graphs per forward pass when scoring: small enough that the [nodes, width] activations stay
+# in cache and in the allocator's reused memory (8192 graphs ran ~4x slower per graph on CPU).
+CHUNK = 512
 TASK_INPUTS = ("stats", "set", "both")
 
 
@@ -107,8 +110,9 @@ class ComparatorConfig:
 
     @classmethod
     def fast(cls, **overrides: Any) -> ComparatorConfig:
-        """The real config at GNN width 32: ~3.5x less scoring CPU on the cts space (measured
-        in benchmarks/results/predictor_synthetic_speed_w32)."""
+        """The real config at GNN width 32: the same synthetic-label tau as width 64
+        (benchmarks/results/predictor_synthetic_speed_w32; not compared on real labels) and
+        ~1.5x less search CPU on the cts space (benchmarks/results/predictor_search_speed)."""
         return cls(**{"width": 32, **overrides})
 
     @classmethod
@@ -194,19 +198,14 @@ class Comparator:
         n = table.n_graphs if idx is None else len(idx)
         return self.net.embed(x, edge_index, batch, n, t)
 
-    def _embed_chunks(
-        self, table: GraphTable, t: torch.Tensor | None, chunk: int = 8192
-    ) -> torch.Tensor:
-        return (
-            torch.cat(
-                [
-                    self._embed(table, torch.arange(i, min(i + chunk, len(table))), t)
-                    for i in range(0, len(table), chunk)
-                ]
-            )
-            if len(table)
-            else torch.zeros(0, self.net.fusion.out_dim)
-        )
+    def _embed_chunks(self, table: GraphTable, t: torch.Tensor | None) -> torch.Tensor:
+        """Embeddings of every graph of ``table``, ``CHUNK`` graphs at a time."""
+        out = []
+        for i in range(0, len(table), CHUNK):
+            stop = min(i + CHUNK, len(table))
+            x, edge_index, batch = table.select_range(i, stop)
+            out.append(self.net.embed(x, edge_index, batch, stop - i, t))
+        return torch.cat(out) if out else torch.zeros(0, self.net.fusion.out_dim)
 
     def _scores_from_embeddings(self, e: torch.Tensor) -> torch.Tensor:
         """Score head: ``s``; concat head: mean win probability against reference archs."""
@@ -214,6 +213,8 @@ class Comparator:
         if head.has_scores:
             return head.scores(e)
         n = e.size(0)
+        if n == 0:
+            return torch.zeros(0)
         refs = torch.linspace(0, n - 1, min(n, self.config.concat_refs)).round().long().unique()
         out = torch.empty(n)
         step = max(1, 65536 // len(refs))
@@ -230,25 +231,30 @@ class Comparator:
             raise ValueError("the comparator is not trained: call fit() or Comparator.load()")
         return self.net
 
-    @torch.no_grad()
+    @torch.no_grad()  # not inference mode: callers may feed the result to the (trainable) head
     def embeddings(
-        self, archs: Sequence[Any], task: Any = None, validated: bool = False
+        self, archs: Sequence[Any] | GraphTable, task: Any = None, validated: bool = False
     ) -> torch.Tensor:
-        """``[n, d]`` fused arch-task embeddings."""
+        """``[n, d]`` fused arch-task embeddings (``archs``: as in :meth:`score`)."""
         self._require_net().eval()
         with torch_threads(self.config.threads):
-            table = GraphTable(self.space, archs, validated)
+            table = (
+                archs if isinstance(archs, GraphTable) else GraphTable(self.space, archs, validated)
+            )
             return self._embed_chunks(table, self._task_vec(self._features(task)))
 
-    @torch.no_grad()
-    def score(self, archs: Sequence[Any], task: Any = None, validated: bool = False) -> np.ndarray:
+    @torch.inference_mode()
+    def score(
+        self, archs: Sequence[Any] | GraphTable, task: Any = None, validated: bool = False
+    ) -> np.ndarray:
         """Scores ``[n]`` float64, higher = predicted better, for ``archs`` on ``task``.
 
         With the score head this is one batched pass over ``space.encode_many(archs)``; with
         the concat head each arch's mean win probability against ``concat_refs`` of the archs.
 
         Args:
-            archs: archs of the comparator's space.
+            archs: archs of the comparator's space, or a :class:`GraphTable` of them already
+                encoded (e.g. ``GraphTable.from_batch`` of ``space.sample_batch``).
             task: a task name seen in ``fit``, :class:`TaskFeatures`, a stats vector, or a raw
                 task (array / task object, needs a featurizer).
             validated: skip validation for archs known canonical.
@@ -307,6 +313,7 @@ class Comparator:
         val_records: Iterable[dict] | None = None,
         warm_start: bool = False,
         verbose: bool = False,
+        keep_start: bool = False,
     ) -> dict[str, Any]:
         """Train on pairs within each task (BCE), early-stopped on validation pairwise accuracy.
 
@@ -318,14 +325,21 @@ class Comparator:
                 arch, seeded) of ``records``.
             warm_start: keep the current weights (second stage of multi-fidelity training).
             verbose: print progress.
+            keep_start: also validate the starting weights (as epoch 0) and keep them unless a
+                trained epoch has a strictly higher validation pairwise accuracy, so fine-tuning
+                (with ``warm_start``) can't end below where it started on the validation archs.
+                No effect without validation archs.
 
         Returns:
-            The history: ``best_epoch``, ``best_val_acc``, per-task ``val`` metrics, ``seconds``.
+            The history: ``best_epoch`` (0: the starting weights were kept), ``best_val_acc``,
+            per-task ``val`` metrics, ``seconds``; with ``keep_start`` also ``start_val_acc``.
         """
         with torch_threads(self.config.threads):
-            return self._fit(records, task_features, val_records, warm_start, verbose)
+            return self._fit(records, task_features, val_records, warm_start, verbose, keep_start)
 
-    def _fit(self, records, task_features, val_records, warm_start, verbose) -> dict[str, Any]:
+    def _fit(
+        self, records, task_features, val_records, warm_start, verbose, keep_start
+    ) -> dict[str, Any]:
         cfg = self.config
         t0 = time.time()
         torch.manual_seed(cfg.seed)
@@ -402,6 +416,10 @@ class Comparator:
         task_stats, task_windows = self._task_tensors(feats)
         best = (-math.inf, 0, copy.deepcopy(net.state_dict()))
         log: list[dict] = []
+        start_acc = self._val_acc(val_table, val_sets, noise) if keep_start else None
+        if start_acc is not None:
+            best = (start_acc, 0, best[2])
+            log.append({"epoch": 0, "val_acc": start_acc, "loss": math.nan})
         loss = None
         for epoch in range(1, cfg.epochs + 1):
             net.train()
@@ -436,10 +454,9 @@ class Comparator:
                 raise ValueError(f"no training pair is more than noise={noise:g} apart")
             if epoch % cfg.eval_every and epoch != cfg.epochs:
                 continue
-            metrics = self._evaluate_sets(val_table, val_sets, noise) if len(val_table) else {}
-            accs = [m["pairwise_acc"] for m in metrics.values() if np.isfinite(m["pairwise_acc"])]
+            acc = self._val_acc(val_table, val_sets, noise)
             # Without validation archs (val_fraction 0), the last batch's negative loss stands in.
-            acc = float(np.mean(accs)) if accs else float(-loss.detach())
+            acc = float(-loss.detach()) if acc is None else acc
             log.append({"epoch": epoch, "val_acc": acc, "loss": float(loss.detach())})
             if verbose:
                 print(f"epoch {epoch}: loss {float(loss.detach()):.4f} val pairwise acc {acc:.4f}")
@@ -460,7 +477,15 @@ class Comparator:
             "seconds": time.time() - t0,
             "log": log,
         }
+        if keep_start:
+            self.history["start_val_acc"] = start_acc
         return self.history
+
+    def _val_acc(self, table: GraphTable, sets: dict, noise: float) -> float | None:
+        """Mean validation pairwise accuracy over tasks (None without a scorable val task)."""
+        metrics = self._evaluate_sets(table, sets, noise) if len(table) else {}
+        accs = [m["pairwise_acc"] for m in metrics.values() if np.isfinite(m["pairwise_acc"])]
+        return float(np.mean(accs)) if accs else None
 
     @torch.no_grad()
     def _evaluate_sets(self, table: GraphTable, sets: dict, noise: float) -> dict[str, dict]:
@@ -472,8 +497,8 @@ class Comparator:
             t = self._task_vec(self.task_table[task])
             e = torch.cat(
                 [
-                    self._embed(table, torch.from_numpy(ids[i : i + 8192]), t)
-                    for i in range(0, len(ids), 8192)
+                    self._embed(table, torch.from_numpy(ids[i : i + CHUNK]), t)
+                    for i in range(0, len(ids), CHUNK)
                 ]
             )
             s = self._scores_from_embeddings(e).double().numpy()

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
+from torch_geometric.data import Batch
 
 from archgraph.base import GraphSpace, paused_gc
 from archgraph.validate import ArchError
@@ -46,8 +47,17 @@ class GraphTable:
         if not validated:
             with paused_gc():
                 archs = [_canonical(space, a, i) for i, a in enumerate(archs)]
-        batch = space.encode_many(archs, validated=True)
-        self.n_graphs = len(archs)
+        self._load(space.encode_many(archs, validated=True))
+
+    @classmethod
+    def from_batch(cls, batch: Batch) -> GraphTable:
+        """The table of an already encoded batch (e.g. from ``space.sample_batch``)."""
+        table = cls.__new__(cls)
+        table._load(batch)
+        return table
+
+    def _load(self, batch: Batch) -> None:
+        self.n_graphs = int(batch.num_graphs)
         self.x = batch.x
         self.node_ptr = batch.ptr
         self.n_nodes = self.node_ptr[1:] - self.node_ptr[:-1]
@@ -57,6 +67,7 @@ class GraphTable:
         ei, edge_graph = ei[:, order], edge_graph[order]
         self.n_edges = torch.bincount(edge_graph, minlength=self.n_graphs)
         self.edge_ptr = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(self.n_edges, 0)])
+        self.edge_index = ei  # [2, E_total], sorted by graph
         self.local_ei = ei - self.node_ptr[edge_graph]  # [2, E_total], per-graph node ids
 
     def __len__(self) -> int:
@@ -80,3 +91,12 @@ class GraphTable:
         edge_index = self.local_ei[:, edges] + torch.repeat_interleave(new_ptr, n_edges)
         batch = torch.repeat_interleave(torch.arange(len(idx)), n_nodes)
         return self.x[nodes], edge_index, batch
+
+    def select_range(
+        self, start: int, stop: int
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``select(arange(start, stop))`` by slicing (no gathers): the chunks of a scoring pass."""
+        n0, n1 = int(self.node_ptr[start]), int(self.node_ptr[stop])
+        e0, e1 = int(self.edge_ptr[start]), int(self.edge_ptr[stop])
+        batch = torch.repeat_interleave(torch.arange(stop - start), self.n_nodes[start:stop])
+        return self.x[n0:n1], self.edge_index[:, e0:e1] - n0, batch

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -19,6 +20,29 @@ from torch_geometric.nn.models import GAT, GCN, GIN, GraphSAGE
 from torch_geometric.utils import softmax
 
 GNNS: dict[str, Callable[..., nn.Module]] = {"gcn": GCN, "gin": GIN, "gat": GAT, "sage": GraphSAGE}
+# Convs whose sparse-adjacency path computes the same sums as message passing (sum / mean of
+# the neighbours); gcn and gat renormalise or add self loops differently there.
+SPARSE_GNNS = ("gin", "sage")
+
+
+def sparse_adjacency(edge_index: torch.Tensor, n: int) -> torch.Tensor | None:
+    """``adj_t [n, n]`` as a float32 CSR tensor (row = target, column = source), the input
+    PyG convs aggregate with one sparse matmul instead of a gather and a scatter over edges.
+
+    Columns are sorted within a row, so a target sums its sources in index order (on the
+    topologically numbered arch graphs: the order of message passing). ``None`` if an edge
+    repeats (a CSR entry can't hold it twice, and a weight of 2 would change mean aggregation).
+    """
+    key = torch.sort(edge_index[1] * n + edge_index[0]).values
+    if key.numel() > 1 and bool((key[1:] == key[:-1]).any()):
+        return None
+    crow = torch.zeros(n + 1, dtype=torch.long)
+    crow[1:] = torch.cumsum(torch.bincount(edge_index[1], minlength=n), 0)
+    with warnings.catch_warnings():  # "sparse CSR support is in beta"
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(
+            crow, key % n, torch.ones(key.numel()), (n, n), check_invariants=False
+        )
 
 
 def mlp(sizes: list[int], dropout: float = 0.0) -> nn.Sequential:
@@ -220,6 +244,8 @@ class ComparatorNet(nn.Module):
             jk=cfg.jk,
         )
         self.bidirectional = cfg.bidirectional
+        # Inference aggregates with a sparse matmul where the conv has that path (gin, sage).
+        self.sparse = cfg.gnn in SPARSE_GNNS
         self.task = (
             TaskBranch(cfg.task_inputs, stats_dim, set_dim, cfg.task_dim)
             if cfg.fusion != "none"
@@ -235,5 +261,8 @@ class ComparatorNet(nn.Module):
     def embed(self, x, edge_index, batch, n_graphs: int, t: torch.Tensor | None) -> torch.Tensor:
         if self.bidirectional:
             edge_index = torch.cat([edge_index, edge_index.flip(0)], dim=1)
+        if self.sparse and not torch.is_grad_enabled():
+            adj_t = sparse_adjacency(edge_index, x.size(0))
+            edge_index = edge_index if adj_t is None else adj_t
         h = self.gnn(x, edge_index)  # [N, W]
         return self.fusion(h, batch, n_graphs, t)  # t: [G, Dt] or [1, Dt] (one task for all)

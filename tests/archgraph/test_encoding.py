@@ -141,3 +141,27 @@ def test_decode_refuses_graphs_of_other_shapes():
     off_grid.x[14, -CTS_SPACE.param_dim] = 0.3  # cells ordinal between grid points
     with pytest.raises(ArchError, match="grid"):
         ag.decode(off_grid)
+
+
+@pytest.mark.parametrize(("n", "seed"), [(0, 0), (1, 0), (7, 3), (1500, 11)])
+def test_sample_batch_equals_sample_then_encode_many(n, seed):
+    archs, batch = CTS_SPACE.sample_batch(n, seed)
+    ref_archs = CTS_SPACE.sample(n, seed)
+    ref = CTS_SPACE.encode_many(ref_archs)
+    assert len(archs) == n and list(archs) == ref_archs
+    for key in ("x", "edge_index", "node_type", "op", "batch", "ptr"):
+        assert torch.equal(batch[key], ref[key]), key
+    assert batch.num_graphs == n
+    if n:
+        assert archs[n - 1] == ref_archs[-1] and archs[-1] == ref_archs[-1]
+        assert archs[1:3] == ref_archs[1:3]
+        assert ag.decode(batch.get_example(n - 1)) == ref_archs[-1]
+
+
+def test_sample_batch_of_a_space_without_a_vectorised_path():
+    from archgraph.nbgraph import NBGRAPH_SPACE
+
+    archs, batch = NBGRAPH_SPACE.sample_batch(30, 2)
+    ref = NBGRAPH_SPACE.encode_many(NBGRAPH_SPACE.sample(30, 2))
+    assert archs == NBGRAPH_SPACE.sample(30, 2)
+    assert torch.equal(batch.x, ref.x) and torch.equal(batch.edge_index, ref.edge_index)

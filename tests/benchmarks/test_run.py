@@ -62,6 +62,18 @@ def test_custom_suite_runs_every_protocol_with_baselines(custom_run):
     ):
         assert ("few_shot", m) in methods
     assert {r["k"] for r in report["rows"] if r["protocol"] == "few_shot"} == {5, 10}
+    # A fine-tuned comparator that kept its zero-shot weights ranks exactly as zero-shot.
+    zero = {
+        (r["task"], r["seed"], r["method"]): r["metrics"]["kendall_tau"]["value"]
+        for r in report["rows"]
+        if r["protocol"] == "zero_shot"
+    }
+    for r in report["rows"]:
+        if r["method"].endswith("_ft"):
+            assert isinstance(r["kept"], bool)
+            if r["kept"]:
+                tau = r["metrics"]["kendall_tau"]["value"]
+                assert tau == zero[(r["task"], r["seed"], r["method"][: -len("_ft")])]
     assert {r["n"] for r in report["rows"] if r["protocol"] == "in_task"} == {0, 20, 50}
     tau = [r["metrics"]["kendall_tau"]["value"] for r in report["rows"]]
     assert all(-1 <= t <= 1 for t in tau)

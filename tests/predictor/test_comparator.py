@@ -1,4 +1,6 @@
+import copy
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -172,6 +174,35 @@ def test_two_stage_training(split):
     hist = comp.fit_two_stage(low, high, FEATS, finetune_epochs=5)
     assert set(hist) == {"stage1", "stage2"}
     assert hist["stage2"]["n_train_archs"] < hist["stage1"]["n_train_archs"]
+
+
+def _finetune(comp, records, val_records, keep_start, lr):
+    ft = copy.deepcopy(comp)
+    ft.config = replace(ft.config, epochs=8, eval_every=1, patience=8, lr=lr)
+    ft.fit(records, FEATS, val_records=val_records, warm_start=True, keep_start=keep_start)
+    return ft
+
+
+def test_keep_start_survives_adversarial_finetuning(trained, split):
+    train, test = split
+    val, held_out = test[:25], test[25:]
+    reversed_labels = [{"arch": a, "task": "t0", "label": -toy_label(a, 0)} for a in train]
+    kept = _finetune(trained, reversed_labels, _records(val), keep_start=True, lr=3e-2)
+    hist = kept.history
+    assert hist["best_epoch"] == 0 and hist["best_val_acc"] == hist["start_val_acc"]
+    assert np.array_equal(kept.score(held_out, "t0"), trained.score(held_out, "t0"))
+    # The same fine-tuning without the option ends far below the start: the test has teeth.
+    plain = _finetune(trained, reversed_labels, _records(val), keep_start=False, lr=3e-2)
+    assert plain.history["best_val_acc"] < hist["start_val_acc"] - 0.3
+
+
+def test_keep_start_lets_helpful_finetuning_through(split):
+    train, test = split
+    start = Comparator(TOY, ComparatorConfig.tiny(epochs=1, lr=1e-3))
+    start.fit(_records(train[:20]), FEATS)
+    ft = _finetune(start, _records(train), _records(test[:60]), keep_start=True, lr=1e-2)
+    assert ft.history["best_epoch"] > 0
+    assert ft.history["best_val_acc"] > ft.history["start_val_acc"]
 
 
 def test_graph_table_select_matches_encode_many(split):

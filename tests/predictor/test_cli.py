@@ -87,3 +87,17 @@ def test_train_errors(tmp_path):
         train_cli.main(["--nbgraph", "mnist", "--out", str(tmp_path)])
     with pytest.raises(ValueError, match="no such label store"):
         train_cli.main(["--store", str(tmp_path / "x.sqlite"), "--out", str(tmp_path)])
+
+
+def test_default_search_uses_the_shipped_checkpoint_on_a_held_out_task(tmp_path, capsys):
+    from predictor.comparator import Comparator
+
+    shipped = Comparator.load(search_cli.DEFAULT_CHECKPOINT)
+    assert search_cli.DEFAULT_TASK not in shipped.task_table  # zero-shot: never trained on it
+    assert len(shipped.task_table) >= 8
+    assert search_cli.main(["--n", "300", "--top", "3", "--out-dir", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "result.json").read_text())
+    assert doc["task"] == search_cli.DEFAULT_TASK and doc["space"] == "cts-1"
+    assert [r["rank"] for r in doc["top"]] == [1, 2, 3]
+    assert (tmp_path / "best.png").is_file()
+    assert "next: add --train-best" in capsys.readouterr().out

@@ -65,6 +65,13 @@ class DataError(ValueError):
     """Data that cannot become a task. The message names the file/column and the problem."""
 
 
+def column_scaling(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, std)`` per column of ``values [T, N]``, float64; a zero std counts as 1."""
+    v = np.asarray(values, dtype=np.float64)
+    std = v.std(axis=0)
+    return v.mean(axis=0), np.where(std > 0, std, 1.0)
+
+
 @dataclass(frozen=True, eq=False)  # identity semantics: arrays have no usable == or hash
 class Task:
     """A cleaned multivariate series, ready for windowing.
@@ -100,9 +107,7 @@ class Task:
 
     def scaling(self) -> tuple[np.ndarray, np.ndarray]:
         """``(mean, std)``, each ``[N]`` float64, of the train split (a zero std counts as 1)."""
-        train = self.values[slice(*self.split_bounds()["train"])].astype(np.float64)
-        std = train.std(axis=0)
-        return train.mean(axis=0), np.where(std > 0, std, 1.0)
+        return column_scaling(self.values[slice(*self.split_bounds()["train"])])
 
     def splits(self) -> dict[str, np.ndarray]:
         """``{"train", "val", "test"}`` float32 ``[T_s, N]`` arrays, standardised with the

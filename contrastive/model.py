@@ -30,6 +30,7 @@ import torch
 
 from archgraph import SPACE_VERSION, canonical
 
+from .data import column_scaling
 from .net import ContrastiveNet
 from .presets import preset
 from .train import TrainConfig, check_memory, resolve_device, train_net
@@ -124,8 +125,7 @@ class ContrastiveEncoder:
         if a.shape[0] < self.window:
             raise ValueError(f"X: {a.shape[0]} steps; fit needs at least window={self.window}")
         check_memory(self.arch, a.shape, self.config, "X")  # refuse up front, not OOM later
-        mean, std = a.mean(axis=0), a.std(axis=0)
-        std = np.where(std > 0, std, 1.0)
+        mean, std = column_scaling(a)
         train = ((a - mean) / std).astype(np.float32)  # [T, N]
         cfg, device = self.config, self._device()
         torch.set_flush_denormal(True)

@@ -60,3 +60,21 @@ def test_pick_stats_and_avg_rank():
     assert order[-1] == CTS_SPACE.arch_hash(archs[3])  # worst on both sources
     with pytest.raises(ValueError, match="gnn:fusion"):
         parse_variant("gin")
+
+
+def test_seed_noise_is_the_kendall_tau_between_seeds_on_common_archs():
+    from types import SimpleNamespace
+
+    from benchmarks.corpus_loto import seed_noise
+
+    space = SimpleNamespace(arch_hash=lambda a: a["id"])
+    s0 = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    s1 = [1.0, 2.0, 3.0, 4.0, 6.0, 5.0]  # one swapped pair of 15: tau = (14 - 1) / 15
+    recs = [{"task": "a", "seed": 0, "arch": {"id": i}, "label": v} for i, v in enumerate(s0)]
+    recs += [{"task": "a", "seed": 1, "arch": {"id": i}, "label": v} for i, v in enumerate(s1)]
+    recs += [{"task": "a", "seed": 0, "arch": {"id": 99}, "label": 0.5}]  # no seed-1 twin
+    recs += [{"task": "b", "seed": 0, "arch": {"id": i}, "label": 1.0 * i} for i in range(6)]
+    out = seed_noise(recs, space)
+    assert set(out) == {"a"}  # b has no seed-1 labels
+    assert out["a"]["n_archs"] == 6
+    assert out["a"]["tau"] == pytest.approx(13 / 15)

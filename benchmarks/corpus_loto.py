@@ -29,6 +29,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,7 +174,8 @@ def _pick_stats(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
 def avg_rank_all(data: TaskSet, sources: list[int], ids: np.ndarray) -> np.ndarray:
     """Higher = better on average over the sources; unseen archs get the median."""
     ranks = rank_matrix(data.labels[sources][:, ids])  # [S, m] percentile ranks, NaN unseen
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings():  # archs seen on no source: all-NaN columns, median below
+        warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(np.where(np.isfinite(data.labels[sources][:, ids]), ranks, np.nan), 0)
     mean = np.where(np.isfinite(mean), mean, np.nanmedian(mean) if np.isfinite(mean).any() else 0)
     return -mean

@@ -19,7 +19,7 @@ store's default protocol and compare the val MSE with the preset's.
 Example (the command behind ``benchmarks/results/corpus_loto.md``)::
 
     python -m benchmarks.corpus_loto --store corpus/labels.sqlite \\
-        --variants gin:film,gin:concat,gin:attention,gcn:film,gat:film,sage:film,gin:none \\
+        --variants gin:film,gin:concat \\
         --out benchmarks/results/corpus_loto --train-picks --ship predictor/checkpoints/default.pt
 """
 

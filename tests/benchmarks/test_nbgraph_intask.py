@@ -39,6 +39,7 @@ def test_quick_run_writes_report(tmp_path):
         "300",
         "--pool-size",
         "600",
+        "--cv",
         "--notes",
         str(notes),
         "--out",
@@ -49,6 +50,8 @@ def test_quick_run_writes_report(tmp_path):
     names = {r["variant"] for r in doc["rows"]}
     assert {"rf-onehot", "valid-oracle", "rf-onehot-n300", "gin-mse-ens5+rf"} <= names
     assert set(doc["margin_vs_rf"]) >= {"gin-mse-ens5", "gin-mse-ens5-side", "gin-mse-ens5+rf"}
+    cv = [r["cv_tau"] for r in doc["rows"] if "cv_tau" in r]
+    assert cv and all(-1.0 <= v <= 1.0 for v in cv)
     md = out.with_suffix(".md").read_text()
     assert md.startswith("# NAS-Bench-Graph") and "Hand-written notes." in md
     assert "| gin-mse-ens5-side | 0 |" in md

@@ -13,6 +13,8 @@ pandas, and a name is imported from its module on first use.
   since ``contrastive.label`` is the sweep CLI), ``preset`` (:mod:`contrastive.presets`).
 * A trained arch as a fit/encode/save/load object: ``ContrastiveEncoder``
   (:mod:`contrastive.model`).
+* Labelled samples and the classification label (:mod:`contrastive.classify`): ``SampleTask``,
+  ``from_samples``, ``load_aeon`` (needs the ``cls`` extra), ``classify_label``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ _EXPORTS = {
     "references": "train",
     "preset": "presets",
     "ContrastiveEncoder": "model",
+    "SampleTask": "classify",
+    "from_samples": "classify",
+    "load_aeon": "classify",
+    "classify_label": "classify",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -311,6 +311,44 @@ def _lr_at(step: int, base: float, cfg: TrainConfig) -> float:
     return base
 
 
+def _window_sampler(
+    train: np.ndarray, window: int, batch: int, gen: torch.Generator
+) -> Callable[[], torch.Tensor]:
+    """A function drawing one batch ``[B, 1, N, window]`` of random windows of ``train``.
+
+    ``train``: ``[T, N]`` (one series) or ``[S, N, T]`` (samples). Raises ``ValueError`` when a
+    window does not fit.
+    """
+    offsets = torch.arange(window)
+    if train.ndim == 3:
+        samples = torch.from_numpy(np.ascontiguousarray(train))  # [S, N, T]
+        n_samples, n, length = samples.shape
+        if length < window or n_samples < 1:
+            raise ValueError(
+                f"train samples have shape {tuple(samples.shape)} [S, N, T]; training needs "
+                f"at least one sample of window={window} steps"
+            )
+
+        def draw_samples() -> torch.Tensor:
+            rows = torch.randint(n_samples, (batch,), generator=gen)  # [B]
+            starts = torch.randint(length - window + 1, (batch,), generator=gen)  # [B]
+            idx = (starts[:, None] + offsets[None, :])[:, None, :].expand(-1, n, -1)  # [B, N, T]
+            return torch.gather(samples[rows], 2, idx)[:, None]  # [B, 1, N, T]
+
+        return draw_samples
+    series = torch.from_numpy(np.ascontiguousarray(train.T))  # [N, T]
+    n_starts = series.shape[1] - window + 1
+    if n_starts < 1:
+        raise ValueError(f"train split has {series.shape[1]} steps; training needs {window}")
+
+    def draw_series() -> torch.Tensor:
+        starts = torch.randint(n_starts, (batch,), generator=gen)  # [B]
+        x = series[:, starts[:, None] + offsets[None, :]]  # [N, B, T]
+        return x.permute(1, 0, 2)[:, None]  # [B, 1, N, T]
+
+    return draw_series
+
+
 def train_net(
     net: ContrastiveNet,
     train: np.ndarray,
@@ -319,27 +357,24 @@ def train_net(
     device: torch.device,
     on_step: Callable[[int, float], None] | None = None,
 ) -> dict:
-    """Contrastive training on random windows of ``train [T, N]``.
+    """Contrastive training on random windows of ``train``.
 
-    ``on_step(k, loss)`` is called after the ``k``-th step (1-based) with its loss. Returns
-    ``{"final_loss", "loss_parts", "losses"}``; raises ``FloatingPointError`` on a
-    non-finite loss (``label`` turns it into a failure record).
+    ``train`` is one series ``[T, N]`` (windows start anywhere in it) or labelled-style samples
+    ``[S, N, T]`` (each batch row: a sample drawn uniformly with replacement, then a window of
+    ``cfg.window`` steps inside it; :mod:`contrastive.classify`). ``on_step(k, loss)`` is called
+    after the ``k``-th step (1-based) with its loss. Returns ``{"final_loss", "loss_parts",
+    "losses"}``; raises ``FloatingPointError`` on a non-finite loss (``label`` turns it into a
+    failure record).
     """
     hyper = net.arch["hyper"]
     lr, batch = float(hyper["lr"]), int(hyper["batch_size"])
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=cfg.weight_decay)
-    series = torch.from_numpy(np.ascontiguousarray(train.T))  # [N, T]
-    n_starts = series.shape[1] - cfg.window + 1
-    if n_starts < 1:
-        raise ValueError(f"train split has {series.shape[1]} steps; training needs {cfg.window}")
-    offsets = torch.arange(cfg.window)
+    draw = _window_sampler(train, cfg.window, batch, gen)
     losses: list[float] = []
     parts: dict[str, float] = {}
     net.train()
     for step in range(cfg.steps):
-        starts = torch.randint(n_starts, (batch,), generator=gen)  # [B]
-        x = series[:, starts[:, None] + offsets[None, :]]  # [N, B, T]
-        x = x.permute(1, 0, 2)[:, None].to(device)  # [B, 1, N, T]
+        x = draw().to(device)  # [B, 1, N, T]
         for group in opt.param_groups:
             group["lr"] = _lr_at(step, lr, cfg)
         opt.zero_grad(set_to_none=True)

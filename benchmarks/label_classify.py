@@ -1,0 +1,276 @@
+"""Classification probe on aeon's bundled datasets: is the contrastive label valid there?
+
+Measures, per dataset (:func:`contrastive.classify.classify_label`, JSONL out, resumable: a
+record already in ``--out`` with the same dataset, kind, arch index, seed and steps is skipped):
+
+* ``raw``: the same linear classifier on the flattened standardised samples (once per dataset);
+* ``preset``: the TS2Vec-like preset, trained vs the same net untrained, for ``--preset-seeds``;
+* ``arch``: ``archgraph.sample(--n-archs, seed=--arch-seed)`` x ``--seeds``, for the seed-to-seed
+  Kendall tau of the label, the share of archs whose training helped, and seconds per label.
+
+``--summarize`` reads ``--out`` and writes the per-dataset figures to ``--summary`` (JSON) and a
+markdown table to stdout. Examples (the protocol document lists the exact commands used)::
+
+    python -m benchmarks.label_classify --datasets BasicMotions,GunPoint --parts raw,preset \
+        --preset-seeds 0,1,2 --out benchmarks/results/label_classify.jsonl
+    python -m benchmarks.label_classify --datasets BasicMotions --parts arch --n-archs 30 \
+        --seeds 0,1 --out benchmarks/results/label_classify.jsonl
+    python -m benchmarks.label_classify --summarize --out benchmarks/results/label_classify.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import kendalltau
+
+from archgraph import arch_hash, sample
+from archgraph.cli import add_config_flag, parse_into, run_main
+from contrastive.classify import AEON_DATASETS, POOLS, classify_label, load_aeon, raw_probe
+from contrastive.presets import preset
+from contrastive.train import TrainConfig, _setup
+
+PARTS = ("raw", "preset", "arch")
+
+
+@dataclass
+class ClassifyArgs:
+    datasets: str = ",".join(AEON_DATASETS)
+    parts: str = ",".join(PARTS)
+    preset_seeds: str = "0,1,2"
+    n_archs: int = 30
+    arch_seed: int = 0
+    seeds: str = "0,1"
+    steps: int = TrainConfig.steps
+    window: int = TrainConfig.window
+    arch_pools: str = "max"
+    out: str = "benchmarks/results/label_classify.jsonl"
+    summarize: bool = False
+    summary: str = "benchmarks/results/label_classify.json"
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in text.split(",") if v.strip())
+
+
+def _names(text: str, known: tuple[str, ...], flag: str) -> list[str]:
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    bad = [v for v in names if v not in known]
+    if bad:
+        raise ValueError(f"{flag}: unknown {bad}; known: {', '.join(known)}")
+    return names
+
+
+def _read(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _key(r: dict) -> tuple:
+    return (r["dataset"], r["kind"], r["index"], r["seed"], r["steps"])
+
+
+def run(args: ClassifyArgs) -> int:
+    """Label what ``args`` asks for, appending one JSON line per record to ``args.out``."""
+    datasets = _names(args.datasets, tuple(AEON_DATASETS), "--datasets")
+    parts = _names(args.parts, PARTS, "--parts")
+    pools = tuple(_names(args.arch_pools, POOLS, "--arch-pools"))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = {_key(r) for r in _read(out)}
+    archs = sample(args.n_archs, seed=args.arch_seed) if "arch" in parts else []
+    _setup(TrainConfig())  # one torch and BLAS thread, flush-denormal, also for the raw probe
+    for name in datasets:  # datasets outermost: a partial run completes whole datasets
+        task = load_aeon(name)
+        jobs: list[tuple[str, int, int, dict | None, tuple[str, ...]]] = []
+        if "raw" in parts:
+            jobs.append(("raw", -1, 0, None, POOLS))
+        if "preset" in parts:
+            jobs += [("preset", -1, s, preset("ts2vec"), POOLS) for s in _ints(args.preset_seeds)]
+        if "arch" in parts:
+            jobs += [
+                ("arch", i, s, a, pools) for i, a in enumerate(archs) for s in _ints(args.seeds)
+            ]
+        for kind, index, seed, arch, job_pools in jobs:
+            steps = 0 if kind == "raw" else args.steps
+            row: dict[str, Any] = {
+                "dataset": name,
+                "kind": kind,
+                "index": index,
+                "seed": seed,
+                "steps": steps,
+            }
+            if _key(row) in done:
+                continue
+            row["fingerprint"] = task.fingerprint
+            if arch is None:
+                rec = raw_probe(task)
+                rec["status"] = "ok"
+                msg = f"raw test acc {rec['test_acc']:.3f}"
+            else:
+                cfg = TrainConfig(steps=args.steps, window=args.window, seed=seed)
+                rec = classify_label(arch, task, cfg, pools=job_pools)
+                row["hash"] = arch_hash(arch)
+                msg = (
+                    f"{rec['status']} test acc {rec.get('test_acc', math.nan):.3f} untrained "
+                    f"{rec.get('untrained_test_acc', math.nan):.3f} {rec['seconds']:.1f}s "
+                    f"{rec['error'] or ''}"
+                )
+            row.update(rec)
+            with out.open("a") as fh:
+                fh.write(json.dumps(row, default=float) + "\n")
+            print(f"{name} {kind} #{index} seed {seed}: {msg}", flush=True)
+    return 0
+
+
+def _tau(rows: list[dict], metric: str, seeds: tuple[int, int] = (0, 1)) -> tuple[float, int]:
+    """Kendall tau-b of ``metric`` between two seeds over the archs labelled ok with both."""
+    by = defaultdict(dict)
+    for r in rows:
+        if r["status"] == "ok":
+            by[r["index"]][r["seed"]] = r[metric]
+    pairs = [(v[seeds[0]], v[seeds[1]]) for v in by.values() if all(s in v for s in seeds)]
+    if len(pairs) < 3:
+        return math.nan, len(pairs)
+    a, b = np.array(pairs).T
+    tau = kendalltau(a, b).statistic
+    return float(tau), len(pairs)
+
+
+def summarize(rows: list[dict]) -> dict:
+    """Per dataset and step budget: raw, preset trained/untrained, arch tau, share helped, cost."""
+    out: dict[str, dict] = {}
+    groups = defaultdict(list)
+    for r in rows:
+        groups[(r["dataset"], r["kind"], r["steps"])].append(r)
+    for (name, kind, steps), rs in sorted(groups.items()):
+        d = out.setdefault(name, {})
+        ok = [r for r in rs if r["status"] == "ok"]
+        if kind == "raw":
+            d["raw_test_acc"] = ok[0]["test_acc"] if ok else math.nan
+            d["raw_cv_acc"] = ok[0]["cv_acc"] if ok else math.nan
+            continue
+        s: dict[str, Any] = {"labels": len(rs), "failed": len(rs) - len(ok)}
+        s["median_seconds"] = float(np.median([r["seconds"] for r in ok])) if ok else math.nan
+        s["median_cpu_seconds"] = (
+            float(np.median([r["cpu_seconds"] for r in ok])) if ok else math.nan
+        )
+        if kind == "preset":
+            s["seeds"] = sorted(r["seed"] for r in ok)
+            for pool in POOLS:
+                for pre in ("", "untrained_"):
+                    vals = [r[f"{pre}{pool}_test_acc"] for r in ok if f"{pre}{pool}_test_acc" in r]
+                    s[f"{pre}{pool}_test_acc"] = float(np.mean(vals)) if vals else math.nan
+            s["seeds_better"] = sum(r["acc_gain"] > 0 for r in ok)
+            s["seeds_worse"] = sum(r["acc_gain"] < 0 for r in ok)
+        else:
+            gains = [r["acc_gain"] for r in ok]
+            s["share_helped"] = float(np.mean([g > 0 for g in gains])) if gains else math.nan
+            s["share_tied"] = float(np.mean([g == 0 for g in gains])) if gains else math.nan
+            s["share_hurt"] = float(np.mean([g < 0 for g in gains])) if gains else math.nan
+            s["mean_test_acc"] = float(np.mean([r["test_acc"] for r in ok])) if ok else math.nan
+            s["mean_untrained_test_acc"] = (
+                float(np.mean([r["untrained_test_acc"] for r in ok])) if ok else math.nan
+            )
+            s["best_test_acc"] = max((r["test_acc"] for r in ok), default=math.nan)
+            for metric in ("test_acc", "cv_acc", "untrained_test_acc", "acc_gain"):
+                tau, n = _tau(rs, metric)
+                s[f"tau_{metric}"] = tau
+                s["tau_archs"] = n
+        d[f"{kind}_s{steps}"] = s
+    return out
+
+
+def _f(v: Any, digits: int = 3) -> str:
+    if isinstance(v, float):
+        return "-" if math.isnan(v) else f"{v:.{digits}f}"
+    return str(v)
+
+
+def table(summary: dict) -> str:
+    """Markdown tables of :func:`summarize`'s output."""
+    lines = [
+        "| dataset | raw | preset trained (max / last) | untrained (max / last) | seeds better / "
+        "worse | steps | s / label |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, d in summary.items():
+        for key, s in d.items():
+            if key.startswith("preset_s"):
+                lines.append(
+                    f"| {name} | {_f(d.get('raw_test_acc', math.nan))} | "
+                    f"{_f(s['max_test_acc'])} / {_f(s['last_test_acc'])} | "
+                    f"{_f(s['untrained_max_test_acc'])} / {_f(s['untrained_last_test_acc'])} | "
+                    f"{s['seeds_better']} / {s['seeds_worse']} of {len(s['seeds'])} | "
+                    f"{key[8:]} | {_f(s['median_seconds'], 1)} |"
+                )
+    lines += [
+        "",
+        "| dataset | steps | archs (both seeds) | tau test acc | tau cv acc | tau untrained | "
+        "tau gain | helped / tied / hurt | mean acc trained / untrained | best | s / label "
+        "(CPU s) | failed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, d in summary.items():
+        for key, s in d.items():
+            if key.startswith("arch_s"):
+                lines.append(
+                    f"| {name} | {key[6:]} | {s['tau_archs']} | {_f(s['tau_test_acc'], 2)} | "
+                    f"{_f(s['tau_cv_acc'], 2)} | {_f(s['tau_untrained_test_acc'], 2)} | "
+                    f"{_f(s['tau_acc_gain'], 2)} | {_f(s['share_helped'], 2)} / "
+                    f"{_f(s['share_tied'], 2)} / {_f(s['share_hurt'], 2)} | "
+                    f"{_f(s['mean_test_acc'])} / {_f(s['mean_untrained_test_acc'])} | "
+                    f"{_f(s['best_test_acc'])} | {_f(s['median_seconds'], 1)} "
+                    f"({_f(s['median_cpu_seconds'], 1)}) | {s['failed']} |"
+                )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m benchmarks.label_classify``."""
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.label_classify",
+        description="Classification-probe labels on aeon's bundled datasets (see module doc).",
+    )
+    add_config_flag(p)
+    d = ClassifyArgs()
+    helps = {
+        "datasets": f"comma-separated aeon datasets (default all: {d.datasets})",
+        "parts": "comma-separated parts to run: raw, preset, arch",
+        "preset_seeds": "seeds of the preset part",
+        "n_archs": "archs of the arch part (archgraph.sample)",
+        "arch_seed": "seed of archgraph.sample",
+        "seeds": "label seeds of the arch part (tau uses seeds 0 and 1)",
+        "steps": "training steps (TrainConfig.steps)",
+        "window": "training window, capped at the sample length",
+        "arch_pools": "time poolings probed in the arch part (max, last); the first is the label",
+        "out": "JSONL records (appended; resumable)",
+        "summarize": "only summarize --out into --summary and print markdown tables",
+        "summary": "JSON summary written by --summarize",
+    }
+    for name, value in vars(d).items():
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(value, bool):
+            p.add_argument(flag, dest=name, action="store_true", help=helps[name])
+        else:
+            p.add_argument(flag, dest=name, type=type(value), default=value, help=helps[name])
+    args = parse_into(p, ClassifyArgs, argv)
+    if args.summarize:
+        summary = summarize(_read(Path(args.out)))
+        Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.summary).write_text(json.dumps(summary, indent=1, default=float) + "\n")
+        print(table(summary))
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -573,19 +573,38 @@ def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -
     pool = new_pool()
     inflight: dict = {}
     solo = False
+
+    def submit(job: Job) -> bool:
+        # A worker can die between two submissions; the pool then refuses new work before
+        # ``wait`` has seen the broken futures. The refused job never ran: it is not a suspect.
+        try:
+            inflight[pool.submit(run_label, job, label_fn)] = job
+        except BrokenProcessPool:
+            return False
+        return True
+
     try:
         while pending or suspects or inflight:
+            refused = False
             if suspects:
                 if not inflight:
                     job = suspects.popleft()
-                    inflight[pool.submit(run_label, job, label_fn)] = job
-                    solo = True
+                    solo = submit(job)
+                    if not solo:
+                        suspects.appendleft(job)
+                        refused = True
             else:
                 solo = False
                 while pending and len(inflight) < workers:
                     job = pending.popleft()
-                    if record.needed(job):
-                        inflight[pool.submit(run_label, job, label_fn)] = job
+                    if record.needed(job) and not submit(job):
+                        pending.appendleft(job)
+                        refused = True
+                        break
+            if refused and not inflight:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
+                continue
             finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             broken = False
             for fut in finished:

@@ -139,6 +139,41 @@ def test_local_workers_and_worker_death(tmp_path, tiny_csv):
         assert all(r["error"].startswith("WorkerDied") for r in died)
 
 
+def test_a_pool_that_breaks_between_submissions_loses_no_job(tmp_path, tiny_csv, monkeypatch):
+    """A worker that dies between two ``submit`` calls makes the pool refuse the next job; that
+    job never ran, so it is resubmitted to a new pool (not stored failed, not lost)."""
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+
+    pools = []
+
+    class FlakyPool:  # runs jobs inline; the first pool breaks at its second submit
+        def __init__(self, **_: object) -> None:
+            self.broken = False
+            self.submits = 0
+            pools.append(self)
+
+        def submit(self, fn, *args):
+            self.submits += 1
+            if self.broken or (len(pools) == 1 and self.submits == 2):
+                self.broken = True
+                raise BrokenProcessPool("a worker died")
+            fut = cf.Future()
+            fut.set_result(fn(*args))
+            return fut
+
+        def shutdown(self, **_: object) -> None:
+            pass
+
+    monkeypatch.setattr(cf, "ProcessPoolExecutor", FlakyPool)
+    monkeypatch.setattr(sw, "_mp_context", lambda: None)
+    jobs = _jobs(tiny_csv, 3)
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        s = sw.sweep(jobs, store, label_fn=f"{DOUBLES}:quick_label", workers=2, progress=False)
+        assert s.ok == 3 and store.count("ok") == 3 and store.count() == 3
+    assert len(pools) == 2 and pools[0].broken
+
+
 def test_resume_after_kill_9(tmp_path, tiny_csv, monkeypatch):
     """kill -9 a running sweep, rerun: nothing lost, nothing twice.
 

@@ -57,7 +57,7 @@ from archgraph import arch_hash, canonical
 from . import resources
 from .data import DataError
 from .net import ContrastiveNet
-from .train import TrainConfig, _setup, train_net
+from .train import TrainConfig, _setup, failures_recorded, train_net
 
 # Longest sample kept (longer ones are resampled down): a label must stay cheap.
 MAX_SAMPLE_LENGTH = 512
@@ -521,10 +521,9 @@ def classify_label(
         the same prefixed ``untrained_``, ``acc_gain`` (trained minus untrained test accuracy),
         ``window``, ``steps``, ``final_loss``, ``seconds``, ``cpu_seconds``, ``train_seconds``.
     """
-    t0, c0 = time.perf_counter(), time.process_time()
     rec: dict[str, Any] = {"status": "failed", "error": None, "label": float("nan"), "steps": 0}
     rec["label_kind"] = "test_error"
-    try:
+    with failures_recorded(rec):
         if not pools or any(p not in POOLS for p in pools):
             raise ValueError(f"pools {tuple(pools)!r}: each must be one of {POOLS}")
         if join not in SERIES_JOINS:
@@ -557,12 +556,4 @@ def classify_label(
         if not math.isfinite(rec["final_loss"]) and cfg.steps > 0:
             raise FloatingPointError(f"non-finite final loss {rec['final_loss']}")
         rec["status"] = "ok"
-    except KeyboardInterrupt:
-        raise
-    except Exception as err:  # a failed label is data, not a crash
-        rec["status"] = "failed"
-        rec["error"] = f"{type(err).__name__}: {err}"
-        rec["label"] = float("nan")
-    rec["seconds"] = time.perf_counter() - t0
-    rec["cpu_seconds"] = time.process_time() - c0
     return rec

@@ -29,7 +29,8 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -439,6 +440,26 @@ def check_memory(
     )
 
 
+@contextmanager
+def failures_recorded(rec: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The body of a label: an exception in it (not ``KeyboardInterrupt``) is stored in ``rec``
+    as ``status "failed"``, ``error`` and a NaN ``label`` instead of propagating, since a failed
+    label is data, not a crash. Either way ``rec`` gets ``seconds`` (wall) and ``cpu_seconds``
+    (this process's CPU time: robust to a busy host)."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        yield rec
+    except KeyboardInterrupt:
+        raise
+    except Exception as err:
+        rec["status"] = "failed"
+        rec["error"] = f"{type(err).__name__}: {err}"
+        rec["label"] = float("nan")
+    finally:
+        rec["seconds"] = time.perf_counter() - t0
+        rec["cpu_seconds"] = time.process_time() - c0
+
+
 def label(
     arch: dict,
     task: Any,
@@ -463,10 +484,9 @@ def label(
         ``cpu_seconds`` (process CPU time),
         ``train_seconds``, ``steps``, ``final_loss``, ``loss_parts``, ``label_kind``.
     """
-    t0, c0 = time.perf_counter(), time.process_time()
     rec: dict[str, Any] = {"status": "failed", "error": None, "label": float("nan"), "steps": 0}
     rec["label_kind"] = cfg.label_kind
-    try:
+    with failures_recorded(rec):
         device = _setup(cfg)
         arch = canonical(arch)
         shape = getattr(task, "shape", None)
@@ -510,14 +530,6 @@ def label(
         if not math.isfinite(rec["label"]):
             raise FloatingPointError(f"non-finite label {rec['label']}")
         rec["status"] = "ok"
-    except KeyboardInterrupt:
-        raise
-    except Exception as err:  # a failed label is data, not a crash
-        rec["status"] = "failed"
-        rec["error"] = f"{type(err).__name__}: {err}"
-        rec["label"] = float("nan")
-    rec["seconds"] = time.perf_counter() - t0
-    rec["cpu_seconds"] = time.process_time() - c0  # this process's CPU time: robust to a busy host
     return rec
 
 

@@ -1,23 +1,34 @@
 """Label-protocol investigation: label many sampled archs x seeds on bundled tasks (resumable JSONL).
 
 Every record holds all label kinds of ``contrastive.train.label`` (full / label-scarce probe,
-trained / untrained, gains, and early-checkpoint metrics), so one sweep answers several protocol
-questions. Example (the protocol document lists the exact commands used)::
+trained / untrained, gains, and early-checkpoint metrics) and the protocol knobs it ran with, so
+one sweep answers several protocol questions. Example (the protocol document lists the exact
+commands used)::
 
     python -m benchmarks.label_sweep --tasks pedestrian,vic_elec --n-archs 30 --seeds 0,1 \
         --steps 40 --checkpoints 10,20 --out benchmarks/results/label_sweep_s40.jsonl
+
+On a machine without the data packages (a GPU box, say), export the bundled tasks first with
+``--export-tasks DIR`` (one ``NAME.npz`` of cleaned values per task, no pickles) and sweep with
+``--task-dir DIR``. ``--workers K`` labels in K processes; ``--time-limit S`` stops submitting
+after S seconds so a timed run ends with whole records only.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
+
+import numpy as np
 
 from archgraph import arch_hash, sample
 from archgraph.cli import add_config_flag, parse_into, run_main
-from contrastive.data import load_task
+from contrastive.data import DataError, Task, load_task
 from contrastive.presets import preset
 from contrastive.train import TrainConfig, label
 
@@ -36,11 +47,86 @@ class SweepArgs:
     scarce_windows: int = 32
     preset: str = ""
     probe_cv: str = "blocked"
+    device: str = "cpu"
+    workers: int = 1
+    task_dir: str = ""
+    export_tasks: str = ""
+    time_limit: float = 0.0
     out: str = "benchmarks/results/label_sweep.jsonl"
 
 
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(v) for v in text.split(",") if v.strip())
+
+
+def export_task(task: Task, folder: Path) -> Path:
+    """Write ``folder/NAME.npz``: the cleaned values and the metadata as a JSON string."""
+    meta = {
+        "name": task.name,
+        "domain": task.domain,
+        "freq": task.freq,
+        "report": task.report,
+        "fingerprint": task.fingerprint,
+        "columns": list(task.columns),
+        "source": task.source,
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{task.name}.npz"
+    np.savez(path, values=np.asarray(task.values), meta=np.array(json.dumps(meta, default=str)))
+    return path
+
+
+def load_exported(folder: Path, name: str) -> Task:
+    """The task :func:`export_task` wrote, bit for bit (``allow_pickle=False``)."""
+    path = folder / f"{name}.npz"
+    if not path.is_file():
+        raise DataError(f"{path}: no exported task {name!r} (write it with --export-tasks)")
+    with np.load(path, allow_pickle=False) as z:
+        values, meta = z["values"], json.loads(str(z["meta"]))
+    values.setflags(write=False)
+    meta["columns"] = tuple(meta["columns"])
+    return Task(values=values, **meta)
+
+
+_TASKS: dict[str, Task] = {}
+
+
+def _task(name: str, task_dir: str) -> Task:
+    if name not in _TASKS:
+        _TASKS[name] = load_exported(Path(task_dir), name) if task_dir else load_task(name)
+    return _TASKS[name]
+
+
+def _config(args: SweepArgs, seed: int) -> TrainConfig:
+    return TrainConfig(
+        steps=args.steps,
+        window=args.window,
+        seed=seed,
+        checkpoints=_ints(args.checkpoints),
+        schedule=args.schedule,
+        warmup=args.warmup,
+        scarce_windows=args.scarce_windows,
+        probe_cv=args.probe_cv,
+        device=args.device,
+    )
+
+
+def _job(args: SweepArgs, arch: dict, task_name: str, index: int, seed: int) -> dict:
+    cfg = _config(args, seed)
+    rec = label(arch, _task(task_name, args.task_dir), cfg)
+    rec.pop("losses", None)
+    return {
+        "task": task_name,
+        "index": index,
+        "seed": seed,
+        "hash": arch_hash(arch),
+        "probe_cv": args.probe_cv,
+        "window": cfg.window,
+        "schedule": cfg.schedule,
+        "warmup": cfg.warmup,
+        "device": cfg.device,
+        **rec,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in vars(d).items():
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=type(value), default=value)
     args = parse_into(p, SweepArgs, argv)
+    task_names = [t for t in args.tasks.split(",") if t]
+    if args.export_tasks:
+        for name in task_names:
+            print(export_task(load_task(name), Path(args.export_tasks)))
+        return 0
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = set()
@@ -58,40 +149,48 @@ def main(argv: list[str] | None = None) -> int:
             r = json.loads(line)
             done.add((r["task"], r["index"], r["seed"]))
     archs = [preset(args.preset)] if args.preset else sample(args.n_archs, seed=args.arch_seed)
-    tasks = {name: load_task(name) for name in args.tasks.split(",")}
-    for i, arch in enumerate(archs):  # archs outermost: a partial sweep covers every task equally
-        for task_name, task in tasks.items():
-            for seed in _ints(args.seeds):
-                if (task_name, i, seed) in done:
-                    continue
-                cfg = TrainConfig(
-                    steps=args.steps,
-                    window=args.window,
-                    seed=seed,
-                    checkpoints=_ints(args.checkpoints),
-                    schedule=args.schedule,
-                    warmup=args.warmup,
-                    scarce_windows=args.scarce_windows,
-                    probe_cv=args.probe_cv,
-                )
-                rec = label(arch, task, cfg)
-                rec.pop("losses", None)
-                row = {
-                    "task": task_name,
-                    "index": i,
-                    "seed": seed,
-                    "hash": arch_hash(arch),
-                    "probe_cv": args.probe_cv,
-                    **rec,
-                }
-                with out.open("a") as fh:
-                    fh.write(json.dumps(row, default=float) + "\n")
-                print(
-                    f"{task_name} #{i} seed {seed}: {rec['status']} val {rec.get('val_mse', float('nan')):.4f} "
-                    f"gain {rec.get('gain', float('nan')):.3f} scarce_gain {rec.get('scarce_gain', float('nan')):.3f} "
-                    f"{rec['seconds']:.1f}s {rec['error'] or ''}",
-                    flush=True,
-                )
+    for name in task_names:  # fail before any work on a missing task
+        _task(name, args.task_dir)
+    jobs = [
+        (arch, task_name, i, seed)
+        for i, arch in enumerate(archs)  # archs outermost: a partial sweep covers tasks equally
+        for task_name in task_names
+        for seed in _ints(args.seeds)
+        if (task_name, i, seed) not in done
+    ]
+    t0 = time.monotonic()
+
+    def write(row: dict) -> None:
+        with out.open("a") as fh:
+            fh.write(json.dumps(row, default=float) + "\n")
+        print(
+            f"{row['task']} #{row['index']} seed {row['seed']}: {row['status']} "
+            f"val {row.get('val_mse', float('nan')):.4f} gain {row.get('gain', float('nan')):.3f} "
+            f"scarce_gain {row.get('scarce_gain', float('nan')):.3f} "
+            f"{row['seconds']:.1f}s {row['error'] or ''}",
+            flush=True,
+        )
+
+    def expired() -> bool:
+        return args.time_limit > 0 and time.monotonic() - t0 > args.time_limit
+
+    if args.workers <= 1:
+        for job in jobs:
+            if expired():
+                break
+            write(_job(args, *job))
+        return 0
+    # spawn: a forked child must not inherit an initialised CUDA context
+    with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
+        queue, running = list(reversed(jobs)), set()
+        while queue or running:
+            while queue and len(running) < args.workers and not expired():
+                running.add(pool.submit(_job, args, *queue.pop()))
+            if not running:
+                break
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                write(fut.result())
     return 0
 
 

@@ -12,7 +12,10 @@ Protocol (the evidence behind each default is in ``benchmarks/results/label_prot
    representation at the window's last step, per series (``[R]``); targets = that series' next
    ``H`` values. One ridge (``RidgeCV``, alphas ``1e-3..1e3``, standardised features) shared by
    the series, fitted on train windows and scored on val and test. Two fits: ``full`` (all probe
-   windows) and ``scarce`` (``cfg.scarce_windows`` evenly spaced labelled windows).
+   windows) and ``scarce`` (``cfg.scarce_windows`` evenly spaced labelled windows). A third,
+   fit-free probe (:func:`knn_probe`, metrics ``knn_*``) forecasts from the ``cfg.knn_k`` train
+   windows with the most similar representations: it sees the representation's geometry, which
+   a linear probe on random features mostly does not.
 4. Metrics (MSE/MAE, first horizon unless suffixed ``_h{H}``) are stored for the trained and the
    untrained encoder, and the *gains* ``trained / untrained`` (below 1: training helped).
    ``label`` is the metric named by ``cfg.label_kind``; lower is better for every kind.
@@ -56,6 +59,8 @@ LABEL_KINDS = (
     "scarce_val_mse",
     "gain",
     "scarce_gain",
+    "knn_val_mse",
+    "knn_gain",
 )
 
 
@@ -75,6 +80,8 @@ class TrainConfig:
         schedule: ``"constant"`` or ``"cosine"`` (to 10% of the arch's lr) after ``warmup``.
         warmup: linear warm-up steps.
         probe_windows: max evenly spaced probe windows per split.
+        knn_k: neighbours of the k-nearest-neighbour probe (cosine similarity of
+            representations; each forecast is the last value plus the neighbours' mean change).
         scarce_windows: labelled train windows of the label-scarce probe.
         label_kind: which metric is the ``label`` (one of ``LABEL_KINDS``).
         probe_cv: how the full probe picks alpha: ``"blocked"`` (5 contiguous time blocks of
@@ -99,6 +106,7 @@ class TrainConfig:
     schedule: str = "constant"
     warmup: int = 0
     probe_windows: int = 256
+    knn_k: int = 10
     scarce_windows: int = 32
     label_kind: str = "val_mse"
     probe_cv: str = "blocked"
@@ -129,6 +137,8 @@ class TrainConfig:
             raise ValueError(
                 f"bad budget/window/horizons: {self.steps}, {self.window}, {self.horizons}"
             )
+        if self.knn_k < 1:
+            raise ValueError(f"knn_k must be >= 1, got {self.knn_k}")
         if self.label_kind not in LABEL_KINDS:
             raise ValueError(f"label_kind {self.label_kind!r} not in {LABEL_KINDS}")
         if self.probe_cv not in ("blocked", "loo"):
@@ -256,6 +266,57 @@ def fit_probe(
     return out
 
 
+def knn_probe(
+    feats: dict[str, np.ndarray],
+    ys: dict[str, np.ndarray],
+    last: dict[str, np.ndarray],
+    horizons: tuple[int, ...],
+    k: int,
+) -> dict[str, float]:
+    """k-nearest-neighbour probe: forecast from the train windows whose features point the same way.
+
+    A linear probe can undo any invertible linear map of random features, so it barely sees what
+    contrastive training changed; neighbours see the representation's geometry, which is what the
+    contrastive loss shapes. Rows are (window, series) pairs, all series pooled; similarity is
+    cosine; the forecast of a row is its last observed value plus the mean change (future minus
+    last value) of its ``k`` most similar train rows, so level shifts between splits do not
+    matter. Nothing is fitted, so the probe has no tuning noise.
+
+    Args:
+        feats: per split ``[W, N, F]`` features.
+        ys: per split ``[W, N, H]`` targets.
+        last: per split ``[W, N]`` the series' last observed value in each window.
+        horizons: report the first ``h`` steps for each ``h``.
+        k: neighbours (capped at the train rows).
+
+    Returns:
+        ``knn_val_mse``, ``knn_val_mae``, ``knn_test_mse``, ``knn_test_mae`` (first horizon),
+        the same with ``_h{H}`` for every horizon.
+    """
+    n_feat, h_max = feats["train"].shape[-1], ys["train"].shape[-1]
+    a = _unit_rows(feats["train"].reshape(-1, n_feat))  # [Wtr*N, F]
+    change = ys["train"].reshape(-1, h_max) - last["train"].reshape(-1, 1)  # [Wtr*N, H]
+    k = min(k, len(a))
+    out: dict[str, float] = {}
+    for split in ("val", "test"):
+        b = _unit_rows(feats[split].reshape(-1, n_feat))  # [W*N, F]
+        sim = b @ a.T  # [W*N, Wtr*N]
+        idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]  # [W*N, k]
+        pred = last[split].reshape(-1, 1) + change[idx].mean(axis=1)  # [W*N, H]
+        err = pred - ys[split].reshape(-1, h_max)
+        for i, h in enumerate(horizons):
+            mse, mae = float(np.mean(err[:, :h] ** 2)), float(np.mean(np.abs(err[:, :h])))
+            out[f"knn_{split}_mse_h{h}"], out[f"knn_{split}_mae_h{h}"] = mse, mae
+            if i == 0:
+                out[f"knn_{split}_mse"], out[f"knn_{split}_mae"] = mse, mae
+    return out
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
 @dataclass
 class _ProbeData:
     windows: dict[str, np.ndarray]  # split -> [W, N, T]
@@ -284,13 +345,16 @@ def _probe_data(splits: dict[str, np.ndarray], cfg: TrainConfig, context: int) -
 def _probe_features(feats: dict[str, np.ndarray], data: _ProbeData, cfg: TrainConfig) -> dict:
     full = fit_probe(feats, data.ys, cfg.horizons, cfg.alphas, cv=cfg.probe_cv)
     scarce = fit_probe(feats, data.ys, cfg.horizons, cfg.alphas, data.scarce_rows)
-    return {**full, **{f"scarce_{k}": v for k, v in scarce.items()}}
+    last = {name: w[..., -1] for name, w in data.windows.items()}  # [W, N]
+    knn = knn_probe(feats, data.ys, last, cfg.horizons, cfg.knn_k)
+    return {**full, **{f"scarce_{k}": v for k, v in scarce.items()}, **knn}
 
 
 def probe_net(
     net: ContrastiveNet, data: _ProbeData, cfg: TrainConfig, device: torch.device
 ) -> dict:
-    """Full and label-scarce ridge probes of ``net``'s frozen last-step representations."""
+    """Full and label-scarce ridge probes and the kNN probe of ``net``'s frozen last-step
+    representations."""
     feats = {k: encode_last(net, w, device) for k, w in data.windows.items()}
     for k, f in feats.items():
         if not np.isfinite(f).all():
@@ -511,6 +575,7 @@ def label(
                 early.update({f"at{k}_{m}": v for m, v in at.items() if m.endswith(("mse", "mae"))})
                 early[f"at{k}_gain"] = at["val_mse"] / untrained["val_mse"]
                 early[f"at{k}_scarce_gain"] = at["scarce_val_mse"] / untrained["scarce_val_mse"]
+                early[f"at{k}_knn_gain"] = at["knn_val_mse"] / untrained["knn_val_mse"]
                 early[f"at{k}_seconds"] = t_probe - t1
 
         trained = train_net(net, splits["train"], cfg, gen, device, on_step)
@@ -526,6 +591,7 @@ def label(
         rec.update({f"untrained_{k}": v for k, v in untrained.items()})
         rec["gain"] = probed["val_mse"] / untrained["val_mse"]
         rec["scarce_gain"] = probed["scarce_val_mse"] / untrained["scarce_val_mse"]
+        rec["knn_gain"] = probed["knn_val_mse"] / untrained["knn_val_mse"]
         rec["label"] = float(rec[cfg.label_kind])
         if not math.isfinite(rec["label"]):
             raise FloatingPointError(f"non-finite label {rec['label']}")
@@ -679,7 +745,16 @@ def main(argv: list[str] | None = None) -> int:
     if rec["status"] != "ok":
         print(f"error: {rec['error']}", file=sys.stderr)
         return 1
-    cols = ("val_mse", "val_mae", "test_mse", "test_mae", "scarce_val_mse", "scarce_test_mse")
+    cols = (
+        "val_mse",
+        "val_mae",
+        "test_mse",
+        "test_mae",
+        "scarce_val_mse",
+        "scarce_test_mse",
+        "knn_val_mse",
+        "knn_test_mse",
+    )
     print(f"{'':22}" + "".join(f"{c:>16}" for c in cols))
     rows = [
         ("trained", rec),
@@ -696,8 +771,8 @@ def main(argv: list[str] | None = None) -> int:
     for title, r in rows:
         print(f"{title:22}" + "".join(f"{_fmt(r.get(c)):>16}" for c in cols))
     print(
-        f"label ({cfg.label_kind}) {rec['label']:.4f}  gain {rec['gain']:.4f}  scarce_gain {rec['scarce_gain']:.4f}  "
-        f"final loss {rec['final_loss']:.4f}  {rec['seconds']:.1f} s"
+        f"label ({cfg.label_kind}) {rec['label']:.4f}  gain {rec['gain']:.4f}  "
+        f"scarce_gain {rec['scarce_gain']:.4f}  knn_gain {rec['knn_gain']:.4f}  final loss {rec['final_loss']:.4f}  {rec['seconds']:.1f} s"
     )
     return EXIT_OK
 

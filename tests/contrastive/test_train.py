@@ -16,6 +16,7 @@ from contrastive.net import ContrastiveNet
 from contrastive.train import (
     TrainConfig,
     fit_probe,
+    knn_probe,
     label,
     lag_windows,
     references,
@@ -167,7 +168,9 @@ def test_label_record_is_complete_and_finite():
     assert rec["scarce_gain"] == pytest.approx(
         rec["scarce_val_mse"] / rec["untrained_scarce_val_mse"]
     )
-    assert "at2_val_mse" in rec and "at2_gain" in rec
+    assert rec["knn_gain"] == pytest.approx(rec["knn_val_mse"] / rec["untrained_knn_val_mse"])
+    assert math.isfinite(rec["knn_test_mae"])
+    assert "at2_val_mse" in rec and "at2_gain" in rec and "at2_knn_gain" in rec
     assert f"val_mse_h{cfg.horizons[0]}" in rec
     assert rec["alpha"] in cfg.alphas
 
@@ -175,6 +178,8 @@ def test_label_record_is_complete_and_finite():
 def test_label_kind_selects_the_label():
     rec = label(BASE, tiny_task(), TrainConfig.tiny(label_kind="scarce_gain"))
     assert rec["label"] == rec["scarce_gain"] and rec["label_kind"] == "scarce_gain"
+    rec = label(BASE, tiny_task(), TrainConfig.tiny(label_kind="knn_gain"))
+    assert rec["label"] == rec["knn_gain"] and rec["label_kind"] == "knn_gain"
 
 
 def _stable(rec: dict) -> dict:
@@ -238,6 +243,39 @@ def test_ridge_probe_recovers_a_linear_map_and_reports_horizons():
     assert scarce["val_mse"] < 1e-2
 
 
+def test_knn_probe_hand_computed():
+    # train rows point along (1, 0), (0, 1), (1, 1); their changes (future - last) are 1, 2, 2
+    feats = {"train": np.array([[[1.0, 0.0]], [[0.0, 1.0]], [[1.0, 1.0]]])}  # [W=3, N=1, F=2]
+    ys = {"train": np.array([[[1.0]], [[2.0]], [[3.0]]])}  # [W, N, H=1]
+    last = {"train": np.array([[0.0], [0.0], [1.0]])}  # [W, N]
+    # one val/test row at (2, 0.1): nearest (1, 0) [cos .999], then (1, 1) [cos .74], then (0, 1)
+    for split in ("val", "test"):
+        feats[split] = np.array([[[2.0, 0.1]]])
+        ys[split] = np.array([[[2.0]]])
+        last[split] = np.array([[0.5]])
+    one = knn_probe(feats, ys, last, (1,), k=1)  # 0.5 + 1 = 1.5
+    assert one["knn_val_mse"] == pytest.approx(0.25) and one["knn_test_mae"] == pytest.approx(0.5)
+    two = knn_probe(feats, ys, last, (1,), k=2)  # 0.5 + (1 + 2) / 2 = 2.0
+    assert two["knn_val_mse"] == pytest.approx(0.0)
+    every = knn_probe(feats, ys, last, (1,), k=50)  # capped at 3 rows: 0.5 + 5 / 3
+    assert every["knn_val_mae"] == pytest.approx(abs(0.5 + 5 / 3 - 2.0))
+    assert every["knn_val_mse_h1"] == every["knn_val_mse"]
+
+
+def test_knn_probe_ignores_feature_scale_and_level_shifts():
+    rng = np.random.default_rng(0)
+    feats = {k: rng.standard_normal((20, 2, 5)) for k in ("train", "val", "test")}
+    ys = {k: rng.standard_normal((20, 2, 3)) for k in feats}
+    last = {k: rng.standard_normal((20, 2)) for k in feats}
+    base = knn_probe(feats, ys, last, (3,), k=4)
+    scaled = knn_probe({k: 7.0 * v for k, v in feats.items()}, ys, last, (3,), k=4)
+    assert scaled == base
+    shift = {k: v + (5.0 if k == "val" else 0.0) for k, v in ys.items()}
+    moved = {k: v + (5.0 if k == "val" else 0.0) for k, v in last.items()}
+    shifted = knn_probe(feats, shift, moved, (3,), k=4)
+    assert shifted["knn_val_mse"] == pytest.approx(base["knn_val_mse"])
+
+
 def test_alpha_grid_reaches_well_below_point_one():
     assert min(tr.ALPHAS) == pytest.approx(1e-3) and max(tr.ALPHAS) == pytest.approx(1e3)
 
@@ -274,6 +312,8 @@ def test_config_check():
         TrainConfig(schedule="step").check()
     with pytest.raises(ValueError, match="probe_cv"):
         TrainConfig(probe_cv="kfold").check()
+    with pytest.raises(ValueError, match="knn_k"):
+        TrainConfig(knn_k=0).check()
 
 
 def test_blocked_cv_probe_picks_a_larger_alpha_than_loo_on_autocorrelated_windows():

@@ -1,0 +1,286 @@
+"""Summarise label sweeps by probe kind: does the label measure training, and is it repeatable?
+
+Reads :mod:`benchmarks.label_sweep` JSONL files (the TS2Vec-like preset over seeds, and random
+archs over two seeds) and writes a JSON summary and a Markdown report::
+
+    python -m benchmarks.label_knn --preset 'runs/knn_preset_*.jsonl' \
+        --archs 'runs/knn_archs_*.jsonl' --out benchmarks/results/label_knn
+
+Per task and probe kind (``knn``: the fit-free nearest-neighbour probe; ``ridge``: the full ridge
+probe; both on the same runs):
+
+- validity: the preset trained vs the same net untrained, per seed and budget (the final step
+  count and every ``at{S}_`` checkpoint in the records);
+- repeatability: Kendall tau between seed 0's and seed 1's label over the archs labelled with
+  both, for the trained metric, the gain (trained / untrained) and the untrained metric;
+- how much of the label is the untrained arch: tau between the untrained and trained metric;
+- references: the same probes on raw lag windows (``contrastive.train.references``, cached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.stats import kendalltau
+
+from archgraph.cli import add_config_flag, parse_into, run_main
+
+PROBES = {"knn": "knn_val_mse", "ridge": "val_mse"}
+
+
+@dataclass
+class KnnArgs:
+    preset: str = "runs/knn_preset_*.jsonl"
+    archs: str = "runs/knn_archs_*.jsonl"
+    refs: bool = True
+    refs_file: str = "benchmarks/results/label_knn_references.json"
+    window: int = 32
+    out: str = "benchmarks/results/label_knn"
+
+
+def _rows(pattern: str) -> list[dict]:
+    rows = []
+    for path in sorted(glob.glob(pattern)):
+        with open(path) as fh:
+            rows += [json.loads(line) for line in fh if line.strip()]
+    return rows
+
+
+def _tau(x: list[float], y: list[float]) -> float:
+    return float(kendalltau(x, y).statistic) if len(x) >= 3 else float("nan")
+
+
+def _budgets(rec: dict) -> dict[int, str]:
+    """Step count -> metric prefix ("" for the final step, ``at{S}_`` for checkpoints)."""
+    out = {int(rec["steps"]): ""}
+    for key in rec:
+        if key.startswith("at") and key.endswith("_knn_val_mse"):
+            out[int(key[2 : key.index("_")])] = key[: key.index("_") + 1]
+    return dict(sorted(out.items()))
+
+
+def preset_summary(rows: list[dict]) -> dict[str, Any]:
+    """Per task, budget and probe: mean trained / untrained val MSE and seeds where training won."""
+    by_task: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        if r["status"] == "ok":
+            by_task[r["task"]].append(r)
+    out: dict[str, Any] = {}
+    for task, rs in sorted(by_task.items()):
+        entry: dict[str, Any] = {"seeds": sorted({r["seed"] for r in rs})}
+        for steps, pre in _budgets(rs[0]).items():
+            for probe, metric in PROBES.items():
+                trained = [r[f"{pre}{metric}"] for r in rs]
+                untrained = [r[f"untrained_{metric}"] for r in rs]
+                entry[f"{probe}@{steps}"] = {
+                    "trained": float(np.mean(trained)),
+                    "untrained": float(np.mean(untrained)),
+                    "gain": float(np.mean(trained) / np.mean(untrained)),
+                    "seeds_better": int(
+                        sum(t < u for t, u in zip(trained, untrained, strict=True))
+                    ),
+                    "seeds": len(rs),
+                }
+        entry["median_cpu_seconds"] = float(np.median([r.get("cpu_seconds", np.nan) for r in rs]))
+        out[task] = entry
+    return out
+
+
+def arch_summary(rows: list[dict]) -> dict[str, Any]:
+    """Per task: seed-to-seed tau of each label kind over the archs labelled with both seeds."""
+    by_task: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_task[r["task"]].append(r)
+    out: dict[str, Any] = {}
+    for task, rs in sorted(by_task.items()):
+        ok = {(r["index"], r["seed"]): r for r in rs if r["status"] == "ok"}
+        seeds = sorted({s for _, s in ok})
+        if len(seeds) < 2:
+            continue
+        s0, s1 = seeds[0], seeds[1]
+        both = sorted(i for i, s in ok if s == s0 and (i, s1) in ok)
+        entry: dict[str, Any] = {
+            "labels": len(rs),
+            "failed": sum(r["status"] != "ok" for r in rs),
+            "archs_with_both_seeds": len(both),
+            "median_cpu_seconds": float(
+                np.median([r.get("cpu_seconds", np.nan) for r in ok.values()])
+            ),
+            "steps": int(rs[0]["steps"]),
+        }
+        oks = list(ok.values())
+        for probe, metric in PROBES.items():
+            gain = "knn_gain" if probe == "knn" else "gain"
+            for kind in (metric, gain, f"untrained_{metric}"):
+                entry[f"tau_seed_{kind}"] = _tau(
+                    [ok[(i, s0)][kind] for i in both], [ok[(i, s1)][kind] for i in both]
+                )
+            for pre in _budgets(rs[0]).values():
+                if pre:
+                    entry[f"tau_seed_{pre}{metric}"] = _tau(
+                        [ok[(i, s0)][f"{pre}{metric}"] for i in both],
+                        [ok[(i, s1)][f"{pre}{metric}"] for i in both],
+                    )
+            entry[f"tau_untrained_vs_trained_{probe}"] = _tau(
+                [r[f"untrained_{metric}"] for r in oks], [r[metric] for r in oks]
+            )
+            entry[f"share_helped_{probe}"] = float(np.mean([r[gain] < 1 for r in oks]))
+            entry[f"best_{metric}"] = float(min(r[metric] for r in oks))
+        out[task] = entry
+    return out
+
+
+def references_summary(tasks: list[str], window: int, cache_file: str) -> dict[str, Any]:
+    """Raw-lag (short, long) and untrained-preset probes per task, kNN and ridge (cached)."""
+    cached = json.load(open(cache_file)) if os.path.exists(cache_file) else {}
+    missing = [t for t in tasks if t not in cached]
+    if missing:
+        from contrastive.data import load_task
+        from contrastive.train import TrainConfig, references
+
+        cfg = TrainConfig(window=window)
+        for task in missing:
+            refs = references(load_task(task), cfg)
+            cached[task] = {
+                k: {
+                    m: v[m]
+                    for m in (
+                        "lags",
+                        "context",
+                        "val_mse",
+                        "test_mse",
+                        "knn_val_mse",
+                        "knn_test_mse",
+                    )
+                    if m in v
+                }
+                for k, v in refs.items()
+                if isinstance(v, dict)
+            }
+        with open(cache_file, "w") as fh:
+            json.dump(cached, fh, indent=1, default=float)
+    return {t: cached[t] for t in tasks}
+
+
+def _f(v: float, digits: int = 3) -> str:
+    return "-" if v is None or not np.isfinite(v) else f"{v:.{digits}f}"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = ["# Label probes: kNN vs ridge (generated by `python -m benchmarks.label_knn`)", ""]
+    preset = report["preset"]
+    if preset:
+        budgets = sorted(
+            {int(k.split("@")[1]) for e in preset.values() for k in e if k.startswith("knn@")}
+        )
+        lines += [
+            "## The TS2Vec-like preset trained vs the same net untrained",
+            "",
+            "Val MSE trained / untrained (mean over seeds) and seeds where training won.",
+            "",
+            "| task | seeds | "
+            + " | ".join(f"kNN {s} steps | ridge {s} steps" for s in budgets)
+            + " |",
+            "|---|---|" + "---|---|" * len(budgets),
+        ]
+        for task, e in preset.items():
+            cells = []
+            for s in budgets:
+                for probe in PROBES:
+                    c = e.get(f"{probe}@{s}")
+                    cells.append(
+                        "-"
+                        if c is None
+                        else f"{_f(c['trained'])} / {_f(c['untrained'])} "
+                        f"({c['seeds_better']} of {c['seeds']})"
+                    )
+            lines.append(f"| {task} | {len(e['seeds'])} | " + " | ".join(cells) + " |")
+        lines.append("")
+    archs = report["archs"]
+    if archs:
+        lines += [
+            "## Repeatability over random archs (seed 0 vs seed 1, Kendall tau)",
+            "",
+            "| task | archs | steps | kNN val MSE | kNN gain | kNN untrained | ridge val MSE "
+            "| ridge gain | ridge untrained | tau(untrained, trained) kNN / ridge "
+            "| training helped kNN / ridge | CPU s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for task, e in archs.items():
+            lines.append(
+                f"| {task} | {e['archs_with_both_seeds']} | {e['steps']} "
+                f"| {_f(e['tau_seed_knn_val_mse'], 2)} | {_f(e['tau_seed_knn_gain'], 2)} "
+                f"| {_f(e['tau_seed_untrained_knn_val_mse'], 2)} | {_f(e['tau_seed_val_mse'], 2)} "
+                f"| {_f(e['tau_seed_gain'], 2)} | {_f(e['tau_seed_untrained_val_mse'], 2)} "
+                f"| {_f(e['tau_untrained_vs_trained_knn'], 2)} / "
+                f"{_f(e['tau_untrained_vs_trained_ridge'], 2)} "
+                f"| {e['share_helped_knn']:.0%} / {e['share_helped_ridge']:.0%} "
+                f"| {_f(e['median_cpu_seconds'], 1)} |"
+            )
+        lines.append("")
+    refs = report["references"]
+    if refs:
+        lines += [
+            "## References (val MSE, same probes)",
+            "",
+            "| task | raw lags short: kNN / ridge | raw lags long (lags): kNN / ridge "
+            "| untrained preset: kNN / ridge | preset trained (first budget): kNN / ridge |",
+            "|---|---|---|---|---|",
+        ]
+        for task, r in refs.items():
+            e = preset.get(task, {})
+            first = min((int(k.split("@")[1]) for k in e if k.startswith("knn@")), default=None)
+            pt = (
+                f"{_f(e[f'knn@{first}']['trained'])} / {_f(e[f'ridge@{first}']['trained'])}"
+                if first is not None
+                else "-"
+            )
+            rs, rl, up = r["raw_short"], r["raw_long"], r["untrained_preset"]
+            lines.append(
+                f"| {task} | {_f(rs.get('knn_val_mse'))} / {_f(rs['val_mse'])} "
+                f"| {_f(rl.get('knn_val_mse'))} / {_f(rl['val_mse'])} ({rl['lags']}) "
+                f"| {_f(up.get('knn_val_mse'))} / {_f(up['val_mse'])} | {pt} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.label_knn", description=__doc__)
+    add_config_flag(p)
+    for name, value in vars(KnnArgs()).items():
+        kind = (
+            (lambda s: s.lower() in ("1", "true", "yes"))
+            if isinstance(value, bool)
+            else type(value)
+        )
+        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=value)
+    args = parse_into(p, KnnArgs, argv)
+    preset_rows, arch_rows = _rows(args.preset), _rows(args.archs)
+    if not preset_rows and not arch_rows:
+        raise ValueError(f"no records match --preset {args.preset!r} or --archs {args.archs!r}")
+    report: dict[str, Any] = {
+        "preset": preset_summary(preset_rows),
+        "archs": arch_summary(arch_rows),
+        "references": {},
+    }
+    if args.refs:
+        tasks = sorted(set(report["preset"]) | set(report["archs"]))
+        report["references"] = references_summary(tasks, args.window, args.refs_file)
+    with open(f"{args.out}.json", "w") as fh:
+        json.dump(report, fh, indent=1, default=float)
+    with open(f"{args.out}.md", "w") as fh:
+        fh.write(markdown(report))
+    print(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)

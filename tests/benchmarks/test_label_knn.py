@@ -1,0 +1,62 @@
+"""The probe-kind summary on hand-made sweep records (no training)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import label_knn as lk
+
+
+def _rec(task: str, index: int, seed: int, knn: float, ridge: float, **extra) -> dict:
+    return {
+        "task": task,
+        "index": index,
+        "seed": seed,
+        "steps": 30,
+        "status": "ok",
+        "knn_val_mse": knn,
+        "untrained_knn_val_mse": 1.0,
+        "knn_gain": knn / 1.0,
+        "val_mse": ridge,
+        "untrained_val_mse": 0.5,
+        "gain": ridge / 0.5,
+        "cpu_seconds": 2.0,
+        **extra,
+    }
+
+
+def test_preset_summary_counts_seeds_and_budgets():
+    rows = [
+        _rec("a", 0, 0, 0.8, 0.6, at10_knn_val_mse=0.9, at10_val_mse=0.4),
+        _rec("a", 0, 1, 1.2, 0.4, at10_knn_val_mse=0.95, at10_val_mse=0.45),
+        _rec("a", 0, 2, 0.7, 0.7, at10_knn_val_mse=1.1, at10_val_mse=0.6),
+    ]
+    out = lk.preset_summary(rows)["a"]
+    assert out["knn@30"]["seeds_better"] == 2 and out["knn@30"]["seeds"] == 3
+    assert out["knn@30"]["trained"] == pytest.approx(0.9)
+    assert out["ridge@30"]["seeds_better"] == 1
+    assert out["knn@10"]["seeds_better"] == 2 and out["ridge@10"]["seeds_better"] == 2
+    assert out["seeds"] == [0, 1, 2]
+
+
+def test_arch_summary_taus_over_archs_with_both_seeds(tmp_path):
+    # kNN ranks agree across seeds exactly; ridge ranks are reversed; arch 4 lacks seed 1
+    rows = [_rec("t", i, 0, 0.1 * (i + 1), 0.1 * (i + 1)) for i in range(5)]
+    rows += [_rec("t", i, 1, 0.2 * (i + 1), 1.0 - 0.1 * i) for i in range(4)]
+    rows.append({**_rec("t", 9, 1, 0.0, 0.0), "status": "failed"})
+    out = lk.arch_summary(rows)["t"]
+    assert out["archs_with_both_seeds"] == 4 and out["failed"] == 1
+    assert out["tau_seed_knn_val_mse"] == pytest.approx(1.0)
+    assert out["tau_seed_val_mse"] == pytest.approx(-1.0)
+    assert out["share_helped_knn"] == pytest.approx(1.0)
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert (
+        lk.main([f"--archs={path}", "--preset=none", "--refs=false", f"--out={tmp_path / 'r'}"])
+        == 0
+    )
+    assert "| t | 4 | 30 | 1.00 |" in (tmp_path / "r.md").read_text()
+    with pytest.raises(ValueError, match="no records"):
+        lk.main(["--archs=none", "--preset=none", "--refs=false", f"--out={tmp_path / 'r'}"])

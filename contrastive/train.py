@@ -257,12 +257,18 @@ def fit_probe(
     out: dict[str, float] = {"alpha": alpha}
     for split in ("val", "test"):
         pred = ridge.predict(scaler.transform(feats[split].reshape(-1, n_feat)))  # [W*N, H]
-        err = pred - ys[split].reshape(-1, h_max)
-        for i, h in enumerate(horizons):
-            mse, mae = float(np.mean(err[:, :h] ** 2)), float(np.mean(np.abs(err[:, :h])))
-            out[f"{split}_mse_h{h}"], out[f"{split}_mae_h{h}"] = mse, mae
-            if i == 0:
-                out[f"{split}_mse"], out[f"{split}_mae"] = mse, mae
+        out.update(_errors(pred - ys[split].reshape(-1, h_max), horizons, split))
+    return out
+
+
+def _errors(err: np.ndarray, horizons: tuple[int, ...], prefix: str) -> dict[str, float]:
+    """``{prefix}_mse/_mae`` (first horizon) and ``_h{H}`` of every horizon from ``err [R, H]``."""
+    out = {}
+    for i, h in enumerate(horizons):
+        mse, mae = float(np.mean(err[:, :h] ** 2)), float(np.mean(np.abs(err[:, :h])))
+        out[f"{prefix}_mse_h{h}"], out[f"{prefix}_mae_h{h}"] = mse, mae
+        if i == 0:
+            out[f"{prefix}_mse"], out[f"{prefix}_mae"] = mse, mae
     return out
 
 
@@ -303,12 +309,7 @@ def knn_probe(
         sim = b @ a.T  # [W*N, Wtr*N]
         idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]  # [W*N, k]
         pred = last[split].reshape(-1, 1) + change[idx].mean(axis=1)  # [W*N, H]
-        err = pred - ys[split].reshape(-1, h_max)
-        for i, h in enumerate(horizons):
-            mse, mae = float(np.mean(err[:, :h] ** 2)), float(np.mean(np.abs(err[:, :h])))
-            out[f"knn_{split}_mse_h{h}"], out[f"knn_{split}_mae_h{h}"] = mse, mae
-            if i == 0:
-                out[f"knn_{split}_mse"], out[f"knn_{split}_mae"] = mse, mae
+        out.update(_errors(pred - ys[split].reshape(-1, h_max), horizons, f"knn_{split}"))
     return out
 
 

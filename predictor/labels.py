@@ -10,6 +10,7 @@ with ``label`` LOWER is better.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -19,18 +20,43 @@ import numpy as np
 from archgraph.base import GraphSpace
 
 
-def from_store(path: str, task: str | None = None, budget: float | None = None) -> list[dict]:
-    """Records of status ``ok`` from a contrastive label store (SQLite)."""
+def from_store(
+    path: str, task: str | None = None, budget: float | None = None, kind: str = ""
+) -> list[dict]:
+    """Records of status ``ok`` from a contrastive label store (SQLite).
+
+    Args:
+        path: the store.
+        task, budget: optional filters.
+        kind: ``""`` (default): each row's stored ``label``; otherwise the metric of that name in
+            the row's ``metrics`` (e.g. ``"knn_val_mse"``), lower is better.
+
+    Raises:
+        ValueError: the store module is missing, or ``kind`` is not a finite number in every
+            row (rows labelled before that metric existed must be relabelled first).
+    """
     try:
         from contrastive.store import LabelStore
     except ImportError as err:
         raise ValueError(
             "the label store (contrastive.store.LabelStore) is not available in this build"
         ) from err
-    return [
-        {k: r[k] for k in ("arch", "task", "label", "budget", "seed") if k in r}
-        for r in LabelStore(path).records(task=task, budget=budget, status="ok")
-    ]
+    rows = LabelStore(path).records(task=task, budget=budget, status="ok")
+    if kind:
+        lacking = [r for r in rows if not _finite(r["metrics"].get(kind))]
+        if lacking:
+            r = lacking[0]
+            raise ValueError(
+                f"{path}: {len(lacking)} of {len(rows)} ok rows have no finite metric {kind!r} "
+                f"(first: task {r['task']!r}, arch {r['arch_hash'][:12]}, seed {r['seed']}); "
+                "relabel them or pick another label kind"
+            )
+        rows = [{**r, "label": float(r["metrics"][kind])} for r in rows]
+    return [{k: r[k] for k in ("arch", "task", "label", "budget", "seed") if k in r} for r in rows]
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def from_nbgraph(datasets: Sequence[str], metric: str = "perf") -> list[dict]:

@@ -36,6 +36,7 @@ class TrainConfig:
     store: str | None = None
     nbgraph: str | None = None
     metric: str = "perf"
+    label_kind: str = ""
     out: str = "runs/comparator"
     model: str = "gin"
     fusion: str = "film"
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--metric", default="perf", help="NAS-Bench-Graph metric (perf, valid_perf, ...)"
+    )
+    p.add_argument(
+        "--label-kind",
+        default="",
+        help="store: rank by this metric of each row (e.g. knn_val_mse) instead of its label",
     )
     p.add_argument("--out", default="runs/comparator", help="output directory")
     p.add_argument("--model", default="gin", help="GNN: gcn, gin, gat, sage")
@@ -150,7 +156,7 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
         if not Path(cfg.store).is_file():
             raise ValueError(f"{cfg.store}: no such label store")
         space = get_space("cts")
-        records = from_store(cfg.store)
+        records = from_store(cfg.store, kind=cfg.label_kind)
         if not records:
             raise ValueError(f"{cfg.store}: no ok labels")
         features, featurizer = (

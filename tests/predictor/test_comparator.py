@@ -268,7 +268,7 @@ def test_store_adapter_and_aggregate(monkeypatch, split):
                     "seed": s,
                     "arch": a,
                     "label": float(i) + 0.1 * s,
-                    "metrics": {},
+                    "metrics": {"knn_val_mse": 5.0 - i, "partial": 1.0 if i else None},
                 }
                 for i, a in enumerate(archs)
                 for s in (0, 1)
@@ -283,6 +283,10 @@ def test_store_adapter_and_aggregate(monkeypatch, split):
     a, labels = grouped["t0"]
     assert sorted(labels.tolist()) == pytest.approx([0.05, 1.05, 2.05])
     assert noise == pytest.approx(np.std([0.0, 0.1], ddof=1))
+    by_knn = from_store("labels.sqlite", kind="knn_val_mse")
+    assert [r["label"] for r in by_knn] == [5.0, 5.0, 4.0, 4.0, 3.0, 3.0]
+    with pytest.raises(ValueError, match="2 of 6 ok rows have no finite metric 'partial'"):
+        from_store("labels.sqlite", kind="partial")
 
 
 def test_set_encoder_task_branch(split, tmp_path):

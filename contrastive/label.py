@@ -12,7 +12,9 @@ The same ``--seed`` draws the same archs on every run (``--n-shared K``: the fir
 shared by all tasks, the rest drawn per task). First each task's references (raw-lag ridge,
 untrained preset; ``--no-references`` skips them) are stored once. Only labels missing from
 the store run, each written as soon as it finishes, so Ctrl-C or ``kill -9`` loses no
-finished label and a rerun resumes. ``--export FILE`` (.jsonl or .csv) writes the store's rows after the sweep.
+finished label and a rerun resumes. ``--refresh METRIC`` upgrades a store after the label
+function gained a metric: ok rows lacking it are rerun and get the new metrics merged in when the
+rerun reproduces their label exactly (labels are deterministic on CPU). ``--export FILE`` (.jsonl or .csv) writes the store's rows after the sweep.
 
 Exit codes: 0 every requested label is stored ``ok``; 1 an error stopped the sweep (bad flag
 value, bad data, unknown task); 2 usage error; 3 the sweep ran but some requested labels are
@@ -52,6 +54,7 @@ class LabelConfig:
     device: str = "auto"
     archs: str | None = None
     retry_failed: bool = False
+    refresh: str = ""
     label_fn: str = sw.DEFAULT_LABEL_FN
     export: str | None = None
     no_references: bool = False
@@ -106,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--archs", default=None, help="JSON/JSONL file of archs to label instead of sampling"
     )
     p.add_argument("--retry-failed", action="store_true", help="rerun labels stored as failed")
+    p.add_argument(
+        "--refresh",
+        default="",
+        metavar="METRIC",
+        help="also rerun ok rows that lack METRIC (e.g. knn_val_mse) and add the rerun's metrics "
+        "where it reproduces the stored label exactly",
+    )
     p.add_argument(
         "--label-fn",
         default=sw.DEFAULT_LABEL_FN,
@@ -211,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             backend=cfg.backend,
             ray_address=cfg.ray_address,
             retry_failed=cfg.retry_failed,
+            refresh=cfg.refresh,
             progress=not cfg.no_progress,
         )
         print(summary.line())

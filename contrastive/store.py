@@ -286,6 +286,48 @@ class LabelStore:
         done = self.done_keys(include_failed=not retry_failed)
         return [Key(*k) for k in keys if Key(*k) not in done]
 
+    def lacking(self, keys: Iterable[Key | tuple], metric: str) -> list[Key]:
+        """The keys, in order, whose ``ok`` row has no finite ``metric`` in its metrics (rows
+        labelled before that metric existed; see :meth:`merge_metrics`)."""
+        want = {Key(*k) for k in keys}
+        lack = set()
+        for row in self._con.execute(
+            "SELECT arch_hash, task, budget, seed, metrics FROM labels WHERE status = 'ok'"
+        ):
+            key = Key(*row[:4])
+            if key in want and _finite(json.loads(row[4]).get(metric)) is None:
+                lack.add(key)
+        return [Key(*k) for k in keys if Key(*k) in lack]
+
+    def merge_metrics(self, key: Key | tuple, result: dict) -> bool:
+        """Add a rerun's metrics to an ``ok`` row, only if the rerun reproduced its label exactly.
+
+        The row's label, status and arch stay; metrics it already has keep their values.
+
+        Returns:
+            True when merged; False when there is no ``ok`` row or the rerun's label differs
+            (another device or code version: its metrics would not describe the stored run).
+        """
+        k = Key(*key)
+        label = _finite(result.get("label"))
+        if result.get("status", "ok") != "ok" or label is None:
+            return False
+        with self._write() as cur:
+            row = cur.execute(
+                "SELECT label, metrics FROM labels WHERE arch_hash = ? AND task = ? AND "
+                "budget = ? AND seed = ? AND status = 'ok'",
+                (k.arch_hash, k.task, int(k.budget), int(k.seed)),
+            ).fetchone()
+            if row is None or row[0] != label:
+                return False
+            merged = {**json.loads(_dumps(result)), **json.loads(row[1])}
+            cur.execute(
+                "UPDATE labels SET metrics = ? WHERE arch_hash = ? AND task = ? AND budget = ? "
+                "AND seed = ?",
+                (_dumps(merged), k.arch_hash, k.task, int(k.budget), int(k.seed)),
+            )
+            return True
+
     def records(
         self,
         task: str | None = None,

@@ -106,6 +106,8 @@ class SweepSummary:
     ok: int = 0
     failed: int = 0
     failed_in_store: int = 0
+    refreshed: int = 0
+    mismatched: int = 0
     seconds: list[float] = field(default_factory=list)
     cpu_seconds: list[float] = field(default_factory=list)
     wall: float = 0.0
@@ -120,7 +122,7 @@ class SweepSummary:
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_FAILED if (self.failed or self.failed_in_store) else EXIT_OK
+        return EXIT_FAILED if (self.failed or self.failed_in_store or self.mismatched) else EXIT_OK
 
     def line(self) -> str:
         med = self.median_seconds
@@ -130,6 +132,13 @@ class SweepSummary:
         )
         if self.failed_in_store:
             text += f" ({self.failed_in_store} of them failed earlier; --retry-failed reruns them)"
+        if self.refreshed or self.mismatched:
+            text += f"; refreshed {self.refreshed} rows' metrics"
+        if self.mismatched:
+            text += (
+                f", {self.mismatched} NOT refreshed: the rerun's label differs from the stored one "
+                "(another device or code version)"
+            )
         if med is not None:
             text += f"; median {med:.2f} s a label"
             if self.cpu_seconds:
@@ -352,23 +361,32 @@ class _Recorder:
         bar: Any,
         code_version: str,
         retry_failed: bool = False,
+        refresh: frozenset = frozenset(),
     ):
         import archgraph
 
         self.store, self.summary, self.bar = store, summary, bar
         self.code_version, self.space_version = code_version, archgraph.SPACE_VERSION
         self.retry_failed = retry_failed
+        self.refresh = refresh  # keys whose ok rows only get the rerun's metrics merged in
 
     def needed(self, job: Job) -> bool:
         """False (and counted as skipped) when another sweep stored this key meanwhile."""
         st = self.store.status(job.key)
-        if st is None or (st == "failed" and self.retry_failed):
+        if st is None or (st == "failed" and self.retry_failed) or job.key in self.refresh:
             return True
         self.summary.skipped += 1
         self.bar.update(1)
         return False
 
     def __call__(self, job: Job, result: dict) -> None:
+        if job.key in self.refresh and self.store.status(job.key) == "ok":
+            if self.store.merge_metrics(job.key, result):
+                self.summary.refreshed += 1
+            else:
+                self.summary.mismatched += 1
+            self.bar.update(1)
+            return
         self.store.put(
             job.key,
             job.arch,
@@ -402,6 +420,7 @@ def sweep(
     retry_failed: bool = False,
     progress: bool = True,
     code_version: str | None = None,
+    refresh: str = "",
 ) -> SweepSummary:
     """Run the jobs whose keys the store lacks and write each result as it finishes.
 
@@ -417,6 +436,9 @@ def sweep(
         retry_failed: Also rerun keys whose stored row failed.
         progress: Show a tqdm progress bar (with ETA) on stderr.
         code_version: Stored with each row (default: package version and label version).
+        refresh: A metric name: also rerun the jobs whose ``ok`` row lacks it and merge the
+            rerun's metrics into the row when the rerun reproduces its label exactly (labels
+            are deterministic on CPU); a row whose rerun differs is left alone and counted.
 
     Returns:
         The summary. Ctrl-C stops the sweep and returns with ``interrupted`` set (exit code
@@ -434,12 +456,15 @@ def sweep(
     summary = SweepSummary(requested=len(jobs))
     keys = [j.key for j in jobs]
     todo_keys = set(store.missing(keys, retry_failed=retry_failed))
-    todo = [j for j in jobs if j.key in todo_keys]
+    stale = frozenset(store.lacking(keys, refresh)) if refresh else frozenset()
+    todo = [j for j in jobs if j.key in todo_keys or j.key in stale]
     summary.skipped = len(jobs) - len(todo)
     bar = tqdm(
         total=len(todo), unit="label", disable=not progress, dynamic_ncols=True, file=sys.stderr
     )
-    record = _Recorder(store, summary, bar, code_version or _code_version(label_fn), retry_failed)
+    record = _Recorder(
+        store, summary, bar, code_version or _code_version(label_fn), retry_failed, stale
+    )
     try:
         if not todo:
             pass

@@ -64,3 +64,14 @@ def warn_label(arch: dict, task: Any, cfg: Any) -> dict:
     for _ in range(2):
         warnings.warn("ill-conditioned matrix", RuntimeWarning, stacklevel=1)
     return quick_label(arch, task, cfg)
+
+
+def richer_label(arch: dict, task: Any, cfg: Any) -> dict:
+    """:func:`quick_label` plus a metric the older double lacked (a store upgrade)."""
+    return {**quick_label(arch, task, cfg), "knn_val_mse": 2.0, "val_mse": -1.0}
+
+
+def drifted_label(arch: dict, task: Any, cfg: Any) -> dict:
+    """:func:`richer_label` whose label moved (another device or code version)."""
+    rec = richer_label(arch, task, cfg)
+    return {**rec, "label": rec["label"] + 1e-9}

@@ -93,6 +93,35 @@ def test_faults_become_failed_rows_and_sweep_goes_on(tmp_path, tiny_csv):
         assert rec["space_version"] == archgraph.SPACE_VERSION
 
 
+def test_refresh_adds_new_metrics_only_where_the_rerun_reproduces_the_label(tmp_path, tiny_csv):
+    jobs = _jobs(tiny_csv, 4, seeds=(0, 1))
+    run = dict(workers=0, progress=False)
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        sw.sweep(jobs[:6], store, label_fn=f"{DOUBLES}:quick_label", **run)
+        before = {(r["arch_hash"], r["seed"]): r for r in store.records()}
+        assert len(store.lacking([j.key for j in jobs], "knn_val_mse")) == 6
+        drift = sw.sweep(
+            jobs[:2], store, label_fn=f"{DOUBLES}:drifted_label", refresh="knn_val_mse", **run
+        )
+        assert drift.mismatched == 2 and drift.refreshed == 0
+        assert drift.exit_code == sw.EXIT_FAILED and "NOT refreshed" in drift.line()
+        up = sw.sweep(jobs, store, label_fn=f"{DOUBLES}:richer_label", refresh="knn_val_mse", **run)
+        assert (up.refreshed, up.mismatched, up.ok, up.skipped) == (6, 0, 2, 0)
+        assert (
+            up.exit_code == sw.EXIT_OK and store.lacking([j.key for j in jobs], "knn_val_mse") == []
+        )
+        for r in store.records():
+            assert r["metrics"]["knn_val_mse"] == 2.0
+            old = before.get((r["arch_hash"], r["seed"]))
+            if old is not None:  # label, status and old metrics kept
+                assert r["label"] == old["label"] and r["metrics"]["val_mse"] == old["label"]
+                assert r["created"] == old["created"]
+        again = sw.sweep(
+            jobs, store, label_fn=f"{DOUBLES}:richer_label", refresh="knn_val_mse", **run
+        )
+        assert again.done == 0 and again.skipped == 8 and _dupes(store) == 0
+
+
 def test_run_label_records_warnings_instead_of_printing(tiny_csv, recwarn):
     (job,) = _jobs(tiny_csv, 1)
     result = sw.run_label(job, f"{DOUBLES}:warn_label")

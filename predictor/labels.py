@@ -28,12 +28,15 @@ def from_store(
     Args:
         path: the store.
         task, budget: optional filters.
-        kind: ``""`` (default): each row's stored ``label``; otherwise the metric of that name in
-            the row's ``metrics`` (e.g. ``"knn_val_mse"``), lower is better.
+        kind: ``""`` (default): each row's stored ``label`` (all rows must share one
+            ``label_kind``); otherwise the metric of that name in the row's ``metrics`` (e.g.
+            ``"knn_val_mse"``), lower is better.
 
     Raises:
-        ValueError: the store module is missing, or ``kind`` is not a finite number in every
-            row (rows labelled before that metric existed must be relabelled first).
+        ValueError: the store module is missing, ``kind`` is not a finite number in every
+            row (rows labelled before that metric existed must be refreshed first:
+            ``python -m contrastive.label ... --refresh METRIC``), or, with no ``kind``, the
+            rows' labels are of different kinds.
     """
     try:
         from contrastive.store import LabelStore
@@ -52,6 +55,14 @@ def from_store(
                 "relabel them or pick another label kind"
             )
         rows = [{**r, "label": float(r["metrics"][kind])} for r in rows]
+    else:
+        kinds = sorted({str(r["metrics"].get("label_kind", "?")) for r in rows})
+        if len(kinds) > 1:
+            raise ValueError(
+                f"{path}: its rows' labels are of different kinds {kinds} (the default label kind "
+                "changed between sweeps); pick one with kind= / --label-kind, e.g. "
+                f"{kinds[-1]!r}"
+            )
     return [{k: r[k] for k in ("arch", "task", "label", "budget", "seed") if k in r} for r in rows]
 
 

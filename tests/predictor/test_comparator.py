@@ -259,6 +259,9 @@ def test_store_adapter_and_aggregate(monkeypatch, split):
         def __init__(self, path):
             self.path = path
 
+        def kind(self, i):
+            return "val_mse"
+
         def records(self, task=None, budget=None, status="ok"):
             return [
                 {
@@ -268,7 +271,11 @@ def test_store_adapter_and_aggregate(monkeypatch, split):
                     "seed": s,
                     "arch": a,
                     "label": float(i) + 0.1 * s,
-                    "metrics": {"knn_val_mse": 5.0 - i, "partial": 1.0 if i else None},
+                    "metrics": {
+                        "knn_val_mse": 5.0 - i,
+                        "partial": 1.0 if i else None,
+                        "label_kind": self.kind(i),
+                    },
                 }
                 for i, a in enumerate(archs)
                 for s in (0, 1)
@@ -287,6 +294,9 @@ def test_store_adapter_and_aggregate(monkeypatch, split):
     assert [r["label"] for r in by_knn] == [5.0, 5.0, 4.0, 4.0, 3.0, 3.0]
     with pytest.raises(ValueError, match="2 of 6 ok rows have no finite metric 'partial'"):
         from_store("labels.sqlite", kind="partial")
+    FakeStore.kind = lambda self, i: "knn_val_mse" if i == 2 else "val_mse"
+    with pytest.raises(ValueError, match=r"different kinds \['knn_val_mse', 'val_mse'\]"):
+        from_store("labels.sqlite")
 
 
 def test_set_encoder_task_branch(split, tmp_path):

@@ -128,6 +128,15 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
                         [ok[(i, s0)][f"{pre}{metric}"] for i in both],
                         [ok[(i, s1)][f"{pre}{metric}"] for i in both],
                     )
+            if len(seeds) >= 4:  # the label as a mean over 2 seeds: seeds 0+1 vs seeds 2+3
+                quad = [i for i in both if all((i, s) in ok for s in seeds[:4])]
+                for kind in (metric, gain):
+                    halves = [
+                        [np.mean([ok[(i, s)][kind] for s in pair]) for i in quad]
+                        for pair in (seeds[:2], seeds[2:4])
+                    ]
+                    entry[f"tau_mean2_{kind}"] = _tau(*halves)
+                entry["archs_with_4_seeds"] = len(quad)
             entry[f"tau_untrained_vs_trained_{probe}"] = _tau(
                 [r[f"untrained_{metric}"] for r in oks], [r[metric] for r in oks]
             )
@@ -225,6 +234,21 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {_f(e['median_cpu_seconds'], 1)} |"
             )
         lines.append("")
+        quads = {t: e for t, e in archs.items() if "archs_with_4_seeds" in e}
+        if quads:
+            lines += [
+                "The label as the mean of two seeds: tau between seeds 0+1 and seeds 2+3.",
+                "",
+                "| task | archs | kNN val MSE | kNN gain | ridge val MSE | ridge gain |",
+                "|---|---|---|---|---|---|",
+            ]
+            for task, e in quads.items():
+                lines.append(
+                    f"| {task} | {e['archs_with_4_seeds']} | {_f(e['tau_mean2_knn_val_mse'], 2)} "
+                    f"| {_f(e['tau_mean2_knn_gain'], 2)} | {_f(e['tau_mean2_val_mse'], 2)} "
+                    f"| {_f(e['tau_mean2_gain'], 2)} |"
+                )
+            lines.append("")
     refs = report["references"]
     if refs:
         lines += [

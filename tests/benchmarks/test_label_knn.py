@@ -51,12 +51,17 @@ def test_arch_summary_taus_over_archs_with_both_seeds(tmp_path):
     assert out["tau_seed_knn_val_mse"] == pytest.approx(1.0)
     assert out["tau_seed_val_mse"] == pytest.approx(-1.0)
     assert out["share_helped_knn"] == pytest.approx(1.0)
+    assert "archs_with_4_seeds" not in out
+    rows += [_rec("t", i, s, 0.1 * (i + 1) + s, 0.3) for i in range(4) for s in (2, 3)]
+    four = lk.arch_summary(rows)["t"]
+    assert four["archs_with_4_seeds"] == 4 and four["tau_mean2_knn_val_mse"] == pytest.approx(1.0)
     path = tmp_path / "s.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert (
         lk.main([f"--archs={path}", "--preset=none", "--refs=false", f"--out={tmp_path / 'r'}"])
         == 0
     )
-    assert "| t | 4 | 30 | 1.00 |" in (tmp_path / "r.md").read_text()
+    text = (tmp_path / "r.md").read_text()
+    assert "| t | 4 | 30 | 1.00 |" in text and "seeds 0+1 and seeds 2+3" in text
     with pytest.raises(ValueError, match="no records"):
         lk.main(["--archs=none", "--preset=none", "--refs=false", f"--out={tmp_path / 'r'}"])

@@ -135,7 +135,7 @@ def _tau(rows: list[dict], metric: str, seeds: tuple[int, int] = (0, 1)) -> tupl
     """Kendall tau-b of ``metric`` between two seeds over the archs labelled ok with both."""
     by = defaultdict(dict)
     for r in rows:
-        if r["status"] == "ok":
+        if r["status"] == "ok" and metric in r:
             by[r["index"]][r["seed"]] = r[metric]
     pairs = [(v[seeds[0]], v[seeds[1]]) for v in by.values() if all(s in v for s in seeds)]
     if len(pairs) < 3:
@@ -171,6 +171,12 @@ def summarize(rows: list[dict]) -> dict:
                     s[f"{pre}{pool}_test_acc"] = float(np.mean(vals)) if vals else math.nan
             s["seeds_better"] = sum(r["acc_gain"] > 0 for r in ok)
             s["seeds_worse"] = sum(r["acc_gain"] < 0 for r in ok)
+            knn = [r for r in ok if "knn_acc_gain" in r]
+            for pre in ("", "untrained_"):
+                vals = [r[f"{pre}knn_test_acc"] for r in knn]
+                s[f"{pre}knn_test_acc"] = float(np.mean(vals)) if vals else math.nan
+            s["knn_seeds_better"] = sum(r["knn_acc_gain"] > 0 for r in knn)
+            s["knn_seeds_worse"] = sum(r["knn_acc_gain"] < 0 for r in knn)
         else:
             gains = [r["acc_gain"] for r in ok]
             s["share_helped"] = float(np.mean([g > 0 for g in gains])) if gains else math.nan
@@ -185,6 +191,12 @@ def summarize(rows: list[dict]) -> dict:
                 tau, n = _tau(rs, metric)
                 s[f"tau_{metric}"] = tau
                 s["tau_archs"] = n
+            knn = [r for r in ok if "knn_acc_gain" in r]
+            s["knn_share_helped"] = (
+                float(np.mean([r["knn_acc_gain"] > 0 for r in knn])) if knn else math.nan
+            )
+            for metric in ("knn_test_acc", "untrained_knn_test_acc", "knn_acc_gain"):
+                s[f"tau_{metric}"] = _tau(rs, metric)[0]
         d[f"{kind}_s{steps}"] = s
     return out
 
@@ -212,6 +224,22 @@ def table(summary: dict) -> str:
                     f"{s['seeds_better']} / {s['seeds_worse']} of {len(s['seeds'])} | "
                     f"{key[8:]} | {_f(s['median_seconds'], 1)} |"
                 )
+    knn_rows = [
+        f"| {name} | {key[8:]} | {_f(s['knn_test_acc'])} | {_f(s['untrained_knn_test_acc'])} | "
+        f"{s['knn_seeds_better']} / {s['knn_seeds_worse']} of {len(s['seeds'])} |"
+        for name, d in summary.items()
+        for key, s in d.items()
+        if key.startswith("preset_s") and not math.isnan(s.get("knn_test_acc", math.nan))
+    ]
+    if knn_rows:
+        lines += [
+            "",
+            "kNN classifier (5 cosine neighbours) on the same max-pooled features:",
+            "",
+            "| dataset | steps | preset trained | untrained | seeds better / worse |",
+            "|---|---|---|---|---|",
+            *knn_rows,
+        ]
     lines += [
         "",
         "| dataset | steps | archs (both seeds) | tau test acc | tau cv acc | tau untrained | "
@@ -231,6 +259,22 @@ def table(summary: dict) -> str:
                     f"{_f(s['best_test_acc'])} | {_f(s['median_seconds'], 1)} "
                     f"({_f(s['median_cpu_seconds'], 1)}) | {s['failed']} |"
                 )
+    knn_arch = [
+        f"| {name} | {key[6:]} | {s['tau_archs']} | {_f(s['tau_knn_test_acc'], 2)} | "
+        f"{_f(s['tau_untrained_knn_test_acc'], 2)} | {_f(s['tau_knn_acc_gain'], 2)} | "
+        f"{_f(s['knn_share_helped'], 2)} |"
+        for name, d in summary.items()
+        for key, s in d.items()
+        if key.startswith("arch_s") and not math.isnan(s.get("knn_share_helped", math.nan))
+    ]
+    if knn_arch:
+        lines += [
+            "",
+            "| dataset | steps | archs | tau kNN test acc | tau kNN untrained | tau kNN gain "
+            "| kNN helped |",
+            "|---|---|---|---|---|---|---|",
+            *knn_arch,
+        ]
     return "\n".join(lines)
 
 

@@ -64,6 +64,7 @@ MAX_SAMPLE_LENGTH = 512
 # Inverse regularisation strengths of the logistic-regression grid.
 C_GRID: tuple[float, ...] = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
 POOLS = ("max", "last")
+KNN_K = 5  # neighbours of the kNN classifier
 SERIES_JOINS = ("concat", "mean")
 # Bundled classification datasets of aeon used by the benchmark, with their shapes after the
 # length rule (train samples, test samples, N, L) and class count, for reference.
@@ -394,6 +395,26 @@ def fit_classifier(
     }
 
 
+def knn_classify(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, k: int = KNN_K
+) -> np.ndarray:
+    """Fit-free k-nearest-neighbour classes: ``[S_test]`` predictions.
+
+    Cosine similarity of ``[S, F]`` features; each test sample takes the class with the largest
+    summed similarity among its ``k`` most similar train samples (ties: the lower class index).
+    Like the forecasting kNN probe, it sees the representation's geometry, which a linear probe
+    on random features can work around.
+    """
+    a = x_train / np.maximum(np.linalg.norm(x_train, axis=1, keepdims=True), 1e-12)
+    b = x_test / np.maximum(np.linalg.norm(x_test, axis=1, keepdims=True), 1e-12)
+    k = min(k, len(a))
+    sim = b.astype(np.float64) @ a.T.astype(np.float64)  # [S_test, S_train]
+    idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]  # [S_test, k]
+    votes = np.zeros((len(b), int(y_train.max()) + 1))
+    np.add.at(votes, (np.arange(len(b))[:, None], y_train[idx]), np.take_along_axis(sim, idx, 1))
+    return votes.argmax(axis=1)
+
+
 @torch.no_grad()
 def encode_samples(
     net: ContrastiveNet, samples: np.ndarray, device: torch.device, chunk: int = PROBE_CHUNK
@@ -442,7 +463,8 @@ def probe_samples(
     """Linear probe of ``net``'s frozen, pooled representations for every pooling.
 
     Returns:
-        ``{pool}_cv_acc``, ``{pool}_test_acc``, ``{pool}_C`` for each pool of ``pools``.
+        ``{pool}_cv_acc``, ``{pool}_test_acc``, ``{pool}_C`` for each pool of ``pools``, and
+        ``{pool}_knn_test_acc`` of :func:`knn_classify` on the same features.
     """
     z_tr, z_te = encode_samples(net, x_train, device), encode_samples(net, x_test, device)
     for split, z in (("train", z_tr), ("test", z_te)):
@@ -450,10 +472,10 @@ def probe_samples(
             raise FloatingPointError(f"non-finite representations of the {split} samples")
     out: dict[str, float] = {}
     for pool in pools:
-        r = fit_classifier(
-            pool_features(z_tr, pool, join), y_train, pool_features(z_te, pool, join), y_test, cs
-        )
+        f_tr, f_te = pool_features(z_tr, pool, join), pool_features(z_te, pool, join)
+        r = fit_classifier(f_tr, y_train, f_te, y_test, cs)
         out.update({f"{pool}_{k}": r[k] for k in ("cv_acc", "test_acc", "C")})
+        out[f"{pool}_knn_test_acc"] = float((knn_classify(f_tr, y_train, f_te) == y_test).mean())
     return out
 
 
@@ -519,6 +541,7 @@ def classify_label(
         ``status``, ``error``, ``label`` (test error of the first pooling), ``test_acc``,
         ``cv_acc`` (first pooling), ``{pool}_test_acc`` / ``_cv_acc`` / ``_C`` for every pooling,
         the same prefixed ``untrained_``, ``acc_gain`` (trained minus untrained test accuracy),
+        ``knn_test_acc`` / ``untrained_knn_test_acc`` / ``knn_acc_gain`` (the kNN classifier),
         ``window``, ``steps``, ``final_loss``, ``seconds``, ``cpu_seconds``, ``train_seconds``.
     """
     rec: dict[str, Any] = {"status": "failed", "error": None, "label": float("nan"), "steps": 0}
@@ -550,6 +573,9 @@ def classify_label(
         rec["untrained_test_acc"] = untrained[f"{head}_test_acc"]
         rec["untrained_cv_acc"] = untrained[f"{head}_cv_acc"]
         rec["acc_gain"] = rec["test_acc"] - rec["untrained_test_acc"]
+        rec["knn_test_acc"] = probed[f"{head}_knn_test_acc"]
+        rec["untrained_knn_test_acc"] = untrained[f"{head}_knn_test_acc"]
+        rec["knn_acc_gain"] = rec["knn_test_acc"] - rec["untrained_knn_test_acc"]
         rec["window"], rec["steps"] = tcfg.window, cfg.steps
         rec["final_loss"] = trained["final_loss"]
         rec["label"] = 1.0 - rec["test_acc"]

@@ -73,6 +73,17 @@ def test_summary_tau_shares_and_preset_counts(tmp_path, capsys):
     assert lc.main(["--summarize", "--out", str(out), "--summary", str(summary)]) == 0
     assert "| D | 30 | 4 | 1.00 |" in capsys.readouterr().out
     assert json.loads(summary.read_text())["D"]["raw_test_acc"] == 0.7
+    assert "kNN classifier" not in lc.table(lc.summarize(rows))  # old records: no kNN tables
+    for r in rows:
+        if r["kind"] in ("arch", "preset") and r["status"] == "ok":
+            gain = r["acc_gain"]
+            r.update(knn_test_acc=0.9 - 0.1 * r["index"], untrained_knn_test_acc=0.9 - gain)
+            r["knn_acc_gain"] = r["knn_test_acc"] - r["untrained_knn_test_acc"]
+    k = lc.summarize(rows)["D"]
+    assert k["arch_s30"]["tau_knn_test_acc"] == pytest.approx(1.0)
+    assert (k["preset_s30"]["knn_seeds_better"], k["preset_s30"]["knn_seeds_worse"]) == (1, 0)
+    text = lc.table({"D": k})
+    assert "kNN classifier" in text and "| D | 30 | 4 | 1.00 |" in text
 
 
 def test_unknown_dataset_is_named():

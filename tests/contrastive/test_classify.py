@@ -143,6 +143,17 @@ def test_classifier_on_a_separable_problem():
     assert math.isnan(r1["cv_acc"]) and r1["C"] == 1.0
 
 
+def test_knn_classify_hand_computed():
+    x_train = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 1.0]])
+    y_train = np.array([0, 1, 1, 2])
+    # cosine similarities of the test row to the 4 train rows: .9988, .9982, .0499, .1492
+    x_test = np.array([[2.0, 0.1]])  # scale does not matter
+    assert cl.knn_classify(x_train, y_train, x_test, k=1).tolist() == [0]
+    assert cl.knn_classify(x_train, y_train, x_test, k=3).tolist() == [0]  # .9988 > .9982
+    # all 4: class 1 sums .9982 + .0499 = 1.048 > .9988
+    assert cl.knn_classify(x_train, y_train, x_test, k=99).tolist() == [1]
+
+
 def test_raw_probe_separates_the_tiny_task():
     r = raw_probe(tiny_task(), CS)
     assert r["test_acc"] == 1.0 and r["cv_acc"] == 1.0
@@ -170,6 +181,8 @@ def test_classify_label_record_and_determinism():
         assert 0.0 <= r[k] <= 100.0, k
     assert r["label"] == pytest.approx(1.0 - r["max_test_acc"])
     assert r["acc_gain"] == pytest.approx(r["test_acc"] - r["untrained_test_acc"])
+    assert r["knn_acc_gain"] == pytest.approx(r["knn_test_acc"] - r["untrained_knn_test_acc"])
+    assert r["knn_test_acc"] == r["max_knn_test_acc"] and 0.0 <= r["last_knn_test_acc"] <= 1.0
     assert r["test_acc"] >= 0.9  # an offset of 3 noise units survives any encoder
     again = classify_label(tiny_arch(), task, cfg, cs=CS)
     skip = {"seconds", "cpu_seconds", "train_seconds"}

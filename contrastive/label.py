@@ -55,6 +55,7 @@ class LabelConfig:
     archs: str | None = None
     retry_failed: bool = False
     refresh: str = ""
+    label_kind: str | None = None
     label_fn: str = sw.DEFAULT_LABEL_FN
     export: str | None = None
     no_references: bool = False
@@ -109,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--archs", default=None, help="JSON/JSONL file of archs to label instead of sampling"
     )
     p.add_argument("--retry-failed", action="store_true", help="rerun labels stored as failed")
+    p.add_argument(
+        "--label-kind",
+        default=None,
+        help="which metric is a row's label (default: the protocol's, see "
+        "contrastive.train.LABEL_KINDS); a store holds one kind",
+    )
     p.add_argument(
         "--refresh",
         default="",
@@ -200,8 +207,21 @@ def main(argv: list[str] | None = None) -> int:
     else:
         archs = sw.plan_archs([s.name for s in specs], cfg.n_archs, cfg.seed, cfg.n_shared)
     config = {} if cfg.max_memory_gb is None else {"max_memory_gb": cfg.max_memory_gb}
+    if cfg.label_kind is not None:
+        config["label_kind"] = cfg.label_kind
+    probe_cfg = sw.make_config(budget, seeds[0], overrides=config)
+    if hasattr(probe_cfg, "check"):
+        probe_cfg.check()  # a bad --label-kind fails here, before any work
+    kind = getattr(probe_cfg, "label_kind", None)
     jobs = sw.plan_jobs(specs, archs, budget, seeds, cfg.device, config)
     with LabelStore(cfg.store) as store:
+        stored = store.label_kinds()
+        if kind is not None and stored and stored != {kind}:
+            raise ValueError(
+                f"{cfg.store}: its labels are of kind {sorted(stored)}, this sweep's are "
+                f"{kind!r}; pass --label-kind {sorted(stored)[0]} to add to it (every record "
+                "keeps all metrics) or use another store"
+            )
         if not cfg.no_references:
             n = sw.add_references(
                 specs,

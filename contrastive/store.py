@@ -286,6 +286,16 @@ class LabelStore:
         done = self.done_keys(include_failed=not retry_failed)
         return [Key(*k) for k in keys if Key(*k) not in done]
 
+    def label_kinds(self) -> set[str]:
+        """The ``label_kind`` values recorded in the ``ok`` rows' metrics (rows without one are
+        not counted)."""
+        kinds = set()
+        for (text,) in self._con.execute("SELECT metrics FROM labels WHERE status = 'ok'"):
+            kind = json.loads(text).get("label_kind")
+            if kind is not None:
+                kinds.add(str(kind))
+        return kinds
+
     def lacking(self, keys: Iterable[Key | tuple], metric: str) -> list[Key]:
         """The keys, in order, whose ``ok`` row has no finite ``metric`` in its metrics (rows
         labelled before that metric existed; see :meth:`merge_metrics`)."""

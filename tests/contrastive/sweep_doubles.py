@@ -75,3 +75,8 @@ def drifted_label(arch: dict, task: Any, cfg: Any) -> dict:
     """:func:`richer_label` whose label moved (another device or code version)."""
     rec = richer_label(arch, task, cfg)
     return {**rec, "label": rec["label"] + 1e-9}
+
+
+def kind_label(arch: dict, task: Any, cfg: Any) -> dict:
+    """:func:`quick_label` that records its config's ``label_kind``, as the real one does."""
+    return {**quick_label(arch, task, cfg), "label_kind": cfg.label_kind}

@@ -110,6 +110,25 @@ def test_errors(tmp_path, tiny_csv, capsys):
     capsys.readouterr()
 
 
+def test_a_store_holds_one_label_kind(tmp_path, tiny_csv, capsys):
+    assert main(_args(tmp_path, tiny_csv, "--label-kind", "val_mse", fn="kind_label")) == EXIT_OK
+    with LabelStore(tmp_path / "l.sqlite") as s:
+        assert s.label_kinds() == {"val_mse"}
+    with pytest.raises(
+        ValueError, match=r"labels are of kind \['val_mse'\], this sweep's are 'knn_val_mse'"
+    ):
+        main(
+            _args(
+                tmp_path, tiny_csv, "--label-kind", "knn_val_mse", "--n-archs", "6", fn="kind_label"
+            )
+        )
+    with pytest.raises(ValueError, match="label_kind 'nope' not in"):
+        main(_args(tmp_path, tiny_csv, "--label-kind", "nope", fn="kind_label"))
+    with LabelStore(tmp_path / "l.sqlite") as s:
+        assert s.count() == 4  # nothing written by the refused sweeps
+    capsys.readouterr()
+
+
 def test_list_tasks(capsys):
     assert main(["--list-tasks"]) == EXIT_OK
     out = capsys.readouterr().out

@@ -18,7 +18,9 @@ Protocol (the evidence behind each default is in ``benchmarks/results/label_prot
    a linear probe on random features mostly does not.
 4. Metrics (MSE/MAE, first horizon unless suffixed ``_h{H}``) are stored for the trained and the
    untrained encoder, and the *gains* ``trained / untrained`` (below 1: training helped).
-   ``label`` is the metric named by ``cfg.label_kind``; lower is better for every kind.
+   ``label`` is the metric named by ``cfg.label_kind`` (default ``knn_val_mse``: of the probes
+   measured, it depends most on training and is the most repeatable; see
+   ``benchmarks/results/label_protocol.md``, section 8); lower is better for every kind.
 
 ``label()`` never raises on a training problem: it returns ``status="failed"`` with the reason,
 and so it does, before any work, for a label whose estimated memory exceeds
@@ -53,6 +55,8 @@ from .net import ContrastiveNet
 from .presets import PRESETS, preset
 from .resources import DEFAULT_MAX_MEMORY_GB
 
+# 2: the default label is the kNN probe's val MSE (1: the ridge probe's); stored in code_version
+LABEL_VERSION = 2
 ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-3, 3, 13))
 LABEL_KINDS = (
     "val_mse",
@@ -108,7 +112,7 @@ class TrainConfig:
     probe_windows: int = 256
     knn_k: int = 10
     scarce_windows: int = 32
-    label_kind: str = "val_mse"
+    label_kind: str = "knn_val_mse"
     probe_cv: str = "blocked"
     checkpoints: tuple[int, ...] = ()
     short_lags: int = 48

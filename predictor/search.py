@@ -325,7 +325,7 @@ def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
 
 
 def print_train_report(report: dict[str, Any]) -> None:
-    cols = ("val_mse", "val_mae", "test_mse", "test_mae")
+    cols = ("knn_val_mse", "knn_test_mse", "val_mse", "val_mae", "test_mse", "test_mae")
     rows = [("best arch, trained", report["best"]), ("ts2vec preset, trained", report["preset"])]
     best = report["best"]
     if best.get("status") == "ok":

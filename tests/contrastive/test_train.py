@@ -163,7 +163,7 @@ def test_label_record_is_complete_and_finite():
         "cpu_seconds",
     ):
         assert math.isfinite(rec[key]), key
-    assert rec["label"] == rec["val_mse"]  # default kind
+    assert rec["label"] == rec["knn_val_mse"] and rec["label_kind"] == "knn_val_mse"  # default
     assert rec["gain"] == pytest.approx(rec["val_mse"] / rec["untrained_val_mse"])
     assert rec["scarce_gain"] == pytest.approx(
         rec["scarce_val_mse"] / rec["untrained_scarce_val_mse"]

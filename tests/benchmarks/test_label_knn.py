@@ -55,6 +55,9 @@ def test_arch_summary_taus_over_archs_with_both_seeds(tmp_path):
     rows += [_rec("t", i, s, 0.1 * (i + 1) + s, 0.3) for i in range(4) for s in (2, 3)]
     four = lk.arch_summary(rows)["t"]
     assert four["archs_with_4_seeds"] == 4 and four["tau_mean2_knn_val_mse"] == pytest.approx(1.0)
+    assert four["tau_pairs_knn_val_mse"] == pytest.approx(1.0)
+    # ridge: seeds 0, 1 reversed; seeds 2, 3 constant (tau NaN) -> NaN pairs propagate honestly
+    assert four["tau_pairs_val_mse"] != four["tau_pairs_val_mse"]
     path = tmp_path / "s.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert (
@@ -62,6 +65,6 @@ def test_arch_summary_taus_over_archs_with_both_seeds(tmp_path):
         == 0
     )
     text = (tmp_path / "r.md").read_text()
-    assert "| t | 4 | 30 | 1.00 |" in text and "seeds 0+1 and seeds 2+3" in text
+    assert "| t | 4 | 30 | 1.00 |" in text and "| t | 4 | 1.00 / 1.00 |" in text
     with pytest.raises(ValueError, match="no records"):
         lk.main(["--archs=none", "--preset=none", "--refs=false", f"--out={tmp_path / 'r'}"])

@@ -529,6 +529,14 @@ def failures_recorded(rec: dict[str, Any]) -> Iterator[dict[str, Any]]:
         rec["cpu_seconds"] = time.process_time() - c0
 
 
+def _gains(probed: dict, untrained: dict) -> dict[str, float]:
+    """Trained / untrained val MSE of each probe (below 1: training helped)."""
+    return {
+        f"{probe}gain": probed[f"{probe}val_mse"] / untrained[f"{probe}val_mse"]
+        for probe in ("", "scarce_", "knn_")
+    }
+
+
 def label(
     arch: dict,
     task: Any,
@@ -578,9 +586,7 @@ def label(
                 t_probe = time.perf_counter()
                 at = probe_net(net, data, cfg, device)
                 early.update({f"at{k}_{m}": v for m, v in at.items() if m.endswith(("mse", "mae"))})
-                early[f"at{k}_gain"] = at["val_mse"] / untrained["val_mse"]
-                early[f"at{k}_scarce_gain"] = at["scarce_val_mse"] / untrained["scarce_val_mse"]
-                early[f"at{k}_knn_gain"] = at["knn_val_mse"] / untrained["knn_val_mse"]
+                early.update({f"at{k}_{g}": v for g, v in _gains(at, untrained).items()})
                 early[f"at{k}_seconds"] = t_probe - t1
 
         trained = train_net(net, splits["train"], cfg, gen, device, on_step)
@@ -594,9 +600,7 @@ def label(
         probed = probe_net(net, data, cfg, device)
         rec.update(probed)
         rec.update({f"untrained_{k}": v for k, v in untrained.items()})
-        rec["gain"] = probed["val_mse"] / untrained["val_mse"]
-        rec["scarce_gain"] = probed["scarce_val_mse"] / untrained["scarce_val_mse"]
-        rec["knn_gain"] = probed["knn_val_mse"] / untrained["knn_val_mse"]
+        rec.update(_gains(probed, untrained))
         rec["label"] = float(rec[cfg.label_kind])
         if not math.isfinite(rec["label"]):
             raise FloatingPointError(f"non-finite label {rec['label']}")

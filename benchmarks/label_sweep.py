@@ -45,6 +45,8 @@ class SweepArgs:
     schedule: str = "constant"
     warmup: int = 0
     scarce_windows: int = 32
+    probe_windows: int = 256
+    knn_k: int = 10
     preset: str = ""
     probe_cv: str = "blocked"
     device: str = "cpu"
@@ -106,6 +108,8 @@ def _config(args: SweepArgs, seed: int) -> TrainConfig:
         schedule=args.schedule,
         warmup=args.warmup,
         scarce_windows=args.scarce_windows,
+        probe_windows=args.probe_windows,
+        knn_k=args.knn_k,
         probe_cv=args.probe_cv,
         device=args.device,
     )
@@ -124,6 +128,8 @@ def _job(args: SweepArgs, arch: dict, task_name: str, index: int, seed: int) -> 
         "window": cfg.window,
         "schedule": cfg.schedule,
         "warmup": cfg.warmup,
+        "probe_windows": cfg.probe_windows,
+        "knn_k": cfg.knn_k,
         "device": cfg.device,
         **rec,
     }

@@ -282,6 +282,7 @@ def knn_probe(
     last: dict[str, np.ndarray],
     horizons: tuple[int, ...],
     k: int,
+    chunk: int = 1024,
 ) -> dict[str, float]:
     """k-nearest-neighbour probe: forecast from the train windows whose features point the same way.
 
@@ -298,6 +299,7 @@ def knn_probe(
         last: per split ``[W, N]`` the series' last observed value in each window.
         horizons: report the first ``h`` steps for each ``h``.
         k: neighbours (capped at the train rows).
+        chunk: query rows per similarity block (memory only; results do not depend on it).
 
     Returns:
         ``knn_val_mse``, ``knn_val_mae``, ``knn_test_mse``, ``knn_test_mae`` (first horizon),
@@ -310,9 +312,12 @@ def knn_probe(
     out: dict[str, float] = {}
     for split in ("val", "test"):
         b = _unit_rows(feats[split].reshape(-1, n_feat))  # [W*N, F]
-        sim = b @ a.T  # [W*N, Wtr*N]
-        idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]  # [W*N, k]
-        pred = last[split].reshape(-1, 1) + change[idx].mean(axis=1)  # [W*N, H]
+        pred = np.empty((len(b), h_max))  # [W*N, H]
+        for i in range(0, len(b), chunk):  # bounds the similarity matrix; rows are independent
+            sim = b[i : i + chunk] @ a.T  # [c, Wtr*N]
+            idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]  # [c, k]
+            pred[i : i + chunk] = change[idx].mean(axis=1)
+        pred += last[split].reshape(-1, 1)
         out.update(_errors(pred - ys[split].reshape(-1, h_max), horizons, f"knn_{split}"))
     return out
 

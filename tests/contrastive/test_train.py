@@ -274,6 +274,8 @@ def test_knn_probe_ignores_feature_scale_and_level_shifts():
     moved = {k: v + (5.0 if k == "val" else 0.0) for k, v in last.items()}
     shifted = knn_probe(feats, shift, moved, (3,), k=4)
     assert shifted["knn_val_mse"] == pytest.approx(base["knn_val_mse"])
+    for chunk in (1, 7, 40):  # the similarity blocks bound memory, never the result
+        assert knn_probe(feats, ys, last, (3,), k=4, chunk=chunk) == base
 
 
 def test_alpha_grid_reaches_well_below_point_one():

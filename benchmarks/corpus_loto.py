@@ -48,6 +48,7 @@ PRESET_NAME = "ts2vec"
 class LotoConfig:
     store: str = "corpus/labels.sqlite"
     label_kind: str = ""
+    having: str = ""
     variants: str = "gin:film,gin:none"
     tasks: str = ""
     epochs: int = 150
@@ -70,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", default="corpus/labels.sqlite")
     p.add_argument(
         "--label-kind", default="", help="rank by this metric (e.g. knn_val_mse); default: label"
+    )
+    p.add_argument(
+        "--having",
+        default="",
+        metavar="METRIC",
+        help="only rows with this metric (compare label kinds on the same rows)",
     )
     p.add_argument("--variants", default="gin:film,gin:none", help="comma list of gnn:fusion")
     p.add_argument("--tasks", default="", help="held-out tasks (default: all)")
@@ -112,7 +119,7 @@ def seed_noise(recs: list[dict], space: Any) -> dict[str, dict[str, float]]:
 
 
 def load(
-    store: str, kind: str = ""
+    store: str, kind: str = "", having: str = ""
 ) -> tuple[TaskSet, dict[str, float], dict[str, dict[str, float]]]:
     """Seed-0 labels at each task's highest budget (other seeds only measure noise), the task
     features, the preset's label per task (removed from the ranked archs) and the seed noise."""
@@ -122,7 +129,7 @@ def load(
     from predictor.labels import from_store
     from predictor.tasks import TaskFeaturizer
 
-    recs = from_store(store, kind=kind)
+    recs = from_store(store, kind=kind, having=having)
     if not recs:
         raise ValueError(f"{store}: no ok labels")
     top: dict[str, float] = {}
@@ -389,7 +396,7 @@ def markdown(doc: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse_into(build_parser(), LotoConfig, argv)
-    data, preset_label, noise = load(cfg.store, cfg.label_kind)
+    data, preset_label, noise = load(cfg.store, cfg.label_kind, cfg.having)
     log(f"{len(data.archs)} archs, tasks {data.tasks}, preset labelled on {len(preset_label)}")
     rows = loto(data, preset_label, cfg)
     summ = summarize(rows)

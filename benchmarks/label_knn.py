@@ -76,10 +76,16 @@ def preset_summary(rows: list[dict]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for task, rs in sorted(by_task.items()):
         entry: dict[str, Any] = {"seeds": sorted({r["seed"] for r in rs})}
-        for steps, pre in _budgets(rs[0]).items():
+        # Runs of several budgets may be mixed; a budget is read from the runs that end there,
+        # or else from the checkpoints of longer runs (never both: that would count seeds twice).
+        budgets = sorted({s for r in rs for s in _budgets(r)})
+        for steps in budgets:
+            final = [r for r in rs if int(r["steps"]) == steps]
+            at = final or [r for r in rs if steps in _budgets(r)]
+            pre = "" if final else f"at{steps}_"
             for probe, metric in PROBES.items():
-                trained = [r[f"{pre}{metric}"] for r in rs]
-                untrained = [r[f"untrained_{metric}"] for r in rs]
+                trained = [r[f"{pre}{metric}"] for r in at]
+                untrained = [r[f"untrained_{metric}"] for r in at]
                 entry[f"{probe}@{steps}"] = {
                     "trained": float(np.mean(trained)),
                     "untrained": float(np.mean(untrained)),
@@ -87,7 +93,7 @@ def preset_summary(rows: list[dict]) -> dict[str, Any]:
                     "seeds_better": int(
                         sum(t < u for t, u in zip(trained, untrained, strict=True))
                     ),
-                    "seeds": len(rs),
+                    "seeds": len(at),
                 }
         entry["median_cpu_seconds"] = float(np.median([r.get("cpu_seconds", np.nan) for r in rs]))
         out[task] = entry

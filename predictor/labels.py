@@ -21,7 +21,11 @@ from archgraph.base import GraphSpace
 
 
 def from_store(
-    path: str, task: str | None = None, budget: float | None = None, kind: str = ""
+    path: str,
+    task: str | None = None,
+    budget: float | None = None,
+    kind: str = "",
+    having: str = "",
 ) -> list[dict]:
     """Records of status ``ok`` from a contrastive label store (SQLite).
 
@@ -31,6 +35,8 @@ def from_store(
         kind: ``""`` (default): each row's stored ``label`` (all rows must share one
             ``label_kind``); otherwise the metric of that name in the row's ``metrics`` (e.g.
             ``"knn_val_mse"``), lower is better.
+        having: keep only the rows with a finite metric of this name (e.g. to compare two
+            label kinds on the same rows while a ``--refresh`` is partial).
 
     Raises:
         ValueError: the store module is missing, ``kind`` is not a finite number in every
@@ -45,6 +51,8 @@ def from_store(
             "the label store (contrastive.store.LabelStore) is not available in this build"
         ) from err
     rows = LabelStore(path).records(task=task, budget=budget, status="ok")
+    if having:
+        rows = [r for r in rows if _finite(r["metrics"].get(having))]
     if kind:
         lacking = [r for r in rows if not _finite(r["metrics"].get(kind))]
         if lacking:

@@ -41,6 +41,25 @@ def test_preset_summary_counts_seeds_and_budgets():
     assert out["seeds"] == [0, 1, 2]
 
 
+def test_preset_summary_keeps_runs_of_two_budgets_apart():
+    # a 30-step run and a 100-step run with a checkpoint at 30: budget 30 is the 30-step run's
+    rows = [
+        _rec("a", 0, 0, 0.8, 0.6),
+        {**_rec("a", 0, 0, 0.5, 0.6, at30_knn_val_mse=1.4, at30_val_mse=0.4), "steps": 100},
+    ]
+    out = lk.preset_summary(rows)["a"]
+    assert out["knn@30"] == {
+        "trained": 0.8,
+        "untrained": 1.0,
+        "gain": 0.8,
+        "seeds_better": 1,
+        "seeds": 1,
+    }
+    assert out["knn@100"]["trained"] == 0.5 and out["knn@100"]["seeds"] == 1
+    only_long = lk.preset_summary(rows[1:])["a"]  # no 30-step run: its checkpoint serves
+    assert only_long["knn@30"]["trained"] == 1.4 and only_long["knn@30"]["seeds_better"] == 0
+
+
 def test_arch_summary_taus_over_archs_with_both_seeds(tmp_path):
     # kNN ranks agree across seeds exactly; ridge ranks are reversed; arch 4 lacks seed 1
     rows = [_rec("t", i, 0, 0.1 * (i + 1), 0.1 * (i + 1)) for i in range(5)]

@@ -294,6 +294,10 @@ def test_store_adapter_and_aggregate(monkeypatch, split):
     assert [r["label"] for r in by_knn] == [5.0, 5.0, 4.0, 4.0, 3.0, 3.0]
     with pytest.raises(ValueError, match="2 of 6 ok rows have no finite metric 'partial'"):
         from_store("labels.sqlite", kind="partial")
+    both = from_store("labels.sqlite", kind="partial", having="partial")  # rows 1 and 2 only
+    assert [r["label"] for r in both] == [1.0] * 4
+    ridge_same_rows = from_store("labels.sqlite", having="partial")
+    assert [r["label"] for r in ridge_same_rows] == pytest.approx([1.0, 1.1, 2.0, 2.1])
     FakeStore.kind = lambda self, i: "knn_val_mse" if i == 2 else "val_mse"
     with pytest.raises(ValueError, match=r"different kinds \['knn_val_mse', 'val_mse'\]"):
         from_store("labels.sqlite")

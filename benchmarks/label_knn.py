@@ -135,9 +135,8 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
                         [ok[(i, s0)][f"{pre}{metric}"] for i in both],
                         [ok[(i, s1)][f"{pre}{metric}"] for i in both],
                     )
-            if (
-                len(seeds) >= 4 and len(both) >= 3
-            ):  # one seed vs one (all 6 pairs), and the mean of 2 vs 2
+            # four seeds: one seed vs one (all 6 pairs), and the mean of 2 vs the other 2
+            if len(seeds) >= 4 and len(both) >= 3:
                 four = seeds[:4]
                 quad = [i for i in both if all((i, s) in ok for s in four)]
                 for kind in (metric, gain):

@@ -35,10 +35,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy.stats import rankdata
 from sklearn.ensemble import RandomForestRegressor
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
 from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, load_labels
-from benchmarks.predictor_nbgraph import one_hot
+from benchmarks.predictor_nbgraph import one_hot, structure_row
 from predictor.fewshot import RankerConfig, fit_scores, pretrain_encoder
 from predictor.graphs import GraphTable
 from predictor.metrics import kendall_tau
@@ -53,7 +56,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "gin-mse-ens5-side-mask": dict(loss="mse", side=True, pretrain="mask"),
     "gin-mse-ens5-side-ae": dict(loss="mse", side=True, pretrain="ae"),
     "gin-pairwise-ens5": dict(loss="pairwise"),
+    "gin-mse-ens5-side-struct": dict(loss="mse", side=True),
 }
+STRUCT_SIDE = {"gin-mse-ens5-side-struct"}
+"""Variants whose side row is the one-hot row *and* :func:`structure_row` (others: one-hot)."""
+BASELINES = ("rf-rank-onehot", "gp-onehot-struct")
+"""Non-GNN learners reported beside the GNNs (never the goal's "best variant")."""
 DEFAULT_VARIANTS = ("gin-mse-ens5-side", "gin-mse-ens5-mask")
 # The one-hot row of benchmarks.predictor_nbgraph.one_hot: 4 op slots x 9 ops, then 9 links.
 ONE_HOT_GROUPS = [(9 * i, 9 * (i + 1)) for i in range(4)] + [(36, 45)]
@@ -85,6 +93,37 @@ def cv_tau(
         s = fit_scores(table, tr[fit], labels[tr[fit]], cfg, side, enc, score_idx=tr[f])
         taus.append(kendall_tau(s, labels[tr[f]]))
     return float(np.mean(taus))
+
+
+def _ranks(y: np.ndarray) -> np.ndarray:
+    """Labels as ranks in ``(0, 1]`` (lower label, lower rank); robust to the few archs whose
+    accuracy collapses, which dominate a squared loss on raw labels."""
+    return rankdata(y) / len(y)
+
+
+def rf_rank_scores(x: np.ndarray, tr: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
+    """The ``rf-onehot`` forest fitted on label ranks instead of labels; scores ``[n]``, higher
+    is better."""
+    rf = RandomForestRegressor(200, random_state=seed, n_jobs=1).fit(x[tr], _ranks(labels[tr]))
+    return -rf.predict(x)
+
+
+def gp_scores(f: np.ndarray, tr: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
+    """Gaussian-process regression of label ranks on the feature rows ``f [n, F]``.
+
+    RBF kernel times a constant plus white noise, hyperparameters by maximum marginal
+    likelihood (scikit-learn's optimiser, length scale started at 3, i.e. about two differing
+    one-hot slots); scores ``[n]`` (posterior mean), higher is better.
+    """
+    kernel = ConstantKernel(1.0) * RBF(3.0) + WhiteKernel(0.1, (1e-6, 10.0))
+    gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed)
+    gp.fit(f[tr], _ranks(labels[tr]))
+    return -gp.predict(f)
+
+
+def first_reaching(curve: dict[int, float], target: float) -> int | None:
+    """Smallest training-set size in ``curve`` (``{n: tau}``) whose tau reaches ``target``."""
+    return next((n for n in sorted(curve) if curve[n] >= target), None)
 
 
 def _standardise(v: np.ndarray) -> np.ndarray:
@@ -119,6 +158,17 @@ def main(argv: list[str] | None = None) -> int:
         "--blend", default="gin-mse-ens5-side", help="variants also reported averaged with RF"
     )
     p.add_argument("--ceiling-n", type=int, default=10000, help="0: skip the rf-onehot-nN row")
+    p.add_argument(
+        "--curve",
+        default="",
+        help="comma-separated training-set sizes: rf-onehot trained on that many archs "
+        "(same forest, same permutation, tested on the rest); '' to skip",
+    )
+    p.add_argument(
+        "--baselines",
+        default=",".join(BASELINES),
+        help=f"non-GNN learners to run, from {list(BASELINES)}; '' for none",
+    )
     p.add_argument("--notes", default="", help="markdown file inserted under the verdict")
     p.add_argument("--pool-size", type=int, default=0, help="tests: first N archs only (0: all)")
     p.add_argument("--out", default="benchmarks/results/nbgraph_intask")
@@ -128,6 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     datasets = args.datasets.split(",")
     variants = args.variants.split(",")
+    baselines = [b for b in args.baselines.split(",") if b]
+    curve = [int(n) for n in args.curve.split(",") if n]
+    for asked, known in ((variants, VARIANTS), (baselines, BASELINES)):
+        bad = [v for v in asked if v not in known]
+        if bad:
+            raise SystemExit(f"unknown variant(s) {bad}; known: {sorted(known)}")
+    if args.ceiling_n in curve:
+        raise SystemExit(f"--curve repeats --ceiling-n {args.ceiling_n} (a row name each)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     archs, _ = load_labels(datasets[0])  # the same key-ordered pool for the 8 datasets
@@ -135,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     archs = archs[:pool]
     table = GraphTable(NBGRAPH_SPACE, archs, validated=True)
     side_all = torch.from_numpy(np.stack([one_hot(a) for a in archs]).astype(np.float32))
+    struct = np.stack([structure_row(a) for a in archs]).astype(np.float32)  # [n, 65]
+    side_struct = torch.cat([side_all, torch.from_numpy(struct)], dim=1)  # [n, 110]
     rows: list[dict] = []
 
     def log(row: dict) -> None:
@@ -186,18 +246,36 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
             rf_std = _standardise(rf.predict(x))
+            # Forests on more labels (same permutation, tested on the rest): the learning
+            # curve at rf-onehot's settings, and a cheaper forest for the large ceiling.
+            sizes = [(n, dict(n_estimators=200)) for n in curve]
             if args.ceiling_n:
-                big, rest = split(len(archs), args.ceiling_n, seed)
+                sizes.append((args.ceiling_n, dict(n_estimators=100, min_samples_leaf=3)))
+            for n, forest in sizes:
+                fit, rest = split(len(archs), n, seed)
                 t0 = time.time()
-                rf_big = RandomForestRegressor(
-                    100, min_samples_leaf=3, random_state=seed, n_jobs=1
-                ).fit(x[big], labels[big])
+                rf_n = RandomForestRegressor(**forest, random_state=seed, n_jobs=1)
+                rf_n.fit(x[fit], labels[fit])
                 log(
                     {
                         **base,
-                        "variant": f"rf-onehot-n{args.ceiling_n}",
-                        "tau": kendall_tau(-rf_big.predict(x[rest]), labels[rest]),
+                        "variant": f"rf-onehot-n{n}",
+                        "tau": kendall_tau(-rf_n.predict(x[rest]), labels[rest]),
                         "n_test": len(rest),
+                        "seconds": time.time() - t0,
+                    }
+                )
+            for b in baselines:
+                t0 = time.time()
+                if b == "rf-rank-onehot":
+                    s = rf_rank_scores(x, tr, labels, seed)
+                else:
+                    s = gp_scores(side_struct.numpy(), tr, labels, seed)
+                log(
+                    {
+                        **base,
+                        "variant": b,
+                        "tau": kendall_tau(s[te], labels[te]),
                         "seconds": time.time() - t0,
                     }
                 )
@@ -213,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
                     pretrain_epochs=args.pretrain_epochs,
                     seed=seed,
                 )
-                side = side_all if cfg.side else None
+                side = (side_struct if v in STRUCT_SIDE else side_all) if cfg.side else None
                 enc = pre.get(cfg.pretrain)
                 t0 = time.time()
                 s = fit_scores(table, tr, labels[tr], cfg, side, enc)
@@ -230,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                     s_blend = (_standardise(s) - rf_std) / 2  # rf predicts labels: lower better
                     log({**base, "variant": f"{v}+rf", "tau": kendall_tau(s_blend[te], labels[te])})
     wall = time.time() - t_start
-    write_report(args, argv, rows, seeds, datasets, variants, wall, out)
+    write_report(args, argv, rows, seeds, datasets, variants, wall, out, baselines, curve)
     return 0
 
 
@@ -243,22 +321,33 @@ def write_report(
     variants: list[str],
     wall: float,
     out: Path,
+    baselines: list[str] = (),
+    curve: list[int] = (),
 ) -> None:
     """``{out}.json`` (every row, mean taus, margins) and ``{out}.md`` (verdict + tables)."""
     blends = [f"{v}+rf" for v in variants if v in args.blend.split(",")]
-    names = ["rf-onehot", OLD_BEST, *variants, *blends]
+    names = ["rf-onehot", *baselines, OLD_BEST, *variants, *blends]
     names = [n for n in names if any(r.get("variant") == n for r in rows)]
 
     def mean(n: str, d: str, key: str = "tau") -> float:
         v = [r[key] for r in rows if r.get("variant") == n and r["dataset"] == d and key in r]
         return float(np.mean(v)) if v else float("nan")
 
-    diagnostics = ["valid-oracle", f"rf-onehot-n{args.ceiling_n}"]
+    diagnostics = ["valid-oracle", *(f"rf-onehot-n{n}" for n in curve)]
+    diagnostics += [f"rf-onehot-n{args.ceiling_n}"]
     diagnostics = [n for n in diagnostics if any(r.get("variant") == n for r in rows)]
     table = {n: {d: mean(n, d) for d in datasets} for n in [*names, *diagnostics]}
     rf = table["rf-onehot"]
     margins = {n: {d: table[n][d] - rf[d] for d in datasets} for n in names}
     wins = {n: int(sum(margins[n][d] >= 0.10 for d in datasets)) for n in names}
+    # How many labels the forest itself needs to reach the goal line (RF at n_train + 0.10).
+    needs = {
+        d: first_reaching(
+            {args.n_train: rf[d], **{n: table[f"rf-onehot-n{n}"][d] for n in curve}},
+            rf[d] + 0.10,
+        )
+        for d in datasets
+    }
     command = "python -m benchmarks.nbgraph_intask " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )
@@ -275,11 +364,13 @@ def write_report(
         "mean_tau": table,
         "margin_vs_rf": margins,
         "datasets_at_rf_plus_0.10": wins,
+        "baselines": list(baselines),
+        "rf_labels_to_reach_goal_line": needs if curve else {},
         "rows": rows,
     }
     out.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
     best = max(
-        (n for n in names if n != "rf-onehot"),
+        (n for n in names if n != "rf-onehot" and n not in baselines),
         key=lambda n: (wins[n], np.mean(list(margins[n].values()))),
     )
     lines = [
@@ -324,6 +415,18 @@ def write_report(
             + " | ".join(f"*{v:.3f}*" for v in vals)
             + f" | *{np.mean(vals):.3f}* | |"
         )
+    if curve:
+        lines += [
+            "",
+            f"Labels the forest itself needs to reach the goal line (its own tau at "
+            f"{args.n_train} + 0.10; sizes tried: {args.n_train}, {', '.join(map(str, curve))}):",
+            "",
+            "| " + " | ".join(datasets) + " |",
+            "|" + "---|" * len(datasets),
+            "| "
+            + " | ".join(str(needs[d]) if needs[d] else f"> {max(curve)}" for d in datasets)
+            + " |",
+        ]
     if any("cv_tau" in r for r in rows):
         lines += ["", "5-fold CV tau inside the 100 training archs (selection criterion):", ""]
         lines += ["| variant | " + " | ".join(datasets) + " | mean |"]

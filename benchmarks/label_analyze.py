@@ -42,14 +42,17 @@ class AnalyzeArgs:
     out: str = "benchmarks/results/label_protocol.json"
 
 
-def _rows(pattern: str) -> list[dict]:
+def jsonl_rows(pattern: str) -> list[dict]:
+    """Every record of the JSONL files matching the glob ``pattern``, files in name order."""
     rows = []
     for path in sorted(glob.glob(pattern)):
-        rows += [json.loads(line) for line in open(path)]
+        with open(path) as fh:
+            rows += [json.loads(line) for line in fh if line.strip()]
     return rows
 
 
-def _tau(x: list[float], y: list[float]) -> float:
+def seed_tau(x: list[float], y: list[float]) -> float:
+    """Kendall tau of two label lists over the same archs; NaN for fewer than 3 archs."""
     return float(kendalltau(x, y).statistic) if len(x) >= 3 else float("nan")
 
 
@@ -67,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"preset": {}, "sweep": {}, "references": {}}
 
     by_task: dict[str, list[dict]] = defaultdict(list)
-    for r in _rows(args.presets):
+    for r in jsonl_rows(args.presets):
         by_task[r["task"]].append(r)
     for task, rs in sorted(by_task.items()):
         ok = [r for r in rs if r["status"] == "ok"]
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         }
 
     by_task = defaultdict(list)
-    for r in _rows(args.sweeps):
+    for r in jsonl_rows(args.sweeps):
         by_task[r["task"]].append(r)
     for task, rs in sorted(by_task.items()):
         seeds = sorted({r["seed"] for r in rs})
@@ -106,14 +109,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         for kind in KINDS:
             if all(kind in table[(i, s)] for i in both for s in (s0, s1)):
-                entry[f"tau_seed_{kind}"] = _tau(
+                entry[f"tau_seed_{kind}"] = seed_tau(
                     [table[(i, s0)][kind] for i in both], [table[(i, s1)][kind] for i in both]
                 )
         oks = list(table.values())
-        entry["tau_at10_vs_final_val_mse"] = _tau(
+        entry["tau_at10_vs_final_val_mse"] = seed_tau(
             [r["at10_val_mse"] for r in oks], [r["val_mse"] for r in oks]
         )
-        entry["tau_untrained_vs_trained_val_mse"] = _tau(
+        entry["tau_untrained_vs_trained_val_mse"] = seed_tau(
             [r["untrained_val_mse"] for r in oks], [r["val_mse"] for r in oks]
         )
         entry["share_gain_below_1"] = float(np.mean([r["gain"] < 1 for r in oks]))

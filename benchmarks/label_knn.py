@@ -20,7 +20,6 @@ probe; both on the same runs):
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 from collections import defaultdict
@@ -29,9 +28,9 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from scipy.stats import kendalltau
 
 from archgraph.cli import add_config_flag, parse_into, run_main
+from benchmarks.label_analyze import jsonl_rows, seed_tau
 
 PROBES = {"knn": "knn_val_mse", "ridge": "val_mse"}
 
@@ -44,18 +43,6 @@ class KnnArgs:
     refs_file: str = "benchmarks/results/label_knn_references.json"
     window: int = 32
     out: str = "benchmarks/results/label_knn"
-
-
-def _rows(pattern: str) -> list[dict]:
-    rows = []
-    for path in sorted(glob.glob(pattern)):
-        with open(path) as fh:
-            rows += [json.loads(line) for line in fh if line.strip()]
-    return rows
-
-
-def _tau(x: list[float], y: list[float]) -> float:
-    return float(kendalltau(x, y).statistic) if len(x) >= 3 else float("nan")
 
 
 def _budgets(rec: dict) -> dict[int, str]:
@@ -95,7 +82,13 @@ def preset_summary(rows: list[dict]) -> dict[str, Any]:
                     ),
                     "seeds": len(at),
                 }
-        entry["median_cpu_seconds"] = float(np.median([r.get("cpu_seconds", np.nan) for r in rs]))
+        # CPU time depends on the budget, so it is summarised per budget a run ended at.
+        entry["median_cpu_seconds"] = {
+            str(steps): float(
+                np.median([r.get("cpu_seconds", np.nan) for r in rs if int(r["steps"]) == steps])
+            )
+            for steps in sorted({int(r["steps"]) for r in rs})
+        }
         out[task] = entry
     return out
 
@@ -126,12 +119,12 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
         for probe, metric in PROBES.items():
             gain = "knn_gain" if probe == "knn" else "gain"
             for kind in (metric, gain, f"untrained_{metric}"):
-                entry[f"tau_seed_{kind}"] = _tau(
+                entry[f"tau_seed_{kind}"] = seed_tau(
                     [ok[(i, s0)][kind] for i in both], [ok[(i, s1)][kind] for i in both]
                 )
             for pre in _budgets(rs[0]).values():
                 if pre:
-                    entry[f"tau_seed_{pre}{metric}"] = _tau(
+                    entry[f"tau_seed_{pre}{metric}"] = seed_tau(
                         [ok[(i, s0)][f"{pre}{metric}"] for i in both],
                         [ok[(i, s1)][f"{pre}{metric}"] for i in both],
                     )
@@ -142,7 +135,7 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
                 for kind in (metric, gain):
                     col = {s: [ok[(i, s)][kind] for i in quad] for s in four}
                     entry[f"tau_pairs_{kind}"] = float(
-                        np.mean([_tau(col[a], col[b]) for a, b in combinations(four, 2)])
+                        np.mean([seed_tau(col[a], col[b]) for a, b in combinations(four, 2)])
                     )
                     splits = [
                         ((four[0], b), tuple(s for s in four[1:] if s != b)) for b in four[1:]
@@ -150,7 +143,7 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
                     entry[f"tau_mean2_{kind}"] = float(
                         np.mean(
                             [
-                                _tau(
+                                seed_tau(
                                     list(np.mean([col[s] for s in x], axis=0)),
                                     list(np.mean([col[s] for s in y], axis=0)),
                                 )
@@ -159,7 +152,7 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
                         )
                     )
                 entry["archs_with_4_seeds"] = len(quad)
-            entry[f"tau_untrained_vs_trained_{probe}"] = _tau(
+            entry[f"tau_untrained_vs_trained_{probe}"] = seed_tau(
                 [r[f"untrained_{metric}"] for r in oks], [r[metric] for r in oks]
             )
             entry[f"share_helped_{probe}"] = float(np.mean([r[gain] < 1 for r in oks]))
@@ -311,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=kind, default=value)
     args = parse_into(p, KnnArgs, argv)
-    preset_rows, arch_rows = _rows(args.preset), _rows(args.archs)
+    preset_rows, arch_rows = jsonl_rows(args.preset), jsonl_rows(args.archs)
     if not preset_rows and not arch_rows:
         raise ValueError(f"no records match --preset {args.preset!r} or --archs {args.archs!r}")
     report: dict[str, Any] = {

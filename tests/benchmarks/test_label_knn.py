@@ -58,6 +58,10 @@ def test_preset_summary_keeps_runs_of_two_budgets_apart():
     assert out["knn@100"]["trained"] == 0.5 and out["knn@100"]["seeds"] == 1
     only_long = lk.preset_summary(rows[1:])["a"]  # no 30-step run: its checkpoint serves
     assert only_long["knn@30"]["trained"] == 1.4 and only_long["knn@30"]["seeds_better"] == 0
+    # CPU time is summarised per budget a run ended at, never mixed across budgets
+    timed = [{**rows[0], "cpu_seconds": 3.0}, {**rows[1], "cpu_seconds": 11.0}]
+    timed.append({**timed[0], "seed": 1, "cpu_seconds": 5.0})
+    assert lk.preset_summary(timed)["a"]["median_cpu_seconds"] == {"30": 4.0, "100": 11.0}
 
 
 def test_arch_summary_taus_over_archs_with_both_seeds(tmp_path):

@@ -9,6 +9,7 @@ Examples::
 
     python -m predictor.search                                 # the built-in default
     python -m predictor.search --data my.csv --train-best      # your data; train the winner
+    python -m predictor.search --data my.csv --train-best --train-top 5  # train 5, keep the best
     python -m predictor.search --checkpoint runs/NAME/comparator.pt --task vic_elec --n 20000 \\
         --top 10 --seed 0 --json --draw runs/NAME/top --refine 5
 
@@ -20,7 +21,10 @@ them all. The task is ``--task NAME`` (a task the checkpoint was trained on, a N
 dataset for that space, or ``contrastive.data.load_task(NAME)``) or ``--data FILE.csv``
 (``contrastive.data.from_csv``). ``--train-best`` trains the winner and the ts2vec preset,
 prints their probe metrics beside the references and saves the winner's trained encoder
-(``contrastive.model.ContrastiveEncoder``) to ``--save-encoder``.
+(``contrastive.model.ContrastiveEncoder``) to ``--save-encoder``; with ``--train-top K`` it
+trains the top K and the winner is the one with the lowest validation label (a zero-shot
+shortlist is worth more than its first entry: which arch is good depends on the task).
+With ``--json`` stdout holds the JSON document only; training progress goes to stderr.
 
 Exit codes: 0 done; 1 bad input (unknown task, unreadable file or checkpoint); 2 usage error.
 """
@@ -28,6 +32,7 @@ Exit codes: 0 done; 1 bad input (unknown task, unreadable file or checkpoint); 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -66,6 +71,7 @@ class SearchConfig:
     refine_rounds: int = 3
     refine_mutations: int = 32
     train_best: bool = False
+    train_top: int = 1
     train_steps: int | None = None
     save_encoder: str | None = None
     device: str = "auto"
@@ -109,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="train the winner (and the ts2vec preset) with contrastive.train and "
         "print their probe metrics beside the references",
+    )
+    p.add_argument(
+        "--train-top",
+        type=int,
+        default=1,
+        metavar="K",
+        help="with --train-best: train the top K of the shortlist and keep the one with the "
+        "lowest validation label (default 1: the comparator's winner)",
     )
     p.add_argument(
         "--train-steps",
@@ -272,18 +286,31 @@ def _raw_task(cfg: SearchConfig) -> Any:
     return load_task(cfg.task) if cfg.task else from_csv(cfg.data)
 
 
-def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
-    """Train the winner and the ts2vec preset on the task; probe metrics beside the references.
+def train_best(top: list[dict], cfg: SearchConfig) -> dict[str, Any]:
+    """Train the shortlist's first ``cfg.train_top`` archs and the ts2vec preset on the task;
+    probe metrics beside the references.
 
-    The winner's trained encoder is saved as a :class:`contrastive.model.ContrastiveEncoder`
-    to ``cfg.save_encoder`` (default ``OUT_DIR/best_encoder.pt``).
+    The winner is the trained candidate with the lowest validation label (with one candidate,
+    the comparator's pick); test metrics play no part in the choice. Its trained encoder is
+    saved as a :class:`contrastive.model.ContrastiveEncoder` to ``cfg.save_encoder`` (default
+    ``OUT_DIR/best_encoder.pt``).
 
-    Returns ``{"config", "best", "preset", "references", "encoder"}`` with the records of
-    ``contrastive.train.label`` (``label`` lower is better) and the encoder's path (``None``
-    when the winner failed to train).
+    Args:
+        top: the ranked shortlist, entries ``{"rank", "hash", "arch", ...}``, best first.
+        cfg: the search's config (task, ``train_top``, ``train_steps``, device, seed, paths).
+
+    Returns:
+        ``{"config", "best", "best_rank", "candidates", "preset", "references", "encoder"}``:
+        records of ``contrastive.train.label`` (``label`` lower is better), the winner's
+        shortlist rank, one ``{"rank", "hash", "record"}`` per trained candidate, and the
+        encoder's path (``None`` when every candidate failed to train).
     """
     if cfg.data is None and cfg.task is None:
         raise ValueError("--train-best needs --task or --data")
+    if not 1 <= cfg.train_top <= len(top):
+        raise ValueError(
+            f"--train-top must be between 1 and --top ({len(top)}), got {cfg.train_top}"
+        )
     try:
         from contrastive.model import ContrastiveEncoder
         from contrastive.presets import preset
@@ -294,13 +321,30 @@ def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
     overrides = {"steps": cfg.train_steps} if cfg.train_steps else {}
     tcfg = TrainConfig(device=cfg.device, seed=cfg.seed, **overrides)
     t0 = time.perf_counter()
+    what = "the best arch" if cfg.train_top == 1 else f"the top {cfg.train_top} archs"
     print(
-        f"[3/4] training the best arch on {task.name} ({tcfg.steps} steps, device "
-        f"{cfg.device}) ...",
+        f"[3/4] training {what} on {task.name} ({tcfg.steps} steps, device {cfg.device}) ...",
         flush=True,
     )
-    kept: dict[str, Any] = {}
-    best = label(arch, task, tcfg, on_trained=lambda net: kept.update(net=net))
+    candidates, kept = [], {}
+    best, best_rank = None, top[0]["rank"]
+    for entry in top[: cfg.train_top]:
+        trained: dict[str, Any] = {}
+        rec = label(
+            entry["arch"], task, tcfg, on_trained=lambda net, into=trained: into.update(net=net)
+        )
+        candidates.append({"rank": entry["rank"], "hash": entry["hash"], "record": rec})
+        if cfg.train_top > 1:
+            print(
+                f"      rank {entry['rank']}: "
+                + (f"label {rec['label']:.4f}" if rec.get("status") == "ok" else "failed"),
+                flush=True,
+            )
+        # Keep only the best net so far: K trained nets need not fit in memory at once.
+        if rec.get("status") == "ok" and (best is None or rec["label"] < best["label"]):
+            best, best_rank, kept = rec, entry["rank"], trained
+    if best is None:
+        best = candidates[0]["record"]
     encoder_path = None
     if best.get("status") == "ok" and "net" in kept:
         mean, std = task.scaling()
@@ -316,8 +360,15 @@ def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
     ref_arch = label(preset("ts2vec"), task, tcfg)
     refs = references(task, tcfg)
     return {
-        "config": {"steps": tcfg.steps, "window": tcfg.window, "seed": tcfg.seed},
+        "config": {
+            "steps": tcfg.steps,
+            "window": tcfg.window,
+            "seed": tcfg.seed,
+            "label_kind": tcfg.label_kind,
+        },
         "best": best,
+        "best_rank": best_rank,
+        "candidates": candidates,
         "preset": ref_arch,
         "references": refs,
         "encoder": encoder_path,
@@ -326,12 +377,24 @@ def train_best(arch: dict, cfg: SearchConfig) -> dict[str, Any]:
 
 def print_train_report(report: dict[str, Any]) -> None:
     cols = ("knn_val_mse", "knn_test_mse", "val_mse", "val_mae", "test_mse", "test_mae")
-    rows = [("best arch, trained", report["best"]), ("ts2vec preset, trained", report["preset"])]
     best = report["best"]
+    rows = [("best arch, trained", best)]
+    candidates = report.get("candidates", [])
+    if len(candidates) > 1:
+        rows = [
+            (
+                f"rank {c['rank']}, trained" + (" *" if c["rank"] == report["best_rank"] else ""),
+                c["record"],
+            )
+            for c in candidates
+        ]
+    rows.append(("ts2vec preset, trained", report["preset"]))
     if best.get("status") == "ok":
         rows.append(
             (
-                "best arch, untrained",
+                "best arch, untrained"
+                if len(candidates) <= 1
+                else f"rank {report['best_rank']}, untrained",
                 {k[len("untrained_") :]: v for k, v in best.items() if k.startswith("untrained_")},
             )
         )
@@ -341,7 +404,7 @@ def print_train_report(report: dict[str, Any]) -> None:
             rows.append((f"ridge on raw lags {refs[key]['lags']}", refs[key]))
     if "untrained_preset" in refs:
         rows.append(("ts2vec preset, untrained", refs["untrained_preset"]))
-    print(f"{'':26}" + "".join(f"{c:>11}" for c in cols))
+    print(f"{'':26}" + "".join(f"{c:>13}" for c in cols))
     for title, rec in rows:
         if rec.get("status") == "failed":
             print(f"{title:26}  failed: {rec.get('error')}")
@@ -349,9 +412,12 @@ def print_train_report(report: dict[str, Any]) -> None:
         print(
             f"{title:26}"
             + "".join(
-                f"{rec[c]:>11.4f}" if isinstance(rec.get(c), float) else f"{'-':>11}" for c in cols
+                f"{rec[c]:>13.4f}" if isinstance(rec.get(c), float) else f"{'-':>13}" for c in cols
             )
         )
+    if len(candidates) > 1:
+        kind = report["config"].get("label_kind", "label")
+        print(f"* kept: the lowest validation label ({kind}) of the {len(candidates)} trained")
 
 
 def _defaults(cfg: SearchConfig, parser: argparse.ArgumentParser) -> SearchConfig:
@@ -375,6 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse_into(parser, SearchConfig, argv)
     if cfg.n < 1 or cfg.top < 1:
         parser.error("--n and --top must be >= 1")
+    if not 1 <= cfg.train_top <= cfg.top:
+        parser.error(f"--train-top must be between 1 and --top ({cfg.top})")
     cfg = _defaults(cfg, parser)
     t0 = time.perf_counter()
     print(
@@ -416,9 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
     Path(cfg.out).write_text(json.dumps(doc, indent=2) + "\n")
-    if cfg.json:
-        print(json.dumps(doc, indent=2))
-    else:
+    if not cfg.json:
         print(
             f"ranked {cfg.n} sampled archs in {timings['sample_s'] + timings['rank_s']:.2f} s"
             + (f" (+{timings['refine_s']:.2f} s refine)" if cfg.refine else "")
@@ -434,19 +500,23 @@ def main(argv: list[str] | None = None) -> int:
                 "--train-best trains contrastive archs; this checkpoint's space is "
                 f"{comp.space.name!r}"
             )
-        report = train_best(result[0]["arch"], cfg)
-        print_train_report(report)
+        # With --json, stdout carries the JSON document alone; the training talk goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr) if cfg.json else contextlib.nullcontext():
+            report = train_best(result, cfg)
+            print_train_report(report)
+            if report["encoder"]:
+                print(
+                    f"trained encoder saved to {report['encoder']}; use it with\n"
+                    "  from contrastive.model import ContrastiveEncoder\n"
+                    f"  enc = ContrastiveEncoder.load({report['encoder']!r}); "
+                    "z = enc.encode(x)  # x [T, N] -> [T, N, R]"
+                )
         doc["train_best"] = report
         Path(cfg.out).write_text(json.dumps(doc, indent=2, default=float) + "\n")
-        if report["encoder"]:
-            print(
-                f"trained encoder saved to {report['encoder']}; use it with\n"
-                "  from contrastive.model import ContrastiveEncoder\n"
-                f"  enc = ContrastiveEncoder.load({report['encoder']!r}); "
-                "z = enc.encode(x)  # x [T, N] -> [T, N, R]"
-            )
     elif not cfg.json:
         print("next: add --train-best to train the winner and keep its encoder")
+    if cfg.json:
+        print(json.dumps(doc, indent=2, default=float))
     return EXIT_OK
 
 

@@ -4,6 +4,7 @@ import json
 import sqlite3
 
 import numpy as np
+import pytest
 
 from contrastive import label as label_cli
 from contrastive.data import load_task
@@ -77,3 +78,24 @@ def test_label_train_search_train_best(tmp_path, capsys):
     z = enc.encode(raw.values[:50], last=True)
     assert z.shape == (raw.shape[1], enc.repr_dim) and np.isfinite(z).all()
     assert (tmp_path / "found" / "best.png").is_file()
+    assert [c["rank"] for c in report["candidates"]] == [1] and report["best_rank"] == 1
+
+    # Train the top 2 and keep the one with the lower validation label; --json keeps stdout JSON.
+    out2 = tmp_path / "search2.json"
+    argv2 = [*argv[: argv.index("--out")], "--out", str(out2), *argv[argv.index("--out") + 2 :]]
+    assert search_cli.main([*argv2, "--train-top", "2", "--json"]) == 0
+    captured = capsys.readouterr()
+    doc2 = json.loads(captured.out)
+    assert doc2 == json.loads(out2.read_text())
+    assert "rank 1, trained" in captured.err and "rank 2, trained" in captured.err
+    assert "* kept: the lowest validation label (knn_val_mse) of the 2 trained" in captured.err
+    rep2 = doc2["train_best"]
+    labels = {c["rank"]: c["record"]["label"] for c in rep2["candidates"]}
+    assert set(labels) == {1, 2} and rep2["best_rank"] == min(labels, key=labels.get)
+    assert rep2["best"]["label"] == min(labels.values())
+    enc2 = ContrastiveEncoder.load(rep2["encoder"])
+    assert enc2.arch == doc2["top"][rep2["best_rank"] - 1]["arch"]
+    # K must fit the shortlist: a usage error, nothing trained
+    with pytest.raises(SystemExit) as err:
+        search_cli.main([*argv2, "--train-top", "3"])
+    assert err.value.code == 2

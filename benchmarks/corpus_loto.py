@@ -172,16 +172,31 @@ def fit_variant(data: TaskSet, tasks: list[str], variant: str, cfg: LotoConfig):
     return comp
 
 
+TOP_K = (3, 5, 10)
+"""Shortlist sizes scored by the best of their labels (what ``predictor.search --train-top``
+trains)."""
+
+
 def _pick_stats(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Top-1 pick of ``scores [n]`` (higher better) against labels ``y [n]`` (lower better),
+    and for each K in :data:`TOP_K` the percentile of the best label among the top K."""
     i = int(np.argmax(scores))
     pct = float((y < y[i]).mean())  # share of archs strictly better than the pick
+    order = np.argsort(-scores, kind="stable")
     return {
         "pick_label": float(y[i]),
         "best_label": float(y.min()),
         "pick_percentile": pct,
         "pick_in_top10": bool(pct < 0.10),
         "relative_regret": float(y[i] / y.min() - 1.0),
+        **{f"top{k}_percentile": float((y < y[order[:k]].min()).mean()) for k in TOP_K},
     }
+
+
+def random_top_k_percentile(n: int, k: int) -> float:
+    """Expected percentile (share strictly better) of the best of ``k`` archs drawn at random
+    from ``n`` with distinct labels: the minimum rank of k draws averages ``(n + 1) / (k + 1)``."""
+    return (n - k) / (n * (k + 1))
 
 
 def avg_rank_all(data: TaskSet, sources: list[int], ids: np.ndarray) -> np.ndarray:
@@ -269,6 +284,12 @@ def summarize(rows: list[dict]) -> dict[str, dict[str, float]]:
                 np.mean([r["metrics"]["precision_at_k"]["value"] for r in rs])
             ),
             "pick_in_top10": int(sum(r["pick_in_top10"] for r in rs)),
+            "mean_pick_percentile": float(np.mean([r["pick_percentile"] for r in rs])),
+            **{
+                f"mean_top{k}_percentile": float(np.mean([r[f"top{k}_percentile"] for r in rs]))
+                for k in TOP_K
+                if all(f"top{k}_percentile" in r for r in rs)
+            },
             "pick_beats_preset": int(sum(r.get("pick_beats_preset", False) for r in rs)),
             "tasks": len(rs),
         }
@@ -334,6 +355,31 @@ def markdown(doc: dict) -> str:
             f"{s['mean_precision_at_5pct']:.3f} | {s.get('mean_tau_unseen_archs', float('nan')):.3f} "
             f"| {s['pick_in_top10']}/{s['tasks']} | {s['pick_beats_preset']}/{s['tasks']} |"
         )
+    if all(f"mean_top{k}_percentile" in summ[m] for m in methods for k in TOP_K):
+        ns = [r["n"] for r in rows if r["method"] == methods[0]]
+        lines += [
+            "",
+            "## Best of the top K (what `predictor.search --train-top K` trains)",
+            "",
+            "Percentile among labelled of the best label in each method's top K (0 = best), mean "
+            "over held-out tasks. `random (expected)` is the exact expectation for K archs drawn "
+            "at random; the `random` row is one draw.",
+            "",
+            "| method | top 1 | " + " | ".join(f"top {k}" for k in TOP_K) + " |",
+            "|---|---|" + "---|" * len(TOP_K),
+            "| random (expected) | "
+            + " | ".join(
+                f"{np.mean([random_top_k_percentile(n, k) for n in ns]):.3f}" for k in (1, *TOP_K)
+            )
+            + " |",
+        ]
+        for m in methods:
+            s = summ[m]
+            lines.append(
+                f"| {m} | {s['mean_pick_percentile']:.3f} | "
+                + " | ".join(f"{s[f'mean_top{k}_percentile']:.3f}" for k in TOP_K)
+                + " |"
+            )
     noise = doc.get("seed_noise", {})
     lines += [
         "",

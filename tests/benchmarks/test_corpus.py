@@ -5,7 +5,12 @@ import pytest
 
 from archgraph import CTS_SPACE, sample
 from benchmarks.corpus_card import markdown, task_card
-from benchmarks.corpus_loto import _pick_stats, avg_rank_all, parse_variant
+from benchmarks.corpus_loto import (
+    _pick_stats,
+    avg_rank_all,
+    parse_variant,
+    random_top_k_percentile,
+)
 from benchmarks.protocols import TaskSet
 
 
@@ -47,6 +52,18 @@ def test_pick_stats_and_avg_rank():
     s = _pick_stats(np.array([0.0, 0.0, 5.0, 1.0]), y)  # picks the second best
     assert s["pick_label"] == 2.0 and s["pick_percentile"] == 0.25 and not s["pick_in_top10"]
     assert s["relative_regret"] == pytest.approx(1.0)
+    # top 3 = labels 2, 4, then the first of the tied 3.0 / 1.0 (stable order): best 2.0 -> .25
+    assert s["top3_percentile"] == 0.25 and s["top5_percentile"] == 0.0
+    y10 = np.arange(1.0, 11.0)  # arch i has label i + 1: arch 0 is best
+    s10 = _pick_stats(-np.abs(y10 - 7), y10)  # ranks arch 6, then 5 and 7, then 4 and 8, ...
+    assert s10["pick_percentile"] == 0.6 and s10["top3_percentile"] == 0.5
+    assert s10["top5_percentile"] == 0.4 and s10["top10_percentile"] == 0.0
+    # the best of k of n random archs: exact expectation, checked by enumeration for n = 4
+    from itertools import combinations
+
+    for k in (1, 2, 3):
+        exact = np.mean([min(c) / 4 for c in combinations(range(4), k)])
+        assert random_top_k_percentile(4, k) == pytest.approx(exact)
     archs = sample(4, seed=0)
     recs = [
         {"arch": a, "task": t, "label": v}

@@ -15,6 +15,13 @@ No hyperparameter was tuned on test tau: the settings are the comparator's defau
 cross-validation inside the 100 training archs (``--cv`` reruns that for the given variants),
 which could not separate them (CV tau .435-.439).
 
+Non-GNN baselines beside the issue's ``rf-onehot`` (``--baselines``; never counted as the
+goal's best variant): ``rf-rank-onehot``, the same forest fitted on label ranks, and
+``gp-onehot-struct``, a Gaussian process on label ranks over the one-hot row plus
+:func:`benchmarks.predictor_nbgraph.structure_row` (ops counted by depth and role). ``--curve
+150,200,...`` adds the forest trained on more labels and reports how many it needs to reach
+the goal line (its own tau at ``--n-train`` + 0.10).
+
 Two diagnostic rows (not competitors; they use information the protocol forbids):
 ``valid-oracle`` ranks the test archs by their own benchmark *validation* accuracy (a second,
 noisy measurement of the same trained models), ``rf-onehot-n{N}`` is the same random forest
@@ -30,6 +37,7 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -321,8 +329,8 @@ def write_report(
     variants: list[str],
     wall: float,
     out: Path,
-    baselines: list[str] = (),
-    curve: list[int] = (),
+    baselines: Sequence[str] = (),
+    curve: Sequence[int] = (),
 ) -> None:
     """``{out}.json`` (every row, mean taus, margins) and ``{out}.md`` (verdict + tables)."""
     blends = [f"{v}+rf" for v in variants if v in args.blend.split(",")]

@@ -299,12 +299,27 @@ def summarize(rows: list[dict]) -> dict[str, dict[str, float]]:
     return out
 
 
+def store_label_kind(store: str) -> str:
+    """The one ``label_kind`` the store's ok rows record (what ``from_store(kind="")`` ranks)."""
+    from contrastive.store import LabelStore
+
+    kinds = LabelStore(store).label_kinds()
+    if len(kinds) != 1:
+        raise ValueError(f"{store}: expected one label kind in its rows, found {sorted(kinds)}")
+    return kinds.pop()
+
+
 def train_picks(data: TaskSet, variant: str, cfg: LotoConfig, held: list[str]) -> list[dict]:
-    """Zero-shot search with the LOTO comparator, then train its winner (and compare)."""
+    """Zero-shot search with the LOTO comparator, then train its winner (and compare).
+
+    The pick is scored by the same metric the ranked labels hold (``cfg.label_kind``, else the
+    store's own label kind), never by the training default's label, which may differ.
+    """
     from contrastive.data import load_task
     from contrastive.train import TrainConfig, label
     from predictor.search import search
 
+    kind = cfg.label_kind or store_label_kind(cfg.store)
     out = []
     for task in held:
         sources = [t for t in data.tasks if t != task]
@@ -313,15 +328,16 @@ def train_picks(data: TaskSet, variant: str, cfg: LotoConfig, held: list[str]) -
         top, timings = search(comp, feats, cfg.search_n, 1, cfg.seed)
         rec = label(top[0]["arch"], load_task(task), TrainConfig(seed=0))
         y = data.labels[data.tasks.index(task), data.labelled(task)]
+        ok = rec["status"] == "ok"
         row = {
             "task": task,
             "hash": top[0]["hash"],
             "status": rec["status"],
+            "label_kind": kind,
+            "label": rec.get(kind) if ok else None,
             "val_mse": rec.get("val_mse"),
             "test_mse": rec.get("test_mse"),
-            "percentile_among_labelled": float((y < rec["label"]).mean())
-            if rec["status"] == "ok"
-            else None,
+            "percentile_among_labelled": float((y < rec[kind]).mean()) if ok else None,
             "search_s": timings["total_s"],
         }
         out.append(row)
@@ -402,7 +418,8 @@ def markdown(doc: dict) -> str:
             cells.append(f"{k['value']:.2f} [{k['lo']:.2f}, {k['hi']:.2f}]")
         lines.append(f"| {t} | " + " | ".join(cells) + f" | {ceiling} |")
     lines += ["", "## Top-1 pick per held-out task: percentile among labelled (0 = best)", ""]
-    lines.append("| task | best val MSE | preset val MSE | " + " | ".join(methods) + " |")
+    name = doc.get("config", {}).get("label_kind") or "label"
+    lines.append(f"| task | best {name} | preset {name} | " + " | ".join(methods) + " |")
     lines.append("|---|---|---|" + "---|" * len(methods))
     for t in tasks:
         rs = [next(r for r in rows if r["task"] == t and r["method"] == m) for m in methods]
@@ -421,13 +438,17 @@ def markdown(doc: dict) -> str:
             f"## Zero-shot search ({doc['search_n']} sampled archs) with `{doc['chosen']}`, "
             "its top-1 trained",
             "",
-            "| task | val MSE | preset val MSE | beats preset | percentile among labelled |",
+            f"| task | label ({doc['picks'][0].get('label_kind', 'val_mse')}) | preset label "
+            "| beats preset | percentile among labelled |",
             "|---|---|---|---|---|",
         ]
         pl = doc["preset_label"]
         for p in doc["picks"]:
-            v = p["val_mse"]
+            v = p.get("label", p["val_mse"])
             pre = pl.get(p["task"])
+            if v is None:
+                lines.append(f"| {p['task']} | failed | - | - | - |")
+                continue
             lines.append(
                 f"| {p['task']} | {v:.3f} | "
                 + (f"{pre:.3f}" if pre is not None else "-")

@@ -95,3 +95,19 @@ def test_seed_noise_is_the_kendall_tau_between_seeds_on_common_archs():
     assert set(out) == {"a"}  # b has no seed-1 labels
     assert out["a"]["n_archs"] == 6
     assert out["a"]["tau"] == pytest.approx(13 / 15)
+
+
+def test_store_label_kind_names_the_kind_the_picks_are_scored_by(tmp_path):
+    from benchmarks.corpus_loto import store_label_kind
+    from contrastive.store import LabelStore
+
+    path = tmp_path / "l.sqlite"
+    arch = sample(1, seed=0)[0]
+    ok = {"status": "ok", "error": None, "label": 0.5, "seconds": 1.0}
+    with LabelStore(path) as s:
+        s.put(("h1", "t", 30, 0), arch, {**ok, "label_kind": "val_mse", "knn_val_mse": 0.7})
+    assert store_label_kind(str(path)) == "val_mse"
+    with LabelStore(path) as s:
+        s.put(("h2", "t", 30, 0), arch, {**ok, "label_kind": "knn_val_mse"})
+    with pytest.raises(ValueError, match="expected one label kind"):
+        store_label_kind(str(path))

@@ -26,6 +26,7 @@ Example (the command behind ``benchmarks/results/corpus_loto.md``)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -48,6 +49,7 @@ PRESET_NAME = "ts2vec"
 class LotoConfig:
     store: str = "corpus/labels.sqlite"
     label_kind: str = ""
+    judge_kind: str = ""
     having: str = ""
     variants: str = "gin:film,gin:none"
     tasks: str = ""
@@ -71,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", default="corpus/labels.sqlite")
     p.add_argument(
         "--label-kind", default="", help="rank by this metric (e.g. knn_val_mse); default: label"
+    )
+    p.add_argument(
+        "--judge-kind",
+        default="",
+        metavar="METRIC",
+        help="score the rankings against this metric instead of the one trained on (e.g. a "
+        "comparator trained on the ridge label, judged by knn_val_mse)",
     )
     p.add_argument(
         "--having",
@@ -209,7 +218,28 @@ def avg_rank_all(data: TaskSet, sources: list[int], ids: np.ndarray) -> np.ndarr
     return -mean
 
 
-def loto(data: TaskSet, preset_label: dict[str, float], cfg: LotoConfig) -> list[dict]:
+def judged(data: TaskSet, judge: TaskSet) -> TaskSet:
+    """``data`` with the labels of ``judge`` (same tasks; archs matched by hash), for scoring
+    rankings learnt from ``data``'s labels against another label kind."""
+    if judge.tasks != data.tasks:
+        raise ValueError(f"judge tasks {judge.tasks} differ from {data.tasks}")
+    where = {data.space.arch_hash(a): i for i, a in enumerate(judge.archs)}
+    missing = [h for h in map(data.space.arch_hash, data.archs) if h not in where]
+    if missing:
+        raise ValueError(f"{len(missing)} archs lack the judge label (first {missing[0][:12]})")
+    cols = [where[data.space.arch_hash(a)] for a in data.archs]
+    return dataclasses.replace(data, labels=judge.labels[:, cols])  # same archs: flat rows hold
+
+
+def loto(
+    data: TaskSet,
+    preset_label: dict[str, float],
+    cfg: LotoConfig,
+    judge: TaskSet | None = None,
+) -> list[dict]:
+    """Rows per held-out task and method; rankings learnt from ``data``, scored against
+    ``judge``'s labels (``judged(data, ...)``; default: ``data`` itself)."""
+    judge = judge or data
     variants = [v.strip() for v in cfg.variants.split(",") if v.strip()]
     held = [t.strip() for t in cfg.tasks.split(",") if t.strip()] or data.tasks
     flat = data.flat()
@@ -218,7 +248,8 @@ def loto(data: TaskSet, preset_label: dict[str, float], cfg: LotoConfig) -> list
         t_idx = data.tasks.index(task)
         sources = [i for i in range(len(data.tasks)) if i != t_idx]
         ids = data.labelled(task)
-        y = data.labels[t_idx, ids]
+        ids = ids[np.isfinite(judge.labels[t_idx, ids])]
+        y = judge.labels[t_idx, ids]
         shared = np.isfinite(data.labels[sources][:, ids]).any(0)  # labelled on a source too
 
         def add(method: str, scores: np.ndarray, seconds: float, task=task, y=y, shared=shared):
@@ -309,7 +340,13 @@ def store_label_kind(store: str) -> str:
     return kinds.pop()
 
 
-def train_picks(data: TaskSet, variant: str, cfg: LotoConfig, held: list[str]) -> list[dict]:
+def train_picks(
+    data: TaskSet,
+    variant: str,
+    cfg: LotoConfig,
+    held: list[str],
+    judge: TaskSet | None = None,
+) -> list[dict]:
     """Zero-shot search with the LOTO comparator, then train its winner (and compare).
 
     The pick is scored by the same metric the ranked labels hold (``cfg.label_kind``, else the
@@ -319,7 +356,7 @@ def train_picks(data: TaskSet, variant: str, cfg: LotoConfig, held: list[str]) -
     from contrastive.train import TrainConfig, label
     from predictor.search import search
 
-    kind = cfg.label_kind or store_label_kind(cfg.store)
+    kind = cfg.judge_kind or cfg.label_kind or store_label_kind(cfg.store)
     out = []
     for task in held:
         sources = [t for t in data.tasks if t != task]
@@ -327,7 +364,8 @@ def train_picks(data: TaskSet, variant: str, cfg: LotoConfig, held: list[str]) -
         feats = data.features[task] if parse_variant(variant)[1] != "none" else None
         top, timings = search(comp, feats, cfg.search_n, 1, cfg.seed)
         rec = label(top[0]["arch"], load_task(task), TrainConfig(seed=0))
-        y = data.labels[data.tasks.index(task), data.labelled(task)]
+        y = (judge or data).labels[data.tasks.index(task)]
+        y = y[np.isfinite(y)]
         ok = rec["status"] == "ok"
         row = {
             "task": task,
@@ -418,7 +456,8 @@ def markdown(doc: dict) -> str:
             cells.append(f"{k['value']:.2f} [{k['lo']:.2f}, {k['hi']:.2f}]")
         lines.append(f"| {t} | " + " | ".join(cells) + f" | {ceiling} |")
     lines += ["", "## Top-1 pick per held-out task: percentile among labelled (0 = best)", ""]
-    name = doc.get("config", {}).get("label_kind") or "label"
+    conf = doc.get("config", {})
+    name = conf.get("judge_kind") or conf.get("label_kind") or "label"
     lines.append(f"| task | best {name} | preset {name} | " + " | ".join(methods) + " |")
     lines.append("|---|---|---|" + "---|" * len(methods))
     for t in tasks:
@@ -465,7 +504,11 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse_into(build_parser(), LotoConfig, argv)
     data, preset_label, noise = load(cfg.store, cfg.label_kind, cfg.having)
     log(f"{len(data.archs)} archs, tasks {data.tasks}, preset labelled on {len(preset_label)}")
-    rows = loto(data, preset_label, cfg)
+    judge = None
+    if cfg.judge_kind:
+        jdata, preset_label, noise = load(cfg.store, cfg.judge_kind, cfg.having)
+        judge = judged(data, jdata)
+    rows = loto(data, preset_label, cfg, judge)
     summ = summarize(rows)
     tahc = {m: s for m, s in summ.items() if m.startswith("tahc_")}
     chosen = cfg.ship_variant or (
@@ -486,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     held = [t.strip() for t in cfg.tasks.split(",") if t.strip()] or data.tasks
     if cfg.train_picks and chosen:
-        doc["picks"] = train_picks(data, chosen, cfg, held)
+        doc["picks"] = train_picks(data, chosen, cfg, held, judge)
     if cfg.ship and chosen:
         if cfg.ship_holdout not in data.tasks:
             raise ValueError(f"--ship-holdout {cfg.ship_holdout!r} not in {data.tasks}")

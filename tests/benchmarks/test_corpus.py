@@ -111,3 +111,21 @@ def test_store_label_kind_names_the_kind_the_picks_are_scored_by(tmp_path):
         s.put(("h2", "t", 30, 0), arch, {**ok, "label_kind": "knn_val_mse"})
     with pytest.raises(ValueError, match="expected one label kind"):
         store_label_kind(str(path))
+
+
+def test_judged_aligns_another_label_kind_by_arch():
+    from benchmarks.corpus_loto import judged
+
+    archs = sample(3, seed=1)
+    ridge = [{"arch": a, "task": "t", "label": v} for a, v in zip(archs, [1, 2, 3], strict=True)]
+    knn = [{"arch": a, "task": "t", "label": v} for a, v in zip(archs, [30, 10, 20], strict=True)]
+    data = TaskSet.from_records(CTS_SPACE, ridge)
+    judge = TaskSet.from_records(CTS_SPACE, knn[::-1])  # other order inside the set
+    out = judged(data, judge)
+    by_hash = {CTS_SPACE.arch_hash(a): v for a, v in zip(archs, [30, 10, 20], strict=True)}
+    assert [out.labels[0, i] for i in range(3)] == [
+        by_hash[CTS_SPACE.arch_hash(a)] for a in data.archs
+    ]
+    assert out.archs is data.archs and out.tasks == data.tasks
+    with pytest.raises(ValueError, match="lack the judge label"):
+        judged(data, TaskSet.from_records(CTS_SPACE, knn[:2]))

@@ -8,8 +8,11 @@ features, fitted to per-task percentile ranks). The TS2Vec-like preset is a fixe
 on the held-out task (when the store holds it) is compared with each method's top-1 pick.
 
 Metrics per held-out task (all archs labelled on it): Kendall tau, Spearman, precision@5%, top-1
-regret (pick's val MSE minus the best's), the pick's percentile (0 = best), and whether it lands in
-the labelled top 10%. The variant with the best mean LOTO tau is the one to ship (``--ship``:
+regret (pick's val MSE minus the best's), the pick's percentile (0 = best), whether it lands in
+the labelled top 10%, and the percentile of the best label among each method's top 3/5/10 (what
+``predictor.search --train-top K`` trains) beside its exact expectation for random picks.
+``--label-kind`` ranks a metric of the rows instead of their label; ``--judge-kind`` trains on
+one kind and scores against another. The variant with the best mean LOTO tau is the one to ship (``--ship``:
 train it on all tasks but ``--ship-holdout`` and write the checkpoint).
 
 ``--train-picks``: for the chosen variant, run the real zero-shot search on each held-out task
@@ -349,8 +352,9 @@ def train_picks(
 ) -> list[dict]:
     """Zero-shot search with the LOTO comparator, then train its winner (and compare).
 
-    The pick is scored by the same metric the ranked labels hold (``cfg.label_kind``, else the
-    store's own label kind), never by the training default's label, which may differ.
+    The pick is scored by the metric the rankings are judged by (``cfg.judge_kind``, else
+    ``cfg.label_kind``, else the store's own label kind), never by the training default's
+    label, which may differ.
     """
     from contrastive.data import load_task
     from contrastive.train import TrainConfig, label
@@ -366,16 +370,17 @@ def train_picks(
         rec = label(top[0]["arch"], load_task(task), TrainConfig(seed=0))
         y = (judge or data).labels[data.tasks.index(task)]
         y = y[np.isfinite(y)]
-        ok = rec["status"] == "ok"
+        value = rec.get(kind) if rec["status"] == "ok" else None
+        ok = value is not None and bool(np.isfinite(value))
         row = {
             "task": task,
             "hash": top[0]["hash"],
             "status": rec["status"],
             "label_kind": kind,
-            "label": rec.get(kind) if ok else None,
+            "label": value if ok else None,
             "val_mse": rec.get("val_mse"),
             "test_mse": rec.get("test_mse"),
-            "percentile_among_labelled": float((y < rec[kind]).mean()) if ok else None,
+            "percentile_among_labelled": float((y < value).mean()) if ok else None,
             "search_s": timings["total_s"],
         }
         out.append(row)

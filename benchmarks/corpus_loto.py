@@ -227,10 +227,11 @@ def judged(data: TaskSet, judge: TaskSet) -> TaskSet:
     if judge.tasks != data.tasks:
         raise ValueError(f"judge tasks {judge.tasks} differ from {data.tasks}")
     where = {data.space.arch_hash(a): i for i, a in enumerate(judge.archs)}
-    missing = [h for h in map(data.space.arch_hash, data.archs) if h not in where]
+    hashes = [data.space.arch_hash(a) for a in data.archs]
+    missing = [h for h in hashes if h not in where]
     if missing:
         raise ValueError(f"{len(missing)} archs lack the judge label (first {missing[0][:12]})")
-    cols = [where[data.space.arch_hash(a)] for a in data.archs]
+    cols = [where[h] for h in hashes]
     return dataclasses.replace(data, labels=judge.labels[:, cols])  # same archs: flat rows hold
 
 

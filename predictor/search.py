@@ -378,7 +378,6 @@ def train_best(top: list[dict], cfg: SearchConfig) -> dict[str, Any]:
 def print_train_report(report: dict[str, Any]) -> None:
     cols = ("knn_val_mse", "knn_test_mse", "val_mse", "val_mae", "test_mse", "test_mae")
     best = report["best"]
-    rows = [("best arch, trained", best)]
     candidates = report.get("candidates", [])
     if len(candidates) > 1:
         rows = [
@@ -388,6 +387,8 @@ def print_train_report(report: dict[str, Any]) -> None:
             )
             for c in candidates
         ]
+    else:
+        rows = [("best arch, trained", best)]
     rows.append(("ts2vec preset, trained", report["preset"]))
     if best.get("status") == "ok":
         rows.append(

@@ -37,7 +37,12 @@ def test_sparse_aggregation_equals_message_passing_on_cts(cts_comp):
     archs = CTS_SPACE.sample(700, 5)  # more than one chunk
     assert cts_comp.net.sparse
     fast = cts_comp.score(archs, "synth")
-    assert np.array_equal(fast, _message_passing_scores(cts_comp, archs, "synth"))
+    slow = _message_passing_scores(cts_comp, archs, "synth")
+    # The sparse matmul and the scatter-add sum the same float32 neighbour messages in another
+    # order, so they may differ in the last bits (seen: ~1e-7 on scores of ~1.5, one ulp). Allow
+    # a few hundred ulps of the score scale: far below any difference a wrong aggregation makes.
+    scale = float(np.abs(slow).max())
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5 * scale)
 
 
 @pytest.mark.parametrize("gnn", ["gin", "sage"])
@@ -84,6 +89,8 @@ def test_search_ranks_as_scoring_the_sampled_archs(cts_comp, head):
             if h not in seen:
                 seen.add(h)
                 want.append((h, float(s[i])))
-        assert [(r["hash"], r["score"]) for r in top] == want[:5]
+        assert [r["hash"] for r in top] == [h for h, _ in want[:5]]
+        # search scores in chunks of another size than score(): equal up to summation order
+        np.testing.assert_allclose([r["score"] for r in top], [v for _, v in want[:5]], rtol=1e-5)
     hashes = {CTS_SPACE.arch_hash(a) for a in archs}
     assert all(r["hash"] in hashes and r["arch"] in archs for r in top)

@@ -7,17 +7,43 @@ the contrastive time-series space (``CTS_SPACE``); other spaces implement :class
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from torch_geometric.data import Batch, Data
 
-from .base import GraphSpace, GraphSpec
-from .cts import CTS_SPACE, NODE_TYPES, CtsSpace
 from .draw import draw
 from .grids import GRIDS, SPACE_VERSION, Grids
-from .pairs import PairData, make_pair
+from .lazy import lazy_getattr
 from .validate import ArchError, arch_hash, canonical, canonical_json, validate
+
+if TYPE_CHECKING:
+    from torch_geometric.data import Batch, Data
+
+    from .base import GraphSpace, GraphSpec
+    from .cts import CTS_SPACE, NODE_TYPES, CtsSpace
+    from .pairs import PairData, make_pair
+
+# The graph parts need torch and PyG, which take seconds to import: they load on first use, so
+# that a command's --help or a usage error does not wait for them.
+_LAZY = {
+    "GraphSpace": "base",
+    "GraphSpec": "base",
+    "CTS_SPACE": "cts",
+    "NODE_TYPES": "cts",
+    "CtsSpace": "cts",
+    "PairData": "pairs",
+    "make_pair": "pairs",
+}
+
+
+__getattr__ = lazy_getattr(__name__, _LAZY)
+
+
+def _cts() -> Any:
+    from .cts import CTS_SPACE
+
+    return CTS_SPACE
+
 
 __all__ = [
     "ArchError",
@@ -46,24 +72,24 @@ __all__ = [
 
 def sample(n: int, seed: int = 0) -> list[dict]:
     """``n`` canonical archs of the default space, reproducible from ``seed``."""
-    return CTS_SPACE.sample(n, seed)
+    return _cts().sample(n, seed)
 
 
 def mutate(arch: Any, rng: np.random.Generator) -> dict:
     """A valid neighbour of ``arch`` with one field changed."""
-    return CTS_SPACE.mutate(arch, rng)
+    return _cts().mutate(arch, rng)
 
 
 def encode(arch: Any) -> Data:
     """Typed, invertible PyG graph of an arch (see :mod:`archgraph.cts` for the layout)."""
-    return CTS_SPACE.encode(arch)
+    return _cts().encode(arch)
 
 
 def encode_many(archs: list[Any], validated: bool = False) -> Batch:
     """Encode and collate many archs at once."""
-    return CTS_SPACE.encode_many(archs, validated=validated)
+    return _cts().encode_many(archs, validated=validated)
 
 
 def decode(data: Data) -> dict:
     """Inverse of :func:`encode`: ``decode(encode(a)) == canonical(a)``."""
-    return CTS_SPACE.decode(data)
+    return _cts().decode(data)

@@ -44,6 +44,28 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """``--help`` that keeps the description's line breaks and shows every flag's default.
+
+    A default is appended as ``(default: X)`` unless the help already names one, the flag has no
+    real default (``None``, ``False``, ``""``) or it is a positional argument.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or not action.option_strings
+            or default is None
+            or default is False
+            or default == ""
+            or default is argparse.SUPPRESS
+        ):
+            return text
+        return f"{text} (default: %(default)s)".lstrip()
+
+
 def add_config_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+if TYPE_CHECKING:
+    from torch_geometric.data import Data
 
-matplotlib.use("Agg")  # headless by default; a caller passing an Axes keeps its own backend
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-from torch_geometric.data import Data  # noqa: E402
-
-from .base import GraphSpace  # noqa: E402
+    from .base import GraphSpace
 
 _COLOURS = [
     "#9e9e9e",  # input
@@ -54,6 +50,14 @@ def draw(
     Returns:
         The path written, or the ``Axes`` drawn on.
     """
+    # Imported here: matplotlib and PyG take seconds, and ``import archgraph`` should not.
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless by default; a caller passing an Axes keeps its own backend
+    import matplotlib.pyplot as plt
+    import networkx as nx
+    from torch_geometric.data import Data
+
     if space is None:
         from .cts import CTS_SPACE
 

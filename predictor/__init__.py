@@ -6,8 +6,25 @@
 - CLIs: ``python -m predictor.train`` and ``python -m predictor.search``.
 """
 
-from .comparator import Comparator, ComparatorConfig, get_space
-from .tasks import TaskFeatures, TaskFeaturizer, WindowEmbedder, task_stats
+from __future__ import annotations
+
+from archgraph.lazy import lazy_getattr
+
+# Loaded on first use: they need torch, which takes seconds, and ``python -m predictor.search
+# --help`` should not wait for it.
+_LAZY = {
+    "Comparator": "comparator",
+    "ComparatorConfig": "comparator",
+    "get_space": "comparator",
+    "TaskFeatures": "tasks",
+    "TaskFeaturizer": "tasks",
+    "WindowEmbedder": "tasks",
+    "task_stats": "tasks",
+}
+
+
+__getattr__ = lazy_getattr(__name__, _LAZY)
+
 
 __all__ = [
     "Comparator",

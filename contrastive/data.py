@@ -134,6 +134,70 @@ class Task:
         }
 
 
+# A series whose later (val + test) mean lies this many train standard deviations away from its
+# train mean "moves": a probe fitted on train windows then forecasts levels it never saw.
+LEVEL_SHIFT_WARN = 1.5
+
+
+def level_shift(task: Task) -> dict[str, float]:
+    """Columns whose level moves between the splits: ``{column: shift}``, where shift is
+    ``|mean(val + test) - mean(train)| / std(train)`` and above :data:`LEVEL_SHIFT_WARN`.
+
+    Trending data (prices, index levels, cumulative counts) shows up here; its returns or
+    differences usually do not.
+    """
+    a, b = task.split_bounds()["train"]
+    v = task.values.astype(np.float64)  # [T, N]
+    mean, std = column_scaling(v[a:b])
+    shift = np.abs(v[b:].mean(axis=0) - mean) / std  # [N]
+    return {
+        c: round(float(z), 2)
+        for c, z in zip(task.columns, shift, strict=True)
+        if z > LEVEL_SHIFT_WARN
+    }
+
+
+def cleaning_notes(task: Task) -> list[str]:
+    """What cleaning did to a task and what to watch, one short line each (empty: nothing).
+
+    Lines name the columns: gaps filled (count per column), columns left out or dropped (and
+    why), a length or width cap, repeated timestamps, and a warning for columns whose level
+    moves between the splits (:func:`level_shift`), with the fix to try.
+    """
+    r, notes = task.report, []
+    if r.get("gaps_interpolated"):
+        per = ", ".join(f"{c} {n}" for c, n in r.get("gaps_by_column", {}).items())
+        notes.append(f"filled {r['gaps_interpolated']} gaps by linear interpolation ({per})")
+    if r.get("nonfinite_replaced"):
+        notes.append(f"{r['nonfinite_replaced']} infinite values treated as gaps")
+    if r.get("duplicate_timestamps"):
+        notes.append(f"{r['duplicate_timestamps']} repeated timestamps: kept the last row of each")
+    for key, why in (
+        ("columns_left_out", "left out as asked"),
+        ("empty_segment_dropped", "dropped: no value inside a split"),
+        ("constant_dropped", "dropped: constant"),
+        ("duplicate_dropped", "dropped: a copy of an earlier column"),
+    ):
+        if r.get(key):
+            notes.append(f"{why}: {', '.join(map(str, r[key]))}")
+    if r.get("length_capped_from"):
+        notes.append(f"kept the last {task.shape[0]} of {r['length_capped_from']} rows")
+    if r.get("capped_from"):
+        notes.append(
+            f"kept {task.shape[1]} of {r['capped_from']} series (a seeded choice; --max-series "
+            f"or --columns choose): {', '.join(task.columns)}"
+        )
+    moved = level_shift(task)
+    if moved:
+        shown = ", ".join(f"{c} ({z:g} sd)" for c, z in moved.items())
+        notes.append(
+            f"warning: looks non-stationary: the level of {shown} moves from the train split to "
+            "the later ones, so probes forecast levels they never saw; consider returns "
+            "(x[t] / x[t-1] - 1) or differences (x[t] - x[t-1]) of such columns"
+        )
+    return notes
+
+
 def split_bounds(length: int) -> dict[str, tuple[int, int]]:
     """Row ranges of the 60/20/20 chronological splits of a series of ``length`` steps."""
     n_train = int(length * SPLIT_FRACTIONS[0])
@@ -152,8 +216,9 @@ def _check_length(length: int, window: int, horizon: int, where: str) -> None:
     if short:
         minimum = int(np.ceil(need / min(SPLIT_FRACTIONS))) + 2
         raise DataError(
-            f"{where}: too short for window + horizon = {window} + {horizon}: {length} steps give "
-            f"splits {sizes}; each split needs >= {need} steps (about {minimum} steps in all)"
+            f"{where}: too short: {length} steps give splits {sizes}; each split needs >= {need} "
+            f"steps (the probes' longest input window, {window} steps, plus the {horizon}-step "
+            f"forecast horizon), about {minimum} steps in all"
         )
 
 
@@ -191,7 +256,8 @@ def _to_numeric(values: Any, column: str, where: str) -> np.ndarray:
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             f"{where}: column {column!r} is not numeric (value {stripped.iloc[row]!r} at row "
-            f"{row}, {int(bad.sum())} such values)"
+            f"{row}, {int(bad.sum())} such values); if it is the time, pass --time-col "
+            f"{column} (time_col={column!r}); to leave it out, --drop-columns {column}"
         )
     return num.to_numpy(dtype=np.float64, na_value=np.nan)
 
@@ -400,6 +466,23 @@ def _sort_by_time(df: Any, times: Any, where: str, column: str) -> tuple[Any, An
 
 
 _TIME_NAMES = {"date", "time", "datetime", "timestamp", "ds", "month", "date_time", "unnamed: 0"}
+# Also time columns when found in another position than the first (e.g. a weather table's "day").
+_TIME_NAMES_ANYWHERE = _TIME_NAMES - {"unnamed: 0"} | {"day", "week", "dt", "period"}
+
+
+def _pick_columns(df: Any, keep: Any, drop: Any, time_col: Any, where: str) -> tuple[Any, dict]:
+    """``df`` restricted to the series ``keep`` (all when ``None``) minus ``drop``."""
+    names = [str(c) for c in df.columns]
+    report: dict = {}
+    for flag, asked in (("columns", keep), ("drop_columns", drop)):
+        missing = [c for c in asked or () if c not in names and c != str(time_col)]
+        if missing:
+            raise DataError(f"{where}: {flag} {missing} not found; the columns are {names}")
+    chosen = [c for c in names if (keep is None or c in keep or c == time_col)]
+    chosen = [c for c in chosen if c not in (drop or ())]
+    if keep is not None or drop:
+        report["columns_left_out"] = [c for c in names if c not in chosen]
+    return df.loc[:, [c for c in df.columns if str(c) in chosen]], report
 
 
 def from_dataframe(
@@ -410,18 +493,23 @@ def from_dataframe(
     domain: str = "user",
     freq: str | None = None,
     where: str | None = None,
+    columns: Any = None,
+    drop_columns: Any = None,
     **kw: Any,
 ) -> Task:
     """A task from a wide DataFrame: one numeric column per series.
 
     The time comes from ``time_col``, else from a ``DatetimeIndex``, else from a first column
-    named like a time (``date``, ``time``, ``timestamp``, ``ds``, ...); rows are then sorted by
-    it. Without one, row order is time order.
+    named like a time (``date``, ``time``, ``timestamp``, ``ds``, ...), else from the one
+    non-numeric column in another position named ``date``, ``day``, ``week``, ``time``...; rows are
+    then sorted by it. Without one, row order is time order.
 
     Args:
         df: A pandas DataFrame.
         name: Task name.
         time_col: Name of the time column, if any.
+        columns: Names of the series to keep (``None``: all).
+        drop_columns: Names of series to leave out.
         domain: Domain recorded on the task.
         freq: Frequency; inferred from the time column when omitted.
         where: What errors name (default ``dataframe 'NAME'``).
@@ -458,6 +546,14 @@ def from_dataframe(
             first = df.iloc[:, 0]
             if not pd.api.types.is_numeric_dtype(first.dtype):
                 time_col = df.columns[0]
+        if time_col is None:
+            named = [
+                c
+                for c in df.columns
+                if str(c).strip().lower() in _TIME_NAMES_ANYWHERE
+                and not pd.api.types.is_numeric_dtype(df[c].dtype)
+            ]
+            time_col = named[0] if len(named) == 1 else None
         if time_col is not None:
             if time_col not in df.columns:
                 raise DataError(
@@ -467,6 +563,8 @@ def from_dataframe(
             df, index, report = _sort_by_time(
                 df.drop(columns=[time_col]), times, where, str(time_col)
             )
+    df, picked = _pick_columns(df, columns, drop_columns, time_col, where)
+    report.update(picked)
     arr, cols = _frame_values(df, where)
     if freq is None:
         freq = _infer_freq(index) if index is not None else "unknown"
@@ -495,11 +593,12 @@ def from_csv(
     Args:
         path: The CSV file.
         name: Task name (default: the file's stem).
-        time_col: Time column; auto-detected when it is the first column and named like a time.
+        time_col: Time column; auto-detected when named like a time (see :func:`from_dataframe`).
         max_memory_gb: Refuse, before parsing, a file whose parsing and cleaning would need
             more than this many GiB (:func:`contrastive.resources.csv_bytes`; ``0`` or
             ``None``: no cap).
-        **kw: ``domain``, ``freq``, ``window``, ``horizon``, ``max_series``, ``max_length``.
+        **kw: ``domain``, ``freq``, ``columns``, ``drop_columns``, ``window``, ``horizon``,
+            ``max_series``, ``max_length``.
 
     Raises:
         DataError: Missing, unreadable or empty file, too big for ``max_memory_gb``, no data

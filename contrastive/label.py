@@ -31,13 +31,21 @@ from pathlib import Path
 from archgraph.io import read_archs
 
 from . import sweep as sw
+from .dataflags import (
+    CsvTaskSpec,
+    DataFlags,
+    add_data_flags,
+    check_data_flags,
+    csv_options,
+    report_cleaning,
+)
 
 # archgraph (and so torch_geometric) is imported inside the functions: spawned worker
 # processes re-import this module as their main module and must start fast.
 
 
 @dataclass
-class LabelConfig:
+class LabelConfig(DataFlags):
     tasks: str = ""
     n_archs: int = 10
     n_shared: int | None = None
@@ -50,7 +58,6 @@ class LabelConfig:
     ray_address: str | None = None
     data: str | None = None
     task_name: str | None = None
-    time_col: str | None = None
     device: str = "auto"
     archs: str | None = None
     retry_failed: bool = False
@@ -102,9 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="Ray cluster to join ('auto', 'ray://host:10001'); default: local Ray",
     )
-    p.add_argument("--data", default=None, help="a CSV task (one column per series)")
+    add_data_flags(p, task=False)
     p.add_argument("--task-name", default=None, help="name of the --data task (default: stem)")
-    p.add_argument("--time-col", default=None, help="time column of --data")
     p.add_argument("--device", default="auto", help="torch device: auto, cpu, cuda (default auto)")
     p.add_argument(
         "--archs", default=None, help="JSON/JSONL file of archs to label instead of sampling"
@@ -169,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse_into(parser, LabelConfig, argv)
     if cfg.max_memory_gb is not None and not cfg.max_memory_gb >= 0:
         parser.error(f"--max-memory-gb must be >= 0 (0: no cap), got {cfg.max_memory_gb}")
+    check_data_flags(cfg, parser, need=False)
     from . import data
     from .store import LabelStore
 
@@ -190,9 +197,18 @@ def main(argv: list[str] | None = None) -> int:
         name = cfg.task_name or Path(cfg.data).stem
         if name in names:
             parser.error(f"--task-name {name!r} is also a bundled task in --tasks")
-        cap = {} if cfg.max_memory_gb is None else {"max_memory_gb": cfg.max_memory_gb}
-        data.from_csv(cfg.data, name=name, time_col=cfg.time_col, **cap)
-        specs.append(sw.TaskSpec(name, str(Path(cfg.data)), cfg.time_col, cfg.max_memory_gb))
+        opts = csv_options(cfg)
+        spec = CsvTaskSpec(
+            name,
+            str(Path(cfg.data)),
+            opts.pop("time_col"),
+            cfg.max_memory_gb,
+            columns=opts["columns"],
+            drop_columns=opts["drop_columns"],
+            max_series=opts.get("max_series"),
+        )
+        report_cleaning(spec.load())  # bad data fails here, before any work
+        specs.append(spec)
     if not specs:
         parser.error("give --tasks NAMES and/or --data FILE (see --list-tasks)")
     if cfg.n_archs < 1:

@@ -51,6 +51,7 @@ from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
 
 from . import resources
 from .data import DataError
+from .dataflags import DataFlags, add_data_flags, check_data_flags, load_data_task
 from .net import ContrastiveNet
 from .presets import PRESETS, preset
 from .resources import DEFAULT_MAX_MEMORY_GB
@@ -648,7 +649,7 @@ def references(task: Any, cfg: TrainConfig) -> dict:
 
 
 @dataclass
-class TrainArgs:
+class TrainArgs(DataFlags):
     arch: str | None = None
     preset: str | None = None
     task: str | None = None
@@ -673,9 +674,7 @@ def _parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--arch", metavar="FILE", help="arch JSON file")
     src.add_argument("--preset", choices=sorted(PRESETS), help="a named reference arch")
-    dat = p.add_mutually_exclusive_group()
-    dat.add_argument("--task", metavar="NAME", help="a bundled task (see contrastive.data)")
-    dat.add_argument("--data", metavar="FILE.csv", help="a CSV file, one column per series")
+    add_data_flags(p)
     d = TrainConfig()
     p.add_argument("--steps", type=int, default=d.steps)
     p.add_argument("--window", type=int, default=d.window)
@@ -695,14 +694,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load_task(args: TrainArgs) -> Any:
-    from . import data as cdata
-
-    if args.task:
-        return cdata.load_task(args.task)
-    return cdata.from_csv(args.data, max_memory_gb=args.max_memory_gb)
-
-
 def _fmt(v: Any) -> str:
     return f"{v:.4f}" if isinstance(v, float) else str(v)
 
@@ -713,8 +704,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_into(parser, TrainArgs, argv)
     if not (args.arch or args.preset):
         parser.error("give --arch FILE or --preset NAME")
-    if not (args.task or args.data):
-        parser.error("give --task NAME or --data FILE.csv")
+    check_data_flags(args, parser)
     if args.arch:
         try:
             arch = json.loads(Path(args.arch).read_text(encoding="utf-8"))
@@ -740,7 +730,7 @@ def main(argv: list[str] | None = None) -> int:
         max_memory_gb=args.max_memory_gb,
     )
     cfg.check()
-    task = _load_task(args)
+    task = load_data_task(args, max_memory_gb=args.max_memory_gb)
     rec = label(arch, task, cfg)
     refs = references(task, cfg) if rec["status"] == "ok" else {}
     if args.json:

@@ -34,33 +34,39 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import shutil
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+from archgraph.cli import EXIT_OK, HelpFormatter, add_config_flag, parse_into, run_main
+from contrastive.dataflags import DataFlags, add_data_flags, check_data_flags
 
-from .comparator import Comparator, torch_threads
-from .graphs import GraphTable
-from .rank import autocts_rank
-from .tasks import TaskFeaturizer
+# torch, PyG and pandas load inside the functions that need them, after the flags are parsed
+# and checked: --help and usage errors answer at once.
+if TYPE_CHECKING:
+    from .comparator import Comparator
+    from .graphs import GraphTable
 
 DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "default.pt"
 DEFAULT_TASK = "pedestrian"  # held out of the shipped comparator's training data
 DEFAULT_OUT = Path("runs") / "search"
+OUTPUTS = ("result.json", "best.png", "best_encoder.pt")
 
 
 @dataclass
-class SearchConfig:
+class SearchConfig(DataFlags):
     checkpoint: str = ""
     task: str | None = None
     data: str | None = None
-    out_dir: str = str(DEFAULT_OUT)
+    out_dir: str | None = None
+    force: bool = False
     n: int = 20000
     top: int = 10
     seed: int = 0
@@ -79,7 +85,10 @@ class SearchConfig:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m predictor.search", description=__doc__.split("\n")[0]
+        prog="python -m predictor.search",
+        description=__doc__.split("\n")[0],
+        epilog=NOTATION,
+        formatter_class=HelpFormatter,
     )
     add_config_flag(p)
     p.add_argument(
@@ -87,17 +96,25 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="comparator checkpoint (default: the shipped predictor/checkpoints/default.pt)",
     )
-    p.add_argument("--task", help=f"task name (default without --data: {DEFAULT_TASK})")
-    p.add_argument("--data", help="CSV file of the task's series")
+    add_data_flags(
+        p,
+        task_help="a bundled task, or a task the checkpoint was trained on "
+        f"(default without --data: {DEFAULT_TASK})",
+    )
     p.add_argument(
         "--out-dir",
-        default=str(DEFAULT_OUT),
-        help="where result.json, best.png and best_encoder.pt go unless --out/--save-encoder "
-        "say otherwise",
+        default=None,
+        help="the run directory: result.json, best.png and best_encoder.pt go there (default: "
+        f"a new {DEFAULT_OUT}/TASK-YYYYmmdd-HHMMSS for every run)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite the outputs of an earlier run in --out-dir / --out",
     )
     p.add_argument("--n", type=int, default=20000, help="archs to sample")
     p.add_argument("--top", type=int, default=10, help="how many to report")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="sampling (and --train-best) seed")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--out", help="write the JSON result here (default: OUT_DIR/result.json)")
     p.add_argument("--draw", metavar="DIR", help="draw the top archs into DIR")
@@ -108,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="mutation-based local search from the top K",
     )
-    p.add_argument("--refine-rounds", type=int, default=3)
+    p.add_argument("--refine-rounds", type=int, default=3, help="rounds of --refine")
     p.add_argument("--refine-mutations", type=int, default=32, help="mutations per arch per round")
     p.add_argument(
         "--train-best",
@@ -141,8 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def resolve_task(comp: Comparator, task: str | None, data: str | None) -> Any:
-    """Task features for ``--task`` / ``--data`` (clear ``ValueError`` on every failure)."""
+def resolve_task(
+    comp: Comparator,
+    task: str | None,
+    data: str | None,
+    csv: dict[str, Any] | None = None,
+    raw: Any = None,
+) -> Any:
+    """Task features for ``--task`` / ``--data`` (clear ``ValueError`` on every failure).
+
+    ``csv``: more :func:`contrastive.data.from_csv` arguments for ``--data`` (the data flags);
+    ``raw``: the ``--data`` task already loaded.
+    """
+    from .tasks import TaskFeaturizer
+
     if (task is None) == (data is None):
         raise ValueError("give exactly one of --task NAME or --data FILE.csv")
     if task is not None:
@@ -163,22 +192,25 @@ def resolve_task(comp: Comparator, task: str | None, data: str | None) -> Any:
             raw = load_task(task)
         except (KeyError, LookupError, FileNotFoundError) as err:
             raise ValueError(f"unknown task {task!r} ({err})") from err
-    else:
-        path = Path(data)
-        try:
-            with path.open("rb") as fh:
-                fh.read(1)
-        except OSError as err:
-            raise ValueError(f"{data}: cannot read ({err.strerror or err})") from err
+    elif raw is None:
+        _readable(data)
         try:
             from contrastive.data import from_csv
         except ImportError as err:
             raise ValueError(
                 "--data needs contrastive.data.from_csv, which is not available"
             ) from err
-        raw = from_csv(str(path))
+        raw = from_csv(str(data), **(csv or {}))
     featurizer = comp.featurizer or TaskFeaturizer()
     return featurizer.features(raw)
+
+
+def _readable(data: str) -> None:
+    try:
+        with Path(data).open("rb") as fh:
+            fh.read(1)
+    except OSError as err:
+        raise ValueError(f"{data}: cannot read ({err.strerror or err})") from err
 
 
 def _rank(
@@ -195,6 +227,9 @@ def _rank(
     Duplicates (the same arch sampled twice) are removed here, among the winners only, which
     costs far less than hashing every candidate.
     """
+    from .graphs import GraphTable
+    from .rank import autocts_rank
+
     space = comp.space
     graphs = graphs if graphs is not None else GraphTable(space, archs, validated=True)
     if comp.net.head.has_scores:
@@ -238,11 +273,15 @@ def search(
     space has one, ``space.sample_batch``), ``rank_s`` embeds and ranks them, ``refine_s`` the
     refinement; ``cpu_s`` is this process's CPU time for all of it.
     """
+    from .comparator import torch_threads
+
     with torch_threads(comp.config.threads):
         return _search(comp, task, n, top, seed, refine, rounds, mutations)
 
 
 def _search(comp, task, n, top, seed, refine, rounds, mutations):
+    from .graphs import GraphTable
+
     space = comp.space
     c0 = time.process_time()
     t0 = time.perf_counter()
@@ -281,12 +320,12 @@ def _search(comp, task, n, top, seed, refine, rounds, mutations):
 
 
 def _raw_task(cfg: SearchConfig) -> Any:
-    from contrastive.data import from_csv, load_task
+    from contrastive.dataflags import load_data_task
 
-    return load_task(cfg.task) if cfg.task else from_csv(cfg.data)
+    return load_data_task(cfg)
 
 
-def train_best(top: list[dict], cfg: SearchConfig) -> dict[str, Any]:
+def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str, Any]:
     """Train the shortlist's first ``cfg.train_top`` archs and the ts2vec preset on the task;
     probe metrics beside the references.
 
@@ -298,6 +337,7 @@ def train_best(top: list[dict], cfg: SearchConfig) -> dict[str, Any]:
     Args:
         top: the ranked shortlist, entries ``{"rank", "hash", "arch", ...}``, best first.
         cfg: the search's config (task, ``train_top``, ``train_steps``, device, seed, paths).
+        task: the :class:`contrastive.data.Task` (default: loaded from ``cfg``).
 
     Returns:
         ``{"config", "best", "best_rank", "candidates", "preset", "references", "encoder"}``:
@@ -317,7 +357,7 @@ def train_best(top: list[dict], cfg: SearchConfig) -> dict[str, Any]:
         from contrastive.train import TrainConfig, label, references
     except ImportError as err:  # pragma: no cover - contrastive ships with the project
         raise ValueError(f"--train-best: contrastive.train cannot be imported ({err})") from err
-    task = _raw_task(cfg)
+    task = task if task is not None else _raw_task(cfg)
     overrides = {"steps": cfg.train_steps} if cfg.train_steps else {}
     tcfg = TrainConfig(device=cfg.device, seed=cfg.seed, **overrides)
     t0 = time.perf_counter()
@@ -422,7 +462,8 @@ def print_train_report(report: dict[str, Any]) -> None:
 
 
 def _defaults(cfg: SearchConfig, parser: argparse.ArgumentParser) -> SearchConfig:
-    """Fill in the built-in default: shipped checkpoint, held-out task, outputs in OUT_DIR."""
+    """Fill in the built-in default (shipped checkpoint, held-out task) and the run directory;
+    refuse to overwrite an earlier run's outputs without ``--force``."""
     if not cfg.checkpoint:
         if not DEFAULT_CHECKPOINT.is_file():
             parser.error(
@@ -431,9 +472,36 @@ def _defaults(cfg: SearchConfig, parser: argparse.ArgumentParser) -> SearchConfi
         cfg.checkpoint = str(DEFAULT_CHECKPOINT)
         if cfg.task is None and cfg.data is None:
             cfg.task = DEFAULT_TASK
+    if cfg.out_dir is None:
+        cfg.out_dir = str(new_run_dir(cfg.task or Path(cfg.data or "search").stem))
     if cfg.out is None:
         cfg.out = str(Path(cfg.out_dir) / "result.json")
+    if not cfg.force:
+        mine = [Path(cfg.out), Path(cfg.out_dir) / "best.png"]
+        if cfg.train_best:
+            mine.append(Path(cfg.save_encoder or Path(cfg.out_dir) / "best_encoder.pt"))
+        taken = [str(p) for p in mine if p.exists()]
+        if taken:
+            raise ValueError(
+                f"{', '.join(taken)} already exist (an earlier run); pass --force to overwrite, "
+                "or leave out --out-dir/--out for a new run directory"
+            )
     return cfg
+
+
+def new_run_dir(task: str, root: Path = DEFAULT_OUT) -> Path:
+    """``root/TASK-YYYYmmdd-HHMMSS`` (``-2``, ``-3``... when that exists): one per run."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(task)) or "search"
+    base = root / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, k = base, 2
+    while path.exists():
+        path, k = base.with_name(f"{base.name}-{k}"), k + 1
+    return path
+
+
+def _say(text: str) -> None:
+    """Progress goes to stderr, all of it: stdout holds the results (with --json, JSON only)."""
+    print(text, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -444,18 +512,25 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--n and --top must be >= 1")
     if not 1 <= cfg.train_top <= cfg.top:
         parser.error(f"--train-top must be between 1 and --top ({cfg.top})")
+    if cfg.train_steps is not None and cfg.train_steps < 1:
+        parser.error(f"--train-steps must be >= 1, got {cfg.train_steps}")
+    check_data_flags(cfg, parser, need=False)
     cfg = _defaults(cfg, parser)
+    from .comparator import Comparator  # torch: only now that the flags are known to be good
+
+    steps = 4 if cfg.train_best else 2
     t0 = time.perf_counter()
-    print(
-        f"[1/4] loading {cfg.checkpoint} and the task's features ...", file=sys.stderr, flush=True
-    )
+    _say(f"[1/{steps}] loading {cfg.checkpoint} and the task's features ...")
     comp = Comparator.load(cfg.checkpoint)
-    task = resolve_task(comp, cfg.task, cfg.data)
-    print(
-        f"      done in {time.perf_counter() - t0:.1f} s; [2/4] ranking {cfg.n} sampled archs "
-        f"for {cfg.task or cfg.data} ...",
-        file=sys.stderr,
-        flush=True,
+    raw = None
+    if cfg.data:
+        _readable(cfg.data)
+        raw = _raw_task(cfg)  # prints what cleaning did
+    task = resolve_task(comp, cfg.task, cfg.data, raw=raw)
+    what = cfg.task or cfg.data
+    _say(
+        f"      done in {time.perf_counter() - t0:.1f} s; [2/{steps}] ranking {cfg.n} sampled "
+        f"archs for {what} ..."
     )
     result, timings = search(
         comp, task, cfg.n, cfg.top, cfg.seed, cfg.refine, cfg.refine_rounds, cfg.refine_mutations
@@ -474,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     doc = {
         "checkpoint": cfg.checkpoint,
-        "task": cfg.task or cfg.data,
+        "task": what,
         "space": comp.space.version,
         "n": cfg.n,
         "seed": cfg.seed,
@@ -489,11 +564,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"ranked {cfg.n} sampled archs in {timings['sample_s'] + timings['rank_s']:.2f} s"
             + (f" (+{timings['refine_s']:.2f} s refine)" if cfg.refine else "")
-            + f" for {cfg.task or cfg.data}; higher score = predicted better"
+            + f" for {what}; higher score = predicted better"
         )
-        print(f"{'rank':>4}  {'hash':16}  {'score':>7}  arch")
-        for r in result:
-            print(f"{r['rank']:>4}  {r['hash']}  {r['score']:+7.3f}  {_summary(r['arch'])}")
+        print_top(result, shutil.get_terminal_size((100, 24)).columns)
         print(f"wrote {cfg.out}; best arch drawn to {best_png}")
     if cfg.train_best:
         if not comp.space.name.startswith("cts"):
@@ -503,14 +576,15 @@ def main(argv: list[str] | None = None) -> int:
             )
         # With --json, stdout carries the JSON document alone; the training talk goes to stderr.
         with contextlib.redirect_stdout(sys.stderr) if cfg.json else contextlib.nullcontext():
-            report = train_best(result, cfg)
+            report = train_best(result, cfg, raw)
             print_train_report(report)
             if report["encoder"]:
                 print(
                     f"trained encoder saved to {report['encoder']}; use it with\n"
                     "  from contrastive.model import ContrastiveEncoder\n"
-                    f"  enc = ContrastiveEncoder.load({report['encoder']!r}); "
-                    "z = enc.encode(x)  # x [T, N] -> [T, N, R]"
+                    f"  enc = ContrastiveEncoder.load({report['encoder']!r})\n"
+                    f"  z = enc.encode({(cfg.data or 'my.csv')!r})  # a CSV path, DataFrame or "
+                    "[T, N] array -> [T, N, R]"
                 )
         doc["train_best"] = report
         Path(cfg.out).write_text(json.dumps(doc, indent=2, default=float) + "\n")
@@ -521,23 +595,73 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _summary(arch: dict) -> str:
-    """One line: the strategy and the encoder of a cts arch (JSON for other spaces)."""
+NOTATION = """\
+How to read a row of the top list (one arch):
+  aug A | B        the two views' augmentations, applied in this order (jit jitter, scl
+                   rescaling, rsz resize, pmask point masking, fmask frequency masking, crop)
+  I T N +ms        the contrast pairs: I instance, T temporal, N neighbour (across series);
+                   +ms: also across pooling scales
+  loss/sim         InfoNCE | NTXent | Triplet with cosine | dot | euclidean similarity
+  enc a | b | ...  the encoder cell, one group per node in order: op(k) applies op to state k
+                   (0: the cell input; k >= 1: node k's output, counting from 1); two ops in
+                   one node are summed. Ops: skip, dcc (gated dilated causal conv), diff_gcn
+                   (graph conv), trans (attention over time), s_trans (attention over series)
+  xC hH rR         C stacked cells, hidden width H, representation size R per series and step
+"""
+
+_AUG_SHORT = {
+    "jitter": "jit",
+    "rescaling": "scl",
+    "resize": "rsz",
+    "point_masking": "pmask",
+    "frequency_masking": "fmask",
+    "crop": "crop",
+}
+
+
+def summary_parts(arch: dict) -> tuple[str, str]:
+    """``(strategy, encoder)``: the two halves of a cts arch's row in the notation of
+    :data:`NOTATION`; other spaces: ``(compact JSON, "")``."""
     try:
         c, h = arch["contrastive"], arch["hyper"]
-        pairs = "+".join(k for k in ("instance", "temporal", "neighbor") if c["PairCell"][k])
-        if c["PairCell"]["multiscale"]:
-            pairs += "+multiscale"
         from archgraph import GRIDS
 
-        enc = " ".join(f"{i}:{GRIDS.encoder_ops[o]}" for i, o in arch["encoder"])
+        views = " | ".join(
+            ",".join(_AUG_SHORT.get(op, op) for op in c[f"AugCell{v}"]["enabled_ops"])
+            for v in (1, 2)
+        )
+        p = c["PairCell"]
+        pairs = " ".join(
+            k for k, f in (("I", "instance"), ("T", "temporal"), ("N", "neighbor")) if p[f]
+        )
+        pairs += " +ms" if p["multiscale"] else ""
+        loss = f"{c['LossCell']['loss']}/{c['LossCell']['sim']}"
+        enc = arch["encoder"]
+        nodes = [enc[:1]] + [enc[j : j + 2] for j in range(1, len(enc), 2)]
+        cell = " | ".join("+".join(f"{GRIDS.encoder_ops[o]}({k})" for k, o in n) for n in nodes)
         return (
-            f"aug {','.join(c['AugCell1']['enabled_ops'])} | {','.join(c['AugCell2']['enabled_ops'])}; "
-            f"{pairs}; {c['LossCell']['loss']}/{c['LossCell']['sim']}; "
-            f"enc [{enc}] x{h['cells']} h{h['hidden']} r{h['repr_dim']}"
+            f"aug {views}; {pairs}; {loss}",
+            f"enc {cell}; x{h['cells']} h{h['hidden']} r{h['repr_dim']}",
         )
     except (KeyError, TypeError, IndexError):
-        return json.dumps(arch)[:100]
+        return json.dumps(arch, separators=(",", ":")), ""
+
+
+def print_top(result: list[dict], width: int = 100) -> None:
+    """The ranked top list in at most ``width`` columns: rank, hash, score and the strategy,
+    then the encoder cell, wrapped under one another (notation: :data:`NOTATION`)."""
+    width = max(60, width)
+    head = f"{'rank':>4}  {'hash':16}  {'score':>7}  "
+    pad = " " * len(head)
+    print(head + "arch (notation: python -m predictor.search --help)")
+    for r in result:
+        strategy, encoder = summary_parts(r["arch"])
+        lines = textwrap.wrap(strategy, width - len(pad), break_on_hyphens=False)
+        if encoder:
+            lines += textwrap.wrap(encoder, width - len(pad), break_on_hyphens=False)
+        print(f"{r['rank']:>4}  {r['hash']}  {r['score']:+7.3f}  {lines[0]}")
+        for line in lines[1:]:
+            print(pad + line)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,9 @@ def test_label_train_search_train_best(tmp_path, capsys):
     # Train the top 2 and keep the one with the lower validation label; --json keeps stdout JSON.
     out2 = tmp_path / "search2.json"
     argv2 = [*argv[: argv.index("--out")], "--out", str(out2), *argv[argv.index("--out") + 2 :]]
+    with pytest.raises(ValueError, match=r"best\.png, .*best_encoder\.pt already exist .*--force"):
+        search_cli.main(argv2)  # the first run's drawing and encoder are not overwritten silently
+    argv2.append("--force")
     assert search_cli.main([*argv2, "--train-top", "2", "--json"]) == 0
     captured = capsys.readouterr()
     doc2 = json.loads(captured.out)

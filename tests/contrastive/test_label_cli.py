@@ -134,3 +134,19 @@ def test_list_tasks(capsys):
     out = capsys.readouterr().out
     for name in ("pedestrian", "epf_fr_be", "aus_retail", "gafa_stock"):
         assert name in out
+
+
+def test_data_flags_reach_every_label(tmp_path, capsys):
+    """--time-col/--drop-columns/--max-series shape the task that the labels are measured on."""
+    from pathlib import Path
+
+    weather = Path(__file__).resolve().parents[2] / "examples" / "weather.csv"
+    argv = _args(tmp_path, weather, "--n-archs", "2", "--time-col", "day", "--task-name", "w")
+    argv += ["--drop-columns", "station", "--max-series", "2"]
+    assert main(argv) == EXIT_OK
+    assert "data: weather.csv: 500 steps x 2 series" in capsys.readouterr().err
+    with LabelStore(tmp_path / "l.sqlite") as s:
+        assert {r["task"] for r in s.records()} == {"w"} and len(s.records()) == 2
+    with pytest.raises(SystemExit) as err:
+        main(_args(tmp_path, weather, "--columns", "a", "--drop-columns", "a"))
+    assert err.value.code == 2

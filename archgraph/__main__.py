@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import CTS_SPACE, ArchError, arch_hash, canonical, draw, encode, sample
-from .cli import EXIT_ERROR, EXIT_OK, add_config_flag, parse_into, run_main
+from . import ArchError, arch_hash, canonical, draw, encode, sample
+from .cli import EXIT_ERROR, EXIT_OK, HelpFormatter, add_config_flag, parse_into, run_main
 from .io import read_archs
 
 
@@ -45,8 +45,16 @@ class DemoConfig:
     out_dir: str = "runs/archgraph-demo"
 
 
+def _space():
+    from .cts import CTS_SPACE  # torch/PyG: loaded only by the subcommands that encode
+
+    return CTS_SPACE
+
+
 def _parser(name: str, doc: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"python -m archgraph {name}", description=doc)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m archgraph {name}", description=doc, formatter_class=HelpFormatter
+    )
     add_config_flag(parser)
     return parser
 
@@ -57,6 +65,8 @@ def cmd_sample(argv: list[str]) -> int:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", help="write JSONL here instead of stdout")
     cfg = parse_into(p, SampleConfig, argv)
+    if cfg.n < 1:
+        p.error(f"-n must be >= 1, got {cfg.n}")
     lines = [json.dumps(a) for a in sample(cfg.n, cfg.seed)]
     text = "\n".join(lines) + ("\n" if lines else "")
     if cfg.out:
@@ -95,7 +105,7 @@ def cmd_encode(argv: list[str]) -> int:
         except ArchError as err:
             print(f"{cfg.file}: arch {i}: {err}", file=sys.stderr)
             return EXIT_ERROR
-        types = Counter(CTS_SPACE.node_types[t] for t in data.node_type.tolist())
+        types = Counter(_space().node_types[t] for t in data.node_type.tolist())
         summary = {
             "arch": i,
             "hash": arch_hash(arch),
@@ -138,6 +148,8 @@ def cmd_demo(argv: list[str]) -> int:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out-dir", default="runs/archgraph-demo", help="where files go")
     cfg = parse_into(p, DemoConfig, argv)
+    if cfg.n < 1:
+        p.error(f"--n must be >= 1, got {cfg.n}")
     out = Path(cfg.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     archs = sample(cfg.n, cfg.seed)
@@ -146,7 +158,7 @@ def cmd_demo(argv: list[str]) -> int:
     for i, arch in enumerate(archs):
         h = arch_hash(arch)
         data = encode(arch)
-        assert canonical(arch) == CTS_SPACE.decode(data)
+        assert canonical(arch) == _space().decode(data)
         c = arch["contrastive"]
         path = draw(arch, out / f"arch_{i}_{h}.png")
         print(

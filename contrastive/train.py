@@ -41,18 +41,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from sklearn.linear_model import Ridge, RidgeCV
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from archgraph import arch_hash, canonical
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+from archgraph.cli import EXIT_OK, HelpFormatter, add_config_flag, parse_into, run_main
 
 from . import resources
 from .data import DataError
 from .dataflags import DataFlags, add_data_flags, check_data_flags, load_data_task
-from .net import ContrastiveNet
 from .presets import PRESETS, preset
 from .resources import DEFAULT_MAX_MEMORY_GB
 
@@ -151,6 +146,121 @@ class TrainConfig:
         if self.schedule not in ("constant", "cosine"):
             raise ValueError(f"schedule {self.schedule!r} not in ('constant', 'cosine')")
         resources.cap_bytes(self.max_memory_gb)  # raises on a negative or non-finite cap
+
+
+@dataclass
+class TrainArgs(DataFlags):
+    arch: str | None = None
+    preset: str | None = None
+    task: str | None = None
+    data: str | None = None
+    steps: int = TrainConfig.steps
+    window: int = TrainConfig.window
+    horizons: str = "12"
+    device: str = "auto"
+    seed: int = 0
+    threads: int = 1
+    label_kind: str = TrainConfig.label_kind
+    max_memory_gb: float = DEFAULT_MAX_MEMORY_GB
+    json: bool = False
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m contrastive.train",
+        description="Train one arch on one task; print its probe metrics next to the references.",
+        formatter_class=HelpFormatter,
+    )
+    add_config_flag(p)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--arch", metavar="FILE", help="arch JSON file")
+    src.add_argument("--preset", choices=sorted(PRESETS), help="a named reference arch")
+    add_data_flags(p)
+    d = TrainConfig()
+    p.add_argument("--steps", type=int, default=d.steps, help="training steps (the budget)")
+    p.add_argument(
+        "--window", type=int, default=d.window, help="steps per training window and probe input"
+    )
+    p.add_argument("--horizons", default="12", help="comma-separated forecast horizons")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda")
+    p.add_argument("--seed", type=int, default=0, help="seeds init, batches and views")
+    p.add_argument("--threads", type=int, default=1, help="torch/BLAS CPU threads")
+    p.add_argument(
+        "--label-kind",
+        dest="label_kind",
+        choices=LABEL_KINDS,
+        default=d.label_kind,
+        help="the metric that is the label",
+    )
+    p.add_argument(
+        "--max-memory-gb",
+        type=float,
+        default=d.max_memory_gb,
+        help=f"refuse up front a CSV or label whose estimated memory exceeds this many GiB "
+        f"(default {d.max_memory_gb:g}; 0: no cap)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def _parse(argv: list[str] | None) -> tuple[TrainArgs, dict, TrainConfig]:
+    """The flags, checked: ``(args, arch, config)``; usage errors exit 2, bad values raise
+    ``ValueError`` (exit 1). Needs no torch."""
+    parser = _parser()
+    args = parse_into(parser, TrainArgs, argv)
+    if not (args.arch or args.preset):
+        parser.error("give --arch FILE or --preset NAME")
+    check_data_flags(args, parser)
+    if args.steps < 1:
+        parser.error(f"--steps must be >= 1 (a trained net needs a step), got {args.steps}")
+    if args.arch:
+        try:
+            arch = json.loads(Path(args.arch).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{args.arch}: not valid JSON: {err}") from err
+        arch = canonical(arch)
+    else:
+        arch = preset(args.preset)
+    try:
+        horizons = tuple(int(h) for h in str(args.horizons).split(","))
+    except ValueError as err:
+        raise ValueError(
+            f"--horizons: expected comma-separated integers, got {args.horizons!r}"
+        ) from err
+    cfg = TrainConfig(
+        steps=args.steps,
+        window=args.window,
+        horizons=horizons,
+        device=args.device,
+        seed=args.seed,
+        threads=args.threads,
+        label_kind=args.label_kind,
+        max_memory_gb=args.max_memory_gb,
+    )
+    cfg.check()
+    return args, arch, cfg
+
+
+def _early_check() -> None:
+    """``python -m contrastive.train``: answer --help, usage and flag errors before torch loads."""
+    try:
+        _parse(sys.argv[1:])
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)
+
+
+# ``python -m contrastive.train``: the flags are parsed and checked here, before torch loads
+# below, so --help and usage errors answer at once.
+if __name__ == "__main__":
+    _early_check()
+
+import torch  # noqa: E402
+from sklearn.linear_model import Ridge, RidgeCV  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from .net import ContrastiveNet  # noqa: E402
 
 
 def resolve_device(device: str) -> torch.device:
@@ -549,6 +659,7 @@ def label(
     cfg: TrainConfig,
     *,
     on_trained: Callable[[ContrastiveNet], None] | None = None,
+    on_step: Callable[[int, float], None] | None = None,
 ) -> dict:
     """Train ``arch`` on ``task`` and measure it; never raises for training problems.
 
@@ -558,6 +669,7 @@ def label(
         cfg: the protocol.
         on_trained: called with the trained net before it is probed (to keep it, e.g.
             :meth:`contrastive.model.ContrastiveEncoder.from_net`).
+        on_step: called as ``on_step(step, loss)`` after every training step (progress).
 
     Returns:
         ``status`` (``"ok"``/``"failed"``), ``error``, ``label`` (``cfg.label_kind``, lower is
@@ -587,7 +699,9 @@ def label(
         t1 = time.perf_counter()
         early: dict[str, float] = {}
 
-        def on_step(k: int, loss: float) -> None:
+        def step_done(k: int, loss: float) -> None:
+            if on_step is not None:
+                on_step(k, loss)
             if k in cfg.checkpoints and k < cfg.steps:
                 t_probe = time.perf_counter()
                 at = probe_net(net, data, cfg, device)
@@ -595,7 +709,7 @@ def label(
                 early.update({f"at{k}_{g}": v for g, v in _gains(at, untrained).items()})
                 early[f"at{k}_seconds"] = t_probe - t1
 
-        trained = train_net(net, splits["train"], cfg, gen, device, on_step)
+        trained = train_net(net, splits["train"], cfg, gen, device, step_done)
         if on_trained is not None:
             on_trained(net)
         rec.update(early)
@@ -648,90 +762,17 @@ def references(task: Any, cfg: TrainConfig) -> dict:
 # CLI
 
 
-@dataclass
-class TrainArgs(DataFlags):
-    arch: str | None = None
-    preset: str | None = None
-    task: str | None = None
-    data: str | None = None
-    steps: int = TrainConfig.steps
-    window: int = TrainConfig.window
-    horizons: str = "12"
-    device: str = "auto"
-    seed: int = 0
-    threads: int = 1
-    label_kind: str = TrainConfig.label_kind
-    max_memory_gb: float = DEFAULT_MAX_MEMORY_GB
-    json: bool = False
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m contrastive.train",
-        description="Train one arch on one task; print its probe metrics next to the references.",
-    )
-    add_config_flag(p)
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--arch", metavar="FILE", help="arch JSON file")
-    src.add_argument("--preset", choices=sorted(PRESETS), help="a named reference arch")
-    add_data_flags(p)
-    d = TrainConfig()
-    p.add_argument("--steps", type=int, default=d.steps)
-    p.add_argument("--window", type=int, default=d.window)
-    p.add_argument("--horizons", default="12", help="comma-separated forecast horizons")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--label-kind", dest="label_kind", choices=LABEL_KINDS, default=d.label_kind)
-    p.add_argument(
-        "--max-memory-gb",
-        type=float,
-        default=d.max_memory_gb,
-        help=f"refuse up front a CSV or label whose estimated memory exceeds this many GiB "
-        f"(default {d.max_memory_gb:g}; 0: no cap)",
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    return p
-
-
-def _fmt(v: Any) -> str:
-    return f"{v:.4f}" if isinstance(v, float) else str(v)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m contrastive.train``."""
-    parser = _parser()
-    args = parse_into(parser, TrainArgs, argv)
-    if not (args.arch or args.preset):
-        parser.error("give --arch FILE or --preset NAME")
-    check_data_flags(args, parser)
-    if args.arch:
-        try:
-            arch = json.loads(Path(args.arch).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{args.arch}: not valid JSON: {err}") from err
-        arch = canonical(arch)
-    else:
-        arch = preset(args.preset)
-    try:
-        horizons = tuple(int(h) for h in str(args.horizons).split(","))
-    except ValueError as err:
-        raise ValueError(
-            f"--horizons: expected comma-separated integers, got {args.horizons!r}"
-        ) from err
-    cfg = TrainConfig(
-        steps=args.steps,
-        window=args.window,
-        horizons=horizons,
-        device=args.device,
-        seed=args.seed,
-        threads=args.threads,
-        label_kind=args.label_kind,
-        max_memory_gb=args.max_memory_gb,
+    args, arch, cfg = _parse(argv)
+    _say(
+        f"training on {args.task or args.data}: {cfg.steps} steps, window {cfg.window}, "
+        f"device {cfg.device} ..."
     )
-    cfg.check()
     task = load_data_task(args, max_memory_gb=args.max_memory_gb)
-    rec = label(arch, task, cfg)
+    with step_bar(cfg.steps, "train") as bar:
+        rec = label(arch, task, cfg, on_step=bar)
+    _say("probing the references (raw lags, untrained ts2vec preset) ...")
     refs = references(task, cfg) if rec["status"] == "ok" else {}
     if args.json:
         out = {
@@ -749,36 +790,177 @@ def main(argv: list[str] | None = None) -> int:
     if rec["status"] != "ok":
         print(f"error: {rec['error']}", file=sys.stderr)
         return 1
-    cols = (
-        "val_mse",
-        "val_mae",
-        "test_mse",
-        "test_mae",
-        "scarce_val_mse",
-        "scarce_test_mse",
-        "knn_val_mse",
-        "knn_test_mse",
-    )
-    print(f"{'':22}" + "".join(f"{c:>16}" for c in cols))
-    rows = [
-        ("trained", rec),
-        (
-            "untrained (same arch)",
-            {k[10:]: v for k, v in rec.items() if k.startswith("untrained_")},
-        ),
-    ]
-    rows += [
-        (f"raw lags {refs['raw_short']['lags']}", refs["raw_short"]),
-        (f"raw lags {refs['raw_long']['lags']}", refs["raw_long"]),
-    ]
-    rows += [("untrained ts2vec preset", refs["untrained_preset"])]
-    for title, r in rows:
-        print(f"{title:22}" + "".join(f"{_fmt(r.get(c)):>16}" for c in cols))
+    rows = [("this arch, trained", rec), ("this arch, untrained", untrained_part(rec))]
+    print_rows(rows + reference_rows(refs), REPORT_COLUMNS)
     print(
         f"label ({cfg.label_kind}) {rec['label']:.4f}  gain {rec['gain']:.4f}  "
-        f"scarce_gain {rec['scarce_gain']:.4f}  knn_gain {rec['knn_gain']:.4f}  final loss {rec['final_loss']:.4f}  {rec['seconds']:.1f} s"
+        f"scarce_gain {rec['scarce_gain']:.4f}  knn_gain {rec['knn_gain']:.4f}  "
+        f"final loss {rec['final_loss']:.4f}  {rec['seconds']:.1f} s"
     )
+    note = lags_note(refs, cfg.long_lags)
+    if note:
+        print(note)
+    more = "train longer (--steps 100) or other archs (python -m predictor.search --train-top 5)"
+    for line in verdict_lines("this arch", rec, reference_rows(refs), cfg.label_kind, more=more):
+        print(line)
     return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports shared by ``contrastive.train`` and ``predictor.search --train-best``
+
+REPORT_COLUMNS = ("knn_val_mse", "knn_test_mse", "val_mse", "val_mae", "test_mse", "test_mae")
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def step_bar(total: int, desc: str) -> Iterator[Callable[[int, float], None]]:
+    """A tqdm bar on stderr over ``total`` training steps; yields the ``on_step`` callback."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, leave=False)
+
+    def step(k: int, loss: float) -> None:
+        bar.update(1)
+        bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+
+    try:
+        yield step
+    finally:
+        bar.close()
+
+
+def untrained_part(rec: dict) -> dict:
+    """The ``untrained_*`` metrics of a label record, without the prefix."""
+    return {k[len("untrained_") :]: v for k, v in rec.items() if k.startswith("untrained_")}
+
+
+def reference_rows(refs: dict) -> list[tuple[str, dict]]:
+    """``(title, metrics)`` rows of :func:`references`, titled the same in every report."""
+    rows = [
+        (f"raw lags {refs[k]['lags']}", refs[k]) for k in ("raw_short", "raw_long") if k in refs
+    ]
+    if "untrained_preset" in refs:
+        rows.append(("ts2vec preset, untrained", refs["untrained_preset"]))
+    return rows
+
+
+def print_rows(rows: list[tuple[str, dict]], cols: tuple[str, ...] = REPORT_COLUMNS) -> None:
+    """A table: one row per ``(title, record)``, the metrics ``cols``; failed records say why."""
+    width = max([26] + [len(t) + 2 for t, _ in rows])
+    print(f"{'':{width}}" + "".join(f"{c:>13}" for c in cols))
+    for title, rec in rows:
+        if rec.get("status") == "failed":
+            print(f"{title:{width}}  failed: {rec.get('error')}")
+            continue
+        print(
+            f"{title:{width}}"
+            + "".join(
+                f"{rec[c]:>13.4f}" if isinstance(rec.get(c), float) else f"{'-':>13}" for c in cols
+            )
+        )
+
+
+def lags_note(refs: dict, long_lags: int) -> str | None:
+    """Why the long raw-lag row has the lag count it has (one line), if it has one."""
+    if "raw_long" not in refs:
+        return None
+    n = refs["raw_long"]["lags"]
+    capped = f", capped to {n}, the longest that fits every split" if n < long_lags else ""
+    return (
+        f"raw lags N: probes on the last N raw values of each series, no training; "
+        f"{refs['raw_short']['lags']} and {long_lags} steps (two weeks of hourly data){capped}"
+    )
+
+
+def _test_metric(kind: str) -> str:
+    return kind.replace("val", "test") if "val" in kind else "knn_test_mse"
+
+
+def _versus(ours: float, theirs: float) -> str:
+    if not (math.isfinite(ours) and math.isfinite(theirs)) or theirs == 0:
+        return "n/a"
+    pct = 100.0 * (theirs - ours) / abs(theirs)
+    if abs(pct) < 0.5:
+        return "even (within 0.5%)"
+    return f"{abs(pct):.0f}% {'better' if pct > 0 else 'worse'}"
+
+
+SEARCH_MORE = "train more candidates (--train-top 5) or longer (--train-steps 100)"
+
+
+def untrained_note(name: str, rec: dict, kind: str) -> str | None:
+    """A warning when the net scores better on ``kind`` before training than after."""
+    untrained = rec.get(f"untrained_{kind}")
+    if rec.get("status") != "ok" or not isinstance(untrained, float) or untrained >= rec[kind]:
+        return None
+    return (
+        f"note: {name} scores {untrained:.4f} untrained, better than trained ({rec[kind]:.4f}): "
+        "training did not help its label here"
+    )
+
+
+def verdict_lines(
+    name: str,
+    rec: dict,
+    others: list[tuple[str, dict]],
+    kind: str,
+    *,
+    advice: bool = True,
+    more: str = SEARCH_MORE,
+) -> list[str]:
+    """What a report means, in a few lines: how ``rec`` compares with ``others`` on the label
+    (``kind``, validation split) and on its test counterpart, whether training helped, and
+    what to try next. Lower is better for every metric.
+
+    Args:
+        name: what ``rec`` is ("the kept arch (rank 3)").
+        rec: the label record (``status``, metrics, ``untrained_*``).
+        others: ``(title, metrics)`` of the comparisons; the raw-lag rows are titled ``raw lags``.
+        kind: the label metric, e.g. ``knn_val_mse``.
+        advice: add the "next:" line.
+        more: what "keep searching" means for the command that prints it.
+    """
+    if rec.get("status") != "ok":
+        return [f"verdict: {name} failed to train ({rec.get('error')}); nothing to compare"]
+    test = _test_metric(kind)
+    ok = [(t, r) for t, r in others if r.get("status", "ok") == "ok" and kind in r]
+    raw = [(t, r) for t, r in ok if t.startswith("raw lags")]
+    best_raw = min(raw, key=lambda tr: tr[1][kind]) if raw else None
+    shown = [(t, r) for t, r in ok if not t.startswith("raw lags")]
+    shown += [(f"the best raw-lag reference ({best_raw[0]})", best_raw[1])] if best_raw else []
+    lines = [f"verdict: {name}, {kind} {rec[kind]:.4f} (val) / {rec.get(test, float('nan')):.4f} "
+             f"({test}):"]  # fmt: skip
+    for title, r in shown:
+        lines.append(
+            f"  vs {title}: {_versus(rec[kind], r[kind])} on the label, "
+            f"{_versus(rec.get(test, math.nan), r.get(test, math.nan))} on test"
+        )
+    note = untrained_note(name, rec, kind)
+    lines += [f"  {note}"] if note else []
+    if advice:
+        beats_raw = best_raw is None or rec[kind] < best_raw[1][kind]
+        beats_all = all(rec[kind] < r[kind] for _, r in ok)
+        lost_on_test = [t for t, r in ok if rec.get(test, math.inf) >= r.get(test, math.inf)]
+        if beats_all and not lost_on_test:
+            nxt = "it beats every reference on the label and on test: use the saved encoder"
+        elif beats_all:
+            nxt = (
+                f"it beats every reference on the label but not on test ({', '.join(lost_on_test)}):"
+                " the lead may not carry over; check it on your own downstream task first"
+            )
+        elif not beats_raw:
+            nxt = (
+                "raw lags forecast better here (as on most bundled tasks): for forecasting, start "
+                f"from raw lags; to keep searching, {more}"
+            )
+        else:
+            nxt = f"it beats raw lags but not every learnt reference: {more}, or use the better one"
+        lines.append(f"  next: {nxt}")
+    return lines
 
 
 if __name__ == "__main__":

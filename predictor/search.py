@@ -354,7 +354,7 @@ def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str
     try:
         from contrastive.model import ContrastiveEncoder
         from contrastive.presets import preset
-        from contrastive.train import TrainConfig, label, references
+        from contrastive.train import TrainConfig, label, references, step_bar
     except ImportError as err:  # pragma: no cover - contrastive ships with the project
         raise ValueError(f"--train-best: contrastive.train cannot be imported ({err})") from err
     task = task if task is not None else _raw_task(cfg)
@@ -362,23 +362,24 @@ def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str
     tcfg = TrainConfig(device=cfg.device, seed=cfg.seed, **overrides)
     t0 = time.perf_counter()
     what = "the best arch" if cfg.train_top == 1 else f"the top {cfg.train_top} archs"
-    print(
-        f"[3/4] training {what} on {task.name} ({tcfg.steps} steps, device {cfg.device}) ...",
-        flush=True,
-    )
+    _say(f"[3/4] training {what} on {task.name} ({tcfg.steps} steps, device {cfg.device}) ...")
     candidates, kept = [], {}
     best, best_rank = None, top[0]["rank"]
     for entry in top[: cfg.train_top]:
         trained: dict[str, Any] = {}
-        rec = label(
-            entry["arch"], task, tcfg, on_trained=lambda net, into=trained: into.update(net=net)
-        )
+        with step_bar(tcfg.steps, f"rank {entry['rank']}") as bar:
+            rec = label(
+                entry["arch"],
+                task,
+                tcfg,
+                on_trained=lambda net, into=trained: into.update(net=net),
+                on_step=bar,
+            )
         candidates.append({"rank": entry["rank"], "hash": entry["hash"], "record": rec})
         if cfg.train_top > 1:
-            print(
+            _say(
                 f"      rank {entry['rank']}: "
-                + (f"label {rec['label']:.4f}" if rec.get("status") == "ok" else "failed"),
-                flush=True,
+                + (f"label {rec['label']:.4f}" if rec.get("status") == "ok" else "failed")
             )
         # Keep only the best net so far: K trained nets need not fit in memory at once.
         if rec.get("status") == "ok" and (best is None or rec["label"] < best["label"]):
@@ -392,12 +393,12 @@ def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str
             kept["net"], mean, std, config=tcfg, columns=tuple(task.columns)
         )
         encoder_path = str(enc.save(cfg.save_encoder or Path(cfg.out_dir) / "best_encoder.pt"))
-    print(
+    _say(
         f"      done in {time.perf_counter() - t0:.1f} s; "
-        "[4/4] training the ts2vec preset and the references for comparison ...",
-        flush=True,
+        "[4/4] training the ts2vec preset and the references for comparison ..."
     )
-    ref_arch = label(preset("ts2vec"), task, tcfg)
+    with step_bar(tcfg.steps, "ts2vec preset") as bar:
+        ref_arch = label(preset("ts2vec"), task, tcfg, on_step=bar)
     refs = references(task, tcfg)
     return {
         "config": {
@@ -405,6 +406,7 @@ def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str
             "window": tcfg.window,
             "seed": tcfg.seed,
             "label_kind": tcfg.label_kind,
+            "long_lags": tcfg.long_lags,
         },
         "best": best,
         "best_rank": best_rank,
@@ -416,49 +418,43 @@ def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str
 
 
 def print_train_report(report: dict[str, Any]) -> None:
-    cols = ("knn_val_mse", "knn_test_mse", "val_mse", "val_mae", "test_mse", "test_mae")
-    best = report["best"]
-    candidates = report.get("candidates", [])
-    if len(candidates) > 1:
-        rows = [
-            (
-                f"rank {c['rank']}, trained" + (" *" if c["rank"] == report["best_rank"] else ""),
-                c["record"],
-            )
-            for c in candidates
-        ]
-    else:
-        rows = [("best arch, trained", best)]
+    """The probe metrics of the trained candidates, the trained preset and the references,
+    then the verdict: what was kept, how it compares, what to do next."""
+    from contrastive.train import (
+        lags_note,
+        print_rows,
+        reference_rows,
+        untrained_note,
+        untrained_part,
+        verdict_lines,
+    )
+
+    best, kept = report["best"], report["best_rank"]
+    candidates = report.get("candidates") or [{"rank": kept, "record": best}]
+    star = len(candidates) > 1
+    rows = [
+        (f"rank {c['rank']}, trained" + (" *" if star and c["rank"] == kept else ""), c["record"])
+        for c in candidates
+    ]
     rows.append(("ts2vec preset, trained", report["preset"]))
     if best.get("status") == "ok":
-        rows.append(
-            (
-                "best arch, untrained"
-                if len(candidates) <= 1
-                else f"rank {report['best_rank']}, untrained",
-                {k[len("untrained_") :]: v for k, v in best.items() if k.startswith("untrained_")},
-            )
-        )
+        rows.append((f"rank {kept}, untrained", untrained_part(best)))
     refs = report["references"]
-    for key in ("raw_short", "raw_long"):
-        if key in refs:
-            rows.append((f"ridge on raw lags {refs[key]['lags']}", refs[key]))
-    if "untrained_preset" in refs:
-        rows.append(("ts2vec preset, untrained", refs["untrained_preset"]))
-    print(f"{'':26}" + "".join(f"{c:>13}" for c in cols))
-    for title, rec in rows:
-        if rec.get("status") == "failed":
-            print(f"{title:26}  failed: {rec.get('error')}")
-            continue
-        print(
-            f"{title:26}"
-            + "".join(
-                f"{rec[c]:>13.4f}" if isinstance(rec.get(c), float) else f"{'-':>13}" for c in cols
-            )
-        )
-    if len(candidates) > 1:
-        kind = report["config"].get("label_kind", "label")
+    rows += reference_rows(refs)
+    print_rows(rows)
+    kind = report["config"].get("label_kind", "knn_val_mse")
+    if star:
         print(f"* kept: the lowest validation label ({kind}) of the {len(candidates)} trained")
+    note = lags_note(refs, report["config"].get("long_lags", 336))
+    if note:
+        print(note)
+    name = f"the kept arch (rank {kept})"
+    others = [("the trained ts2vec preset", report["preset"])] + reference_rows(refs)
+    for line in verdict_lines(name, best, others, kind):
+        print(line)
+    note = untrained_note("the ts2vec preset", report["preset"], kind)
+    if note:
+        print(f"  {note}")
 
 
 def _defaults(cfg: SearchConfig, parser: argparse.ArgumentParser) -> SearchConfig:

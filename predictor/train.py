@@ -20,15 +20,15 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+from archgraph.cli import EXIT_OK, HelpFormatter, add_config_flag, parse_into, run_main
 
-from .comparator import Comparator, ComparatorConfig, get_space
-from .labels import aggregate, from_nbgraph, from_store
-from .tasks import EmbedderConfig, TaskFeaturizer, WindowEmbedder
+# torch loads inside the functions, after the flags are parsed: --help answers at once.
+if TYPE_CHECKING:
+    from .tasks import TaskFeaturizer
 
 
 @dataclass
@@ -60,7 +60,9 @@ class TrainConfig:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m predictor.train", description=__doc__.split("\n")[0]
+        prog="python -m predictor.train",
+        description=__doc__.split("\n")[0],
+        formatter_class=HelpFormatter,
     )
     add_config_flag(p)
     src = p.add_argument_group("labels (one of)")
@@ -112,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _store_task_features(names: list[str], mode: str, seed: int) -> tuple[dict, TaskFeaturizer]:
+    from .tasks import EmbedderConfig, TaskFeaturizer, WindowEmbedder
+
     try:
         from contrastive.data import load_task
     except ImportError as err:
@@ -134,6 +138,9 @@ def _store_task_features(names: list[str], mode: str, seed: int) -> tuple[dict, 
 
 
 def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
+    from .comparator import Comparator, ComparatorConfig, get_space
+    from .labels import aggregate, from_nbgraph, from_store
+
     if bool(cfg.store) == bool(cfg.nbgraph):
         raise ValueError("give exactly one of --store or --nbgraph")
     featurizer = None

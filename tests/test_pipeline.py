@@ -69,7 +69,10 @@ def test_label_train_search_train_best(tmp_path, capsys):
     assert report["best"]["status"] == "ok" and report["preset"]["status"] == "ok"
     assert report["best"]["steps"] == 1
     printed = capsys.readouterr().out
-    assert "best arch, trained" in printed and "ridge on raw lags" in printed
+    assert "\nrank 1, trained " in printed and "\nraw lags 48 " in printed
+    assert "\nts2vec preset, trained " in printed and "\nrank 1, untrained " in printed
+    assert "\nverdict: the kept arch (rank 1), knn_val_mse " in printed
+    assert "  vs the trained ts2vec preset: " in printed and "\n  next: " in printed
     # the user keeps the winner: its trained encoder, usable on the task's raw columns
     assert report["encoder"] == str(tmp_path / "found" / "best_encoder.pt")
     enc = ContrastiveEncoder.load(report["encoder"])

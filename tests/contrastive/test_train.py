@@ -374,12 +374,44 @@ def test_cli_table_with_preset(tmp_path, capsys):
             "4",
         ]
     )
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
     assert code == 0
-    assert "trained" in text and "raw lags 48" in text and "untrained ts2vec preset" in text
+    for row in ("this arch, trained", "this arch, untrained", "raw lags 48", "raw lags 56"):
+        assert f"\n{row} " in text, row
+    assert "ts2vec preset, untrained" in text
+    # the long window (336 capped to 56 here) is explained; a verdict with a next step closes it
+    assert "no training; 48 and 336 steps (two weeks of hourly data), capped to 56," in text
+    assert "\nverdict: this arch, knn_val_mse " in text and "\n  next: " in text
+    assert "training on " in captured.err and "probing the references" in captured.err
+
+
+def test_verdict_lines_compare_on_label_and_test_and_flag_untrained():
+    rec = {"status": "ok", "knn_val_mse": 0.8, "knn_test_mse": 0.5, "untrained_knn_val_mse": 0.7}
+    others = [
+        ("the trained ts2vec preset", {"knn_val_mse": 1.0, "knn_test_mse": 0.4}),
+        ("raw lags 48", {"knn_val_mse": 0.9, "knn_test_mse": 1.0}),
+        ("raw lags 336", {"knn_val_mse": 0.6, "knn_test_mse": 0.5}),
+    ]
+    lines = tr.verdict_lines("the kept arch (rank 2)", rec, others, "knn_val_mse")
+    assert lines == [
+        "verdict: the kept arch (rank 2), knn_val_mse 0.8000 (val) / 0.5000 (knn_test_mse):",
+        "  vs the trained ts2vec preset: 20% better on the label, 25% worse on test",
+        "  vs the best raw-lag reference (raw lags 336): 33% worse on the label, "
+        "even (within 0.5%) on test",
+        "  note: the kept arch (rank 2) scores 0.7000 untrained, better than trained (0.8000): "
+        "training did not help its label here",
+        "  next: raw lags forecast better here (as on most bundled tasks): for forecasting, start "
+        "from raw lags; to keep searching, " + tr.SEARCH_MORE,
+    ]
+    failed = tr.verdict_lines("x", {"status": "failed", "error": "boom"}, others, "knn_val_mse")
+    assert failed == ["verdict: x failed to train (boom); nothing to compare"]
 
 
 def test_cli_usage_errors():
     with pytest.raises(SystemExit) as err:
         tr.main(["--task", "x"])
+    assert err.value.code == 2
+    with pytest.raises(SystemExit) as err:  # a 0-step "trained" row would be a lie
+        tr.main(["--preset", "ts2vec", "--task", "pedestrian", "--steps", "0"])
     assert err.value.code == 2

@@ -485,45 +485,11 @@ def _pick_columns(df: Any, keep: Any, drop: Any, time_col: Any, where: str) -> t
     return df.loc[:, [c for c in df.columns if str(c) in chosen]], report
 
 
-def from_dataframe(
-    df: Any,
-    name: str,
-    *,
-    time_col: str | None = None,
-    domain: str = "user",
-    freq: str | None = None,
-    where: str | None = None,
-    columns: Any = None,
-    drop_columns: Any = None,
-    **kw: Any,
-) -> Task:
-    """A task from a wide DataFrame: one numeric column per series.
-
-    The time comes from ``time_col``, else from a ``DatetimeIndex``, else from a first column
-    named like a time (``date``, ``time``, ``timestamp``, ``ds``, ...), else from the one
-    non-numeric column in another position named ``date``, ``day``, ``week``, ``time``...; rows are
-    then sorted by it. Without one, row order is time order.
-
-    Args:
-        df: A pandas DataFrame.
-        name: Task name.
-        time_col: Name of the time column, if any.
-        columns: Names of the series to keep (``None``: all).
-        drop_columns: Names of series to leave out.
-        domain: Domain recorded on the task.
-        freq: Frequency; inferred from the time column when omitted.
-        where: What errors name (default ``dataframe 'NAME'``).
-        **kw: ``window``, ``horizon``, ``max_series``, ``max_length`` of :func:`clean`.
-
-    Raises:
-        DataError: See :func:`clean`; also a missing or unparseable time column, non-numeric
-            or repeated column names.
-    """
+def _time_ordered(df: Any, time_col: Any, where: str) -> tuple[Any, Any, dict, Any]:
+    """``(df without its time column, sorted by time; DatetimeIndex or None; report; the time
+    column's name)``: the time rules of :func:`from_dataframe`."""
     import pandas as pd
 
-    where = where or f"dataframe {name!r}"
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
     report: dict = {}
     index = None
     first = str(df.columns[0]) if df.shape[1] else ""
@@ -563,6 +529,51 @@ def from_dataframe(
             df, index, report = _sort_by_time(
                 df.drop(columns=[time_col]), times, where, str(time_col)
             )
+    return df, index, report, time_col
+
+
+def from_dataframe(
+    df: Any,
+    name: str,
+    *,
+    time_col: str | None = None,
+    domain: str = "user",
+    freq: str | None = None,
+    where: str | None = None,
+    columns: Any = None,
+    drop_columns: Any = None,
+    **kw: Any,
+) -> Task:
+    """A task from a wide DataFrame: one numeric column per series.
+
+    The time comes from ``time_col``, else from a ``DatetimeIndex``, else from a first column
+    named like a time (``date``, ``time``, ``timestamp``, ``ds``, ...), else from the one
+    non-numeric column in another position named ``date``, ``day``, ``week``, ``time``...; rows are
+    then sorted by it. Without one, row order is time order.
+
+    Args:
+        df: A pandas DataFrame.
+        name: Task name.
+        time_col: Name of the time column, if any.
+        columns: Names of the series to keep (``None``: all).
+        drop_columns: Names of series to leave out.
+        domain: Domain recorded on the task.
+        freq: Frequency; inferred from the time column when omitted.
+        where: What errors name (default ``dataframe 'NAME'``).
+        **kw: ``window``, ``horizon``, ``max_series``, ``max_length`` of :func:`clean`.
+
+    Raises:
+        DataError: See :func:`clean`; also a missing or unparseable time column, non-numeric
+            or repeated column names.
+    """
+    import pandas as pd
+
+    where = where or f"dataframe {name!r}"
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
+    df, index, report, time_col = _time_ordered(df, time_col, where)
+    if time_col is not None:
+        report["time_col"] = str(time_col)
     df, picked = _pick_columns(df, columns, drop_columns, time_col, where)
     report.update(picked)
     arr, cols = _frame_values(df, where)
@@ -579,6 +590,44 @@ def from_dataframe(
         report=report,
         **kw,
     )
+
+
+def table_series(
+    x: Any, columns: Any, *, time_col: str | None = None, where: str | None = None
+) -> np.ndarray:
+    """The series ``columns`` of a CSV path or DataFrame as ``[T, N]`` float64, read by the
+    rules training used: the time column found and sorted by, non-numeric values refused, gaps
+    filled by linear interpolation (the nearest value at the edges). Other columns are ignored.
+
+    Raises:
+        DataError: an unreadable file, a missing column (the message lists those present) or
+            a column with no value.
+    """
+    import pandas as pd
+
+    if isinstance(x, (str, Path)):
+        where = where or str(x)
+        try:
+            x = pd.read_csv(x)
+        except FileNotFoundError as err:
+            raise DataError(f"{where}: file not found") from err
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+            raise DataError(f"{where}: cannot parse as CSV: {err}") from err
+    where = where or "dataframe"
+    df, _, _, _ = _time_ordered(x, time_col, where)
+    names = [str(c) for c in df.columns]
+    missing = [c for c in columns if c not in names]
+    if missing:
+        raise DataError(f"{where}: no column {missing}; the encoder reads {list(columns)}, the "
+                        f"table has {names}")  # fmt: skip
+    values = np.column_stack(
+        [_to_numeric(df.iloc[:, names.index(c)].to_numpy(), c, where) for c in columns]
+    )
+    values[~np.isfinite(values)] = np.nan
+    filled, empty = _fill_segment(values)
+    if empty.any():
+        raise DataError(f"{where}: column {columns[int(np.argmax(empty))]!r} has no value")
+    return filled
 
 
 def from_csv(

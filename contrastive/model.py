@@ -5,11 +5,18 @@ Example::
     from contrastive.model import ContrastiveEncoder
 
     enc = ContrastiveEncoder(arch)  # any arch of the space; default: the ts2vec preset
-    losses = enc.fit(x_train)  # x_train: [T, N] float array, one column per series
-    z = enc.encode(x)  # [T, N, R]: step t's representation sees steps t-window+1 .. t only
+    losses = enc.fit("train.csv")  # a CSV path, a DataFrame or a [T, N] array
+    z = enc.encode("new.csv")  # [T, N, R]: step t's representation sees steps t-window+1 .. t only
     z_last = enc.encode(x, last=True)  # [N, R]: the representation the label's probe uses
     enc.save("encoder.pt")
     enc = ContrastiveEncoder.load("encoder.pt")  # torch.load(weights_only=True)
+
+Inputs: a CSV path or a pandas DataFrame is read as the CLIs read ``--data``
+(:mod:`contrastive.data`: the time column found and sorted by, non-numeric columns refused,
+gaps interpolated; ``fit`` also drops constant or duplicate columns and caps the width, and
+remembers which columns it kept); ``encode`` then reads those columns by name, so a table with
+a date column, an ID column or its columns in another order encodes as it trained. An array
+``[T, N]`` is taken as is (finite, the fitted ``N``).
 
 ``fit`` standardises each series with its own mean and standard deviation (kept in the object
 and applied again by ``encode``) and trains with :func:`contrastive.train.train_net`, so with the
@@ -67,6 +74,7 @@ class ContrastiveEncoder:
         self.mean: np.ndarray | None = None  # [N]
         self.std: np.ndarray | None = None  # [N]
         self.columns: tuple[str, ...] = ()
+        self.time_col: str | None = None  # of the table fit read, reused by encode
 
     # -----------------------------------------------------------------------------------------
 
@@ -89,6 +97,13 @@ class ContrastiveEncoder:
         return resolve_device(self.config.device)
 
     def _as_array(self, x: Any, name: str = "X") -> np.ndarray:
+        if _is_table(x):
+            from .data import table_series
+
+            cols = self.columns
+            if all(c == f"s{j}" for j, c in enumerate(cols)):  # fitted on an array: by position
+                cols = _numeric_columns(x, self.time_col)[: len(cols)]
+            return table_series(x, cols, time_col=self.time_col)
         if isinstance(x, torch.Tensor):
             x = x.detach().cpu().numpy()
         a = np.asarray(x)
@@ -108,17 +123,37 @@ class ContrastiveEncoder:
 
     # -----------------------------------------------------------------------------------------
 
-    def fit(self, x: Any, *, verbose: bool = False) -> list[float]:
+    def fit(
+        self, x: Any, *, verbose: bool = False, time_col: str | None = None, **data_options: Any
+    ) -> list[float]:
         """Train the contrastive net on ``x`` (a new net, from the config's seed).
 
         Args:
-            x: ``[T, N]`` array (numpy or torch), finite, ``T >= config.window``; a 1-D array is
-                one series.
+            x: a CSV path or a DataFrame (cleaned as ``--data`` is, see the module docstring),
+                or a ``[T, N]`` array (numpy or torch), finite, ``T >= config.window``; a 1-D
+                array is one series.
             verbose: print the loss every tenth of the budget.
+            time_col: the table's time column (default: found by name, as the CLIs do).
+            **data_options: for a table, ``columns``, ``drop_columns``, ``max_series`` of
+                :func:`contrastive.data.from_csv`.
 
         Returns:
             The training loss of every step.
+
+        Raises:
+            contrastive.data.DataError: a table that cannot become a task (names the column).
         """
+        columns = None
+        if _is_table(x):
+            from . import data
+
+            opts = {"time_col": time_col, "window": self.window, "horizon": 1, **data_options}
+            if isinstance(x, (str, Path)):
+                task = data.from_csv(x, **opts)
+            else:
+                task = data.from_dataframe(x, "dataframe", **opts)
+            x, columns = task.values, task.columns
+            time_col = time_col or task.report.get("time_col")
         a = self._as_array(x)
         if a.ndim != 2:
             raise ValueError(f"X: fit takes one series [T, N], got shape {a.shape}")
@@ -141,7 +176,8 @@ class ContrastiveEncoder:
             net = ContrastiveNet(self.arch, n_series=a.shape[1]).to(device)
             out = train_net(net, train, cfg, gen, device, on_step if verbose else None)
         self.net, self.mean, self.std = net.eval(), mean, std
-        self.columns = tuple(f"s{j}" for j in range(a.shape[1]))
+        self.columns = tuple(columns or (f"s{j}" for j in range(a.shape[1])))
+        self.time_col = time_col
         return list(out["losses"])
 
     @classmethod
@@ -153,13 +189,16 @@ class ContrastiveEncoder:
         *,
         config: TrainConfig | None = None,
         columns: tuple[str, ...] = (),
+        time_col: str | None = None,
     ) -> ContrastiveEncoder:
-        """Wrap a trained net and the scaling its inputs had (e.g. a task's train split)."""
+        """Wrap a trained net and the scaling its inputs had (e.g. a task's train split);
+        ``columns``/``time_col``: how :meth:`encode` reads a table (by these column names)."""
         enc = cls(net.arch, config=config)
         enc.net = net.eval()
         enc.mean = np.asarray(mean, dtype=np.float64).reshape(-1)
         enc.std = np.asarray(std, dtype=np.float64).reshape(-1)
         enc.columns = tuple(columns) or tuple(f"s{j}" for j in range(enc.mean.shape[0]))
+        enc.time_col = time_col
         return enc
 
     def _require(self) -> ContrastiveNet:
@@ -175,7 +214,9 @@ class ContrastiveEncoder:
         with the first row.
 
         Args:
-            x: ``[T, N]`` (one series) or ``[B, T, N]`` (B samples), with the fitted ``N``.
+            x: a CSV path or DataFrame holding the fitted columns (read by name, see the
+                module docstring), or an array ``[T, N]`` (one series) or ``[B, T, N]`` (B
+                samples) with the fitted ``N``.
             last: only the representation at the last step.
             batch_size: windows per forward pass.
 
@@ -224,6 +265,7 @@ class ContrastiveEncoder:
                 "arch": json.dumps(self.arch, sort_keys=True),
                 "config": json.dumps(cfg),
                 "columns": list(self.columns),
+                "time_col": self.time_col or "",
                 "mean": torch.from_numpy(self.mean),
                 "std": torch.from_numpy(self.std),
                 "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
@@ -266,9 +308,34 @@ class ContrastiveEncoder:
         except RuntimeError as err:
             raise ValueError(f"{path}: weights do not fit the arch ({err})") from err
         enc = cls.from_net(
-            net, mean, doc["std"].numpy(), config=cfg, columns=tuple(doc.get("columns", ()))
+            net,
+            mean,
+            doc["std"].numpy(),
+            config=cfg,
+            columns=tuple(doc.get("columns", ())),
+            time_col=doc.get("time_col") or None,
         )
         if device is not None:
             enc.config = dataclasses.replace(enc.config, device=device)
         net.to(enc._device())
         return enc
+
+
+def _is_table(x: Any) -> bool:
+    """A CSV path or a pandas DataFrame (pandas is imported only when one may be)."""
+    if isinstance(x, (str, Path)):
+        return True
+    return type(x).__module__.startswith("pandas") and type(x).__name__ == "DataFrame"
+
+
+def _numeric_columns(x: Any, time_col: str | None) -> tuple[str, ...]:
+    """The non-time columns of a table, in order (for an encoder fitted on an array)."""
+    import pandas as pd
+
+    df = pd.read_csv(x, nrows=5) if isinstance(x, (str, Path)) else x
+    from .data import _time_ordered
+
+    out, _, _, _ = _time_ordered(
+        df.head(5), time_col, str(x) if isinstance(x, (str, Path)) else "dataframe"
+    )
+    return tuple(str(c) for c in out.columns)

@@ -390,7 +390,12 @@ def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str
     if best.get("status") == "ok" and "net" in kept:
         mean, std = task.scaling()
         enc = ContrastiveEncoder.from_net(
-            kept["net"], mean, std, config=tcfg, columns=tuple(task.columns)
+            kept["net"],
+            mean,
+            std,
+            config=tcfg,
+            columns=tuple(task.columns),
+            time_col=task.report.get("time_col"),
         )
         encoder_path = str(enc.save(cfg.save_encoder or Path(cfg.out_dir) / "best_encoder.pt"))
     _say(

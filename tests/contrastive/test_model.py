@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -108,3 +110,26 @@ def test_clear_errors(tmp_path):
     torch.save({"format": "something-else"}, other)
     with pytest.raises(ValueError, match="not an encoder file"):
         ContrastiveEncoder.load(other)
+
+
+def test_fit_and_encode_read_tables_as_the_clis_do(tmp_path):
+    """A CSV path, a DataFrame (columns shuffled, rows reversed) and the array give one answer."""
+    import pandas as pd
+
+    from contrastive.data import DataError
+
+    weather = Path(__file__).resolve().parents[2] / "examples" / "weather.csv"
+    enc = ContrastiveEncoder(config=TrainConfig.tiny(steps=2, window=8, seed=0))
+    enc.fit(weather, drop_columns=["station"])  # "day" (4th column) is found as the time
+    assert enc.columns == ("temp_c", "humidity", "wind_ms") and enc.time_col == "day"
+    z = enc.encode(weather)
+    assert z.shape == (500, 3, enc.repr_dim) and np.isfinite(z).all()  # its 12 gaps filled
+    df = pd.read_csv(weather)
+    shuffled = df[["wind_ms", "day", "station", "humidity", "temp_c"]].iloc[::-1]
+    np.testing.assert_allclose(enc.encode(shuffled), z, rtol=1e-5, atol=1e-6)
+    path = enc.save(tmp_path / "w.pt")
+    back = ContrastiveEncoder.load(path)
+    assert back.time_col == "day" and back.columns == enc.columns
+    np.testing.assert_allclose(back.encode(weather, last=True), z[-1], rtol=1e-5, atol=1e-6)
+    with pytest.raises(DataError, match=r"no column \['humidity'\]; the encoder reads"):
+        enc.encode(df.drop(columns=["humidity"]))

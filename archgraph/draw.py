@@ -205,6 +205,15 @@ def _box(ax: Any, x: float, y: float, w: float, h: float, text: str, role: str, 
         ax.text(x, y, head, ha="center", va="center", fontsize=size, weight="bold", zorder=3)
 
 
+def _frame(ax: Any, x: float, y: float, w: float, h: float, fc: str, ec: str, lw: float,
+           ls: str) -> None:  # fmt: skip
+    """A rounded frame behind a group of boxes (lower-left corner ``(x, y)``)."""
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.05,rounding_size=0.3",
+                                fc=fc, ec=ec, lw=lw, ls=ls, zorder=0))  # fmt: skip
+
+
 def _arrow(ax: Any, a: tuple[float, float], b: tuple[float, float], rad: float = 0.0,
            label: str | None = None, colour: str = "#555555") -> None:  # fmt: skip
     """An arrow from ``a`` to ``b`` (curved by ``rad``), its label on the curve's midpoint."""
@@ -234,7 +243,6 @@ def _arrow(ax: Any, a: tuple[float, float], b: tuple[float, float], rad: float =
 
 def _draw_cts(arch: dict, out: Any, arch_id: str, title: str | None) -> tuple[Any, Any]:
     import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyBboxPatch
 
     from .grids import GRIDS
 
@@ -301,19 +309,7 @@ def _draw_cts(arch: dict, out: Any, arch_id: str, title: str | None) -> tuple[An
     # the encoder cell: a framed sub-graph
     fx0, fx1 = xs[0] - sw / 2 - 0.5, xs[-1] + sw / 2 + 0.5
     fy0, fy1 = bottom - 0.1, y0 + sh / 2 + heights[1] + 0.7
-    ax.add_patch(
-        FancyBboxPatch(
-            (fx0, fy0),
-            fx1 - fx0,
-            fy1 - fy0,
-            boxstyle="round,pad=0.05,rounding_size=0.3",
-            fc="#fffaf3",
-            ec="#c77c2b",
-            lw=1.4,
-            ls="--",
-            zorder=0,
-        )  # fmt: skip
-    )
+    _frame(ax, fx0, fy0, fx1 - fx0, fy1 - fy0, "#fffaf3", "#c77c2b", 1.4, "--")
     cells = h["cells"]
     ax.text((fx0 + fx1) / 2, fy1 + 0.15, f"encoder cell: {n_nodes} nodes; {cells} cell"
             f"{'s' if cells > 1 else ''} stacked, hidden width {h['hidden']}",
@@ -350,19 +346,7 @@ def _draw_cts(arch: dict, out: Any, arch_id: str, title: str | None) -> tuple[An
          f"optimiser\nlr {h['lr']:g}, batch {h['batch_size']}\n"
          f"dropout {h['dropout']:g}", "hyper")  # fmt: skip
     tx0, tx1 = x_view - vw / 2 - 0.3, x_loss + 1.5 + 0.3
-    ax.add_patch(
-        FancyBboxPatch(
-            (tx0, y_train - 1.05),
-            tx1 - tx0,
-            2.1,
-            boxstyle="round,pad=0.05,rounding_size=0.3",
-            fc="none",
-            ec="#888888",
-            lw=1.0,
-            ls=":",
-            zorder=0,
-        )  # fmt: skip
-    )
+    _frame(ax, tx0, y_train - 1.05, tx1 - tx0, 2.1, "none", "#888888", 1.0, ":")
     ax.text((tx0 + tx1) / 2, y_train + 1.1, "training only: how the encoder is trained, not used by encode()",
             ha="center", va="bottom", fontsize=FONT - 0.5, color="#555555", style="italic")  # fmt: skip
 

@@ -2,13 +2,16 @@
 
 With no arguments it runs the built-in default: the comparator that ships with the project
 (``predictor/checkpoints/default.pt``, trained on the bundled corpus without ``pedestrian``) ranks
-20,000 sampled archs for the bundled task ``pedestrian``, prints the top 10, writes
-``runs/search/result.json`` and draws the best arch to ``runs/search/best.png``.
+20,000 sampled archs for the bundled task ``pedestrian``, prints the top 10, and writes
+``result.json`` and a drawing of the best arch, ``best.png``, into a new run directory
+``runs/search/TASK-YYYYmmdd-HHMMSS/`` (``--out-dir DIR`` names it; files of an earlier run there
+are not overwritten without ``--force``).
 
 Examples::
 
     python -m predictor.search                                 # the built-in default
     python -m predictor.search --data my.csv --train-best      # your data; train the winner
+    python -m predictor.search --data weather.csv --time-col day --drop-columns station
     python -m predictor.search --data my.csv --train-best --train-top 5  # train 5, keep the best
     python -m predictor.search --checkpoint runs/NAME/comparator.pt --task vic_elec --n 20000 \\
         --top 10 --seed 0 --json --draw runs/NAME/top --refine 5

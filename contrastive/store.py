@@ -523,6 +523,27 @@ class LabelStore:
             is not None
         )
 
+    # -- notes ----------------------------------------------------------------------------------
+
+    def put_note(self, key: str, value: dict) -> None:
+        """Upsert a JSON note in the ``meta`` table (e.g. a task's measured repeatability under
+        ``repeatability/TASK/BUDGET``); ``schema_version`` is not a note."""
+        if key == "schema_version":
+            raise ValueError("schema_version is not a note")
+        with self._write() as cur:
+            cur.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, _dumps(value)),
+            )
+
+    def note(self, key: str) -> dict | None:
+        """The note stored under ``key`` (None when there is none)."""
+        if key == "schema_version":
+            return None
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
     # -- maintenance ----------------------------------------------------------------------------
 
     def integrity_check(self) -> str:

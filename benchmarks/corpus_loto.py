@@ -34,6 +34,7 @@ import json
 import sys
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,9 @@ class LotoConfig:
     ship: str | None = None
     ship_holdout: str = "pedestrian"
     ship_variant: str | None = None
+    train_seeds: str = "first"
+    pair_rule: str = "none"
+    pair_z: float = 1.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,6 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ship", metavar="PATH", help="write the chosen comparator here")
     p.add_argument("--ship-holdout", default="pedestrian", help="task left out of --ship")
     p.add_argument("--ship-variant", help="ship this gnn:fusion instead of the LOTO winner")
+    p.add_argument(
+        "--train-seeds",
+        default="first",
+        choices=("first", "mean"),
+        help="comparators train on seed 0's labels (first) or on each arch's mean over its "
+        "stored seeds (mean); rankings are judged by seed 0's labels either way",
+    )
+    p.add_argument(
+        "--pair-rule",
+        default="none",
+        choices=("none", "drop", "weight"),
+        help="noise-aware training pairs (ComparatorConfig.pair_rule)",
+    )
+    p.add_argument("--pair-z", type=float, default=1.0, help="--pair-rule drop threshold (SEs)")
     return p
 
 
@@ -130,16 +148,9 @@ def seed_noise(recs: list[dict], space: Any) -> dict[str, dict[str, float]]:
     return out
 
 
-def load(
-    store: str, kind: str = "", having: str = ""
-) -> tuple[TaskSet, dict[str, float], dict[str, dict[str, float]]]:
-    """Seed-0 labels at each task's highest budget (other seeds only measure noise), the task
-    features, the preset's label per task (removed from the ranked archs) and the seed noise."""
-    from archgraph import CTS_SPACE
-    from contrastive.data import load_task
-    from contrastive.presets import preset
+def _top_budget_records(store: str, kind: str = "", having: str = "") -> list[dict]:
+    """Every seed's ok records at each task's highest budget."""
     from predictor.labels import from_store
-    from predictor.tasks import TaskFeaturizer
 
     recs = from_store(store, kind=kind, having=having)
     if not recs:
@@ -147,7 +158,21 @@ def load(
     top: dict[str, float] = {}
     for r in recs:
         top[r["task"]] = max(top.get(r["task"], r["budget"]), r["budget"])
-    recs = [r for r in recs if r["budget"] == top[r["task"]]]
+    return [r for r in recs if r["budget"] == top[r["task"]]]
+
+
+def load(
+    store: str, kind: str = "", having: str = ""
+) -> tuple[TaskSet, dict[str, float], dict[str, dict[str, float]]]:
+    """Seed-0 labels at each task's highest budget (other seeds only measure noise, or join
+    training with ``--train-seeds mean``: :func:`other_seed_records`), the task features, the
+    preset's label per task (removed from the ranked archs) and the seed noise."""
+    from archgraph import CTS_SPACE
+    from contrastive.data import load_task
+    from contrastive.presets import preset
+    from predictor.tasks import TaskFeaturizer
+
+    recs = _top_budget_records(store, kind, having)
     noise = seed_noise(recs, CTS_SPACE)
     recs = [r for r in recs if r.get("seed", 0) == 0]
     ph = CTS_SPACE.arch_hash(preset(PRESET_NAME))
@@ -157,6 +182,20 @@ def load(
     tasks = sorted({r["task"] for r in recs})
     feats = {t: featurizer.features(load_task(t)).stats for t in tasks}
     return TaskSet.from_records(CTS_SPACE, recs, feats), preset_label, noise
+
+
+def other_seed_records(store: str, kind: str = "", having: str = "") -> list[dict]:
+    """The records of training seeds other than 0 (same budget rule, preset removed), which
+    ``--train-seeds mean`` adds to training so each arch's label is its seed mean with an SE."""
+    from archgraph import CTS_SPACE
+    from contrastive.presets import preset
+
+    ph = CTS_SPACE.arch_hash(preset(PRESET_NAME))
+    return [
+        r
+        for r in _top_budget_records(store, kind, having)
+        if r.get("seed", 0) != 0 and CTS_SPACE.arch_hash(r["arch"]) != ph
+    ]
 
 
 def parse_variant(text: str) -> tuple[str, str]:
@@ -170,14 +209,31 @@ def comparator_config(variant: str, cfg: LotoConfig, seed: int):
     from predictor.comparator import ComparatorConfig
 
     gnn, fusion = parse_variant(variant)
-    return ComparatorConfig(gnn=gnn, fusion=fusion, width=cfg.width, epochs=cfg.epochs, seed=seed)
+    return ComparatorConfig(
+        gnn=gnn,
+        fusion=fusion,
+        width=cfg.width,
+        epochs=cfg.epochs,
+        seed=seed,
+        pair_rule=cfg.pair_rule,
+        pair_z=cfg.pair_z,
+    )
 
 
-def fit_variant(data: TaskSet, tasks: list[str], variant: str, cfg: LotoConfig):
-    """A comparator of ``variant`` trained on every labelled arch of ``tasks``."""
+def fit_variant(
+    data: TaskSet,
+    tasks: list[str],
+    variant: str,
+    cfg: LotoConfig,
+    extra: Sequence[dict] = (),
+):
+    """A comparator of ``variant`` trained on every labelled arch of ``tasks``; ``extra``
+    records (other training seeds) of those tasks join in, so archs with several seeds train on
+    their seed mean (with its SE for ``--pair-rule``)."""
     from predictor.comparator import Comparator
 
     recs = [r for t in tasks for r in _records(data, t, data.labelled(t))]
+    recs += [r for r in extra if r["task"] in tasks]
     comp = Comparator(data.space, comparator_config(variant, cfg, cfg.seed))
     feats = {t: data.features[t] for t in tasks} if parse_variant(variant)[1] != "none" else {}
     comp.fit(recs, feats)
@@ -240,9 +296,11 @@ def loto(
     preset_label: dict[str, float],
     cfg: LotoConfig,
     judge: TaskSet | None = None,
+    extra: Sequence[dict] = (),
 ) -> list[dict]:
-    """Rows per held-out task and method; rankings learnt from ``data``, scored against
-    ``judge``'s labels (``judged(data, ...)``; default: ``data`` itself)."""
+    """Rows per held-out task and method; rankings learnt from ``data`` (comparators also from
+    the ``extra`` seeds' records, see :func:`fit_variant`), scored against ``judge``'s labels
+    (``judged(data, ...)``; default: ``data`` itself)."""
     judge = judge or data
     variants = [v.strip() for v in cfg.variants.split(",") if v.strip()]
     held = [t.strip() for t in cfg.tasks.split(",") if t.strip()] or data.tasks
@@ -293,7 +351,7 @@ def loto(
         archs = [data.archs[i] for i in ids]
         for v in variants:
             t0 = time.perf_counter()
-            comp = fit_variant(data, src_names, v, cfg)
+            comp = fit_variant(data, src_names, v, cfg, extra)
             feats = data.features[task] if parse_variant(v)[1] != "none" else None
             s = comp.score(archs, feats, validated=True)
             add(f"tahc_{v}", s, time.perf_counter() - t0)
@@ -350,6 +408,7 @@ def train_picks(
     cfg: LotoConfig,
     held: list[str],
     judge: TaskSet | None = None,
+    extra: Sequence[dict] = (),
 ) -> list[dict]:
     """Zero-shot search with the LOTO comparator, then train its winner (and compare).
 
@@ -365,7 +424,7 @@ def train_picks(
     out = []
     for task in held:
         sources = [t for t in data.tasks if t != task]
-        comp = fit_variant(data, sources, variant, cfg)
+        comp = fit_variant(data, sources, variant, cfg, extra)
         feats = data.features[task] if parse_variant(variant)[1] != "none" else None
         top, timings = search(comp, feats, cfg.search_n, 1, cfg.seed)
         rec = label(top[0]["arch"], load_task(task), TrainConfig(seed=0))
@@ -514,7 +573,14 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.judge_kind:
         jdata, preset_label, noise = load(cfg.store, cfg.judge_kind, cfg.having)
         judge = judged(data, jdata)
-    rows = loto(data, preset_label, cfg, judge)
+    extra = (
+        other_seed_records(cfg.store, cfg.label_kind, cfg.having)
+        if cfg.train_seeds == "mean"
+        else []
+    )
+    if extra:
+        log(f"training on seed means: {len(extra)} records of other seeds join seed 0's")
+    rows = loto(data, preset_label, cfg, judge, extra)
     summ = summarize(rows)
     tahc = {m: s for m, s in summ.items() if m.startswith("tahc_")}
     chosen = cfg.ship_variant or (
@@ -535,11 +601,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     held = [t.strip() for t in cfg.tasks.split(",") if t.strip()] or data.tasks
     if cfg.train_picks and chosen:
-        doc["picks"] = train_picks(data, chosen, cfg, held, judge)
+        doc["picks"] = train_picks(data, chosen, cfg, held, judge, extra)
     if cfg.ship and chosen:
         if cfg.ship_holdout not in data.tasks:
             raise ValueError(f"--ship-holdout {cfg.ship_holdout!r} not in {data.tasks}")
-        comp = fit_variant(data, [t for t in data.tasks if t != cfg.ship_holdout], chosen, cfg)
+        comp = fit_variant(
+            data, [t for t in data.tasks if t != cfg.ship_holdout], chosen, cfg, extra
+        )
         comp.save(cfg.ship)
         doc["shipped"] = (
             f"`{cfg.ship}`: {chosen}, trained on {len(data.tasks) - 1} tasks "

@@ -19,6 +19,12 @@ rerun reproduces their label exactly (labels are deterministic on CPU). ``--expo
 Exit codes: 0 every requested label is stored ``ok``; 1 an error stopped the sweep (bad flag
 value, bad data, unknown task); 2 usage error; 3 the sweep ran but some requested labels are
 stored as ``failed`` (see their ``error``; ``--retry-failed`` reruns them); 130 interrupted.
+
+The label of an arch is the mean over its training seeds (``LabelStore.seed_means``).
+``--n-seeds K`` labels with seeds 0..K-1; ``--n-seeds auto`` labels seeds 0 and 1, measures each
+task's split-half repeatability over the sweep's archs (``contrastive.repeatability``) and adds
+the seeds that task needs to reach ``--target-tau`` (at most ``--max-seeds``); a rerun measures
+again on what is stored and fills what is missing.
 """
 
 from __future__ import annotations
@@ -51,6 +57,9 @@ class LabelConfig(DataFlags):
     n_shared: int | None = None
     seed: int = 0
     seeds: str = "0"
+    n_seeds: str | None = None
+    max_seeds: int = 10
+    target_tau: float = 0.8
     store: str = "labels.sqlite"
     workers: int = 1
     budget: int | None = None
@@ -93,6 +102,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="arch sampling seed (default 0)")
     p.add_argument("--seeds", default="0", help="training seeds, comma-separated (default 0)")
+    p.add_argument(
+        "--n-seeds",
+        default=None,
+        metavar="K|auto",
+        help="label every arch with training seeds 0..K-1 (the label is their mean); 'auto': "
+        "seeds 0 and 1 first, then per task the k its measured split-half repeatability needs "
+        "to reach --target-tau by Spearman-Brown (at most --max-seeds); instead of --seeds",
+    )
+    p.add_argument(
+        "--max-seeds", type=int, default=10, help="--n-seeds auto: seeds a label at most"
+    )
+    p.add_argument(
+        "--target-tau",
+        type=float,
+        default=0.8,
+        help="--n-seeds auto: the Kendall tau two independent seed-averaged labels should reach",
+    )
     p.add_argument("--store", default="labels.sqlite", help="SQLite store (default labels.sqlite)")
     p.add_argument(
         "--workers", type=int, default=1, help="parallel labels (default 1; 0 runs in this process)"
@@ -167,6 +193,52 @@ def _int_list(text: str, flag: str) -> list[int]:
     return values
 
 
+def _seeds_needed(store, task: str, jobs: list, budget: int, cfg: LabelConfig) -> int:
+    """The seeds ``task`` needs (``--n-seeds auto``), from the split-half of its stored labels
+    over the sweep's archs; the measurement is kept in the store as the note
+    ``repeatability/TASK/BUDGET``."""
+    from .repeatability import split_half
+
+    hashes = {j.key.arch_hash for j in jobs if j.key.task == task}
+    table: dict[str, dict[int, float]] = {}
+    for r in store.iter_records(task=task, budget=budget):
+        if r["arch_hash"] in hashes:
+            table.setdefault(r["arch_hash"], {})[int(r["seed"])] = float(r["label"])
+    try:
+        rep = split_half(table)
+    except ValueError as err:
+        print(f"{task}: {err}; no more seeds", file=sys.stderr)
+        return 2
+    k = rep.seeds_needed(cfg.target_tau, cfg.max_seeds)
+    reached = rep.predicted_tau(k)
+    print(
+        f"{task}: split-half tau {rep.split_tau:.3f} over {rep.n_archs} archs and seeds "
+        f"{list(rep.seeds)} (single seed ~{rep.single_tau:.3f}); {k} seeds predict tau "
+        f"{reached:.3f}" + ("" if reached >= cfg.target_tau else f" < {cfg.target_tau} (capped)")
+    )
+    store.put_note(
+        f"repeatability/{task}/{budget}",
+        {
+            "predicted_tau": reached,
+            "seeds_needed": k,
+            "split_tau": rep.split_tau,
+            "single_tau": rep.single_tau,
+            "tau_at_stored_seeds": rep.tau_at_k,
+            "n_archs": rep.n_archs,
+            "seeds": list(rep.seeds),
+            "target_tau": cfg.target_tau,
+            "max_seeds": cfg.max_seeds,
+        },
+    )
+    return k
+
+
+def _worst(summaries: list) -> sw.SweepSummary:
+    """The summary whose exit code says most (interrupted, then failed, then ok)."""
+    order = {sw.EXIT_INTERRUPTED: 2, sw.EXIT_FAILED: 1}
+    return max(summaries, key=lambda s: order.get(s.exit_code, 0))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see the module docstring)."""
     from archgraph.cli import EXIT_OK, parse_into
@@ -214,6 +286,20 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.n_archs < 1:
         parser.error("--n-archs must be >= 1")
     seeds = _int_list(cfg.seeds, "--seeds")
+    if cfg.n_seeds is not None:
+        if cfg.seeds != "0":
+            parser.error("give --seeds or --n-seeds, not both")
+        if cfg.n_seeds == "auto":
+            if cfg.max_seeds < 2:
+                parser.error("--max-seeds must be >= 2")
+            if not 0 < cfg.target_tau < 1:
+                parser.error(f"--target-tau must be in (0, 1), got {cfg.target_tau}")
+            seeds = [0, 1]
+        else:
+            k = str(cfg.n_seeds).strip()
+            if not k.isdigit() or int(k) < 1:
+                parser.error(f"--n-seeds: expected a count >= 1 or 'auto', got {cfg.n_seeds!r}")
+            seeds = list(range(int(k)))
     budget = cfg.budget if cfg.budget is not None else sw.default_budget()
     if budget < 1:
         parser.error("--budget must be >= 1")
@@ -249,20 +335,35 @@ def main(argv: list[str] | None = None) -> int:
             )
             if n:
                 print(f"stored references of {n} task(s)")
-        summary = sw.sweep(
-            jobs,
-            store,
-            label_fn=cfg.label_fn,
-            workers=cfg.workers,
-            backend=cfg.backend,
-            ray_address=cfg.ray_address,
-            retry_failed=cfg.retry_failed,
-            refresh=cfg.refresh,
-            progress=not cfg.no_progress,
-        )
-        print(summary.line())
-        for err, n in summary.errors.most_common(5):
-            print(f"  failed: {n} x {err}", file=sys.stderr)
+
+        def run(todo: list) -> sw.SweepSummary:
+            summary = sw.sweep(
+                todo,
+                store,
+                label_fn=cfg.label_fn,
+                workers=cfg.workers,
+                backend=cfg.backend,
+                ray_address=cfg.ray_address,
+                retry_failed=cfg.retry_failed,
+                refresh=cfg.refresh,
+                progress=not cfg.no_progress,
+            )
+            print(summary.line())
+            for err, n in summary.errors.most_common(5):
+                print(f"  failed: {n} x {err}", file=sys.stderr)
+            return summary
+
+        summaries = [run(jobs)]
+        if cfg.n_seeds == "auto" and not summaries[0].interrupted:
+            more = []
+            for spec in specs:
+                k = _seeds_needed(store, spec.name, jobs, budget, cfg)
+                more += sw.plan_jobs(
+                    [spec], {spec.name: archs[spec.name]}, budget, range(2, k), cfg.device, config
+                )
+            if more:
+                summaries.append(run(more))
+        summary = _worst(summaries)
         if cfg.export and not summary.interrupted:
             n = store.export(cfg.export)
             print(f"exported {n} rows to {cfg.export}")

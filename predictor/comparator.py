@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from archgraph.base import GraphSpace
 
 from .graphs import GraphTable
-from .labels import aggregate
+from .labels import aggregate, aggregate_se
 from .metrics import kendall_tau, pairwise_accuracy
 from .models import FUSIONS, GNNS, HEADS, READOUTS, ComparatorNet
 from .tasks import TaskFeatures, TaskFeaturizer, torch_threads
@@ -46,13 +46,47 @@ def get_space(name: str) -> GraphSpace:
     return spaces[name]
 
 
+PAIR_RULES = ("none", "drop", "weight")
+
+
+def pair_weights(diff: np.ndarray, se: np.ndarray, rule: str, z: float = 1.0) -> np.ndarray:
+    """How much each training pair counts, from its label difference and combined SE.
+
+    Args:
+        diff: ``[P]`` differences of the pairs' mean labels.
+        se: ``[P]`` combined standard errors ``sqrt(se_a^2 + se_b^2)`` (NaN: unknown).
+        rule: one of :data:`PAIR_RULES` (see :class:`ComparatorConfig`).
+        z: the ``drop`` threshold in standard errors.
+
+    Returns:
+        ``[P]`` weights in [0, 1]; 1 wherever ``se`` is unknown or zero.
+    """
+    w = np.ones(len(diff), dtype=np.float64)
+    known = np.isfinite(se) & (se > 0)
+    if rule == "none" or not known.any():
+        return w
+    ratio = np.abs(diff[known]) / se[known]
+    if rule == "drop":
+        w[known] = (ratio > z).astype(np.float64)
+    elif rule == "weight":
+        w[known] = np.array([math.erf(r / math.sqrt(2.0)) for r in ratio])  # 2 Phi(r) - 1
+    else:
+        raise ValueError(f"unknown pair_rule {rule!r}; choose from {PAIR_RULES}")
+    return w
+
+
 @dataclass
 class ComparatorConfig:
     """Everything that defines a comparator and its training. ``tiny()`` is the CPU test config.
 
     ``noise``: pairs whose labels differ by at most this are dropped (``-1``: the measured label
-    noise, the median std over seeds). ``batch_archs``: archs of one task per step; all pairs
-    among them are used.
+    noise, the median std over seeds). ``pair_rule``: how a training pair's own label noise
+    counts, from the standard errors of its two mean labels (``labels.aggregate_se``): ``none``
+    (every pair counts fully), ``drop`` (pairs whose mean labels differ by at most ``pair_z``
+    times their combined SE ``sqrt(se_a^2 + se_b^2)`` are dropped) or ``weight`` (each pair's
+    loss is weighted by ``2 * Phi(|diff| / combined SE) - 1``, the confidence that its order is
+    not noise). Pairs with no SE estimate (no repeated seed on the task) count fully.
+    ``batch_archs``: archs of one task per step; all pairs among them are used.
     """
 
     gnn: str = "gin"
@@ -75,6 +109,8 @@ class ComparatorConfig:
     patience: int = 40
     eval_every: int = 5
     noise: float = 0.0
+    pair_rule: str = "none"
+    pair_z: float = 1.0
     val_fraction: float = 0.2
     concat_refs: int = 64
     threads: int = 1
@@ -92,6 +128,10 @@ class ComparatorConfig:
                 raise ValueError(
                     f"unknown {name} {getattr(self, name)!r}; choose from {sorted(options)}"
                 )
+        if self.pair_rule not in PAIR_RULES:
+            raise ValueError(f"unknown pair_rule {self.pair_rule!r}; choose from {PAIR_RULES}")
+        if not self.pair_z > 0:
+            raise ValueError(f"pair_z must be > 0, got {self.pair_z}")
 
     @classmethod
     def tiny(cls, **overrides: Any) -> ComparatorConfig:
@@ -344,7 +384,12 @@ class Comparator:
         t0 = time.time()
         torch.manual_seed(cfg.seed)
         rng = np.random.default_rng(cfg.seed)
-        data, measured_noise = aggregate(self.space, records)
+        data_se, measured_noise = aggregate_se(self.space, records)
+        data = {t: (archs, means) for t, (archs, means, _) in data_se.items()}
+        se_of = {
+            t: dict(zip(map(self.space.arch_hash, archs), ses, strict=True))
+            for t, (archs, _, ses) in data_se.items()
+        }
         noise = measured_noise if cfg.noise < 0 else cfg.noise
         if val_records is not None:
             val_data, _ = aggregate(self.space, val_records)
@@ -389,7 +434,9 @@ class Comparator:
         net = self.net
 
         # One graph table per split; archs are indexed by position in it.
-        def build(split: dict) -> tuple[GraphTable, dict[str, tuple[np.ndarray, np.ndarray]]]:
+        def build(
+            split: dict,
+        ) -> tuple[GraphTable, dict[str, tuple[np.ndarray, np.ndarray]], list[str]]:
             archs, index, per_task = [], {}, {}
             for task in sorted(split):
                 a_list, labels = split[task]
@@ -404,10 +451,14 @@ class Comparator:
                     np.array(ids, dtype=np.int64),
                     np.asarray(labels, dtype=np.float64),
                 )
-            return GraphTable(self.space, archs, validated=True), per_task
+            return GraphTable(self.space, archs, validated=True), per_task, list(index)
 
-        train_table, train_sets = build(data)
-        val_table, val_sets = build(val_data)
+        train_table, train_sets, hash_of = build(data)
+        val_table, val_sets, _ = build(val_data)
+        train_se = {
+            t: np.array([se_of[t][hash_of[i]] for i in ids], dtype=np.float64)
+            for t, (ids, _) in train_sets.items()
+        }
         sizes = np.array([len(train_sets[t][0]) for t in tasks], dtype=float)
         if sizes.sum() < 2:
             raise ValueError("need at least 2 training archs")
@@ -431,22 +482,32 @@ class Comparator:
                 pick = rng.choice(len(ids), size=min(cfg.batch_archs, len(ids)), replace=False)
                 ia, ib = np.triu_indices(len(pick), 1)
                 diff = labels[pick][ib] - labels[pick][ia]  # > 0: a is better
-                keep = np.abs(diff) > noise
+                se = train_se[tasks[ti]][pick]
+                w = pair_weights(diff, np.hypot(se[ia], se[ib]), cfg.pair_rule, cfg.pair_z)
+                keep = (np.abs(diff) > noise) & (w > 0)
                 if not keep.any():
                     continue
                 ia, ib, y = ia[keep], ib[keep], (diff[keep] > 0).astype(np.float32)
+                w_t = torch.from_numpy(w[keep].astype(np.float32))
                 t = net.task_vector(task_stats[ti : ti + 1], task_windows[ti : ti + 1])
                 e = self._embed(train_table, torch.from_numpy(ids[pick]), t)
                 ia_t, ib_t, y_t = torch.from_numpy(ia), torch.from_numpy(ib), torch.from_numpy(y)
                 if net.head.has_scores:
-                    loss = F.binary_cross_entropy_with_logits(
-                        net.head.pair_logits(e, ia_t, ib_t), y_t
-                    )
+                    logits, target, weight = net.head.pair_logits(e, ia_t, ib_t), y_t, w_t
                 else:  # both orders
                     logits = net.head.pair_logits(
                         e, torch.cat([ia_t, ib_t]), torch.cat([ib_t, ia_t])
                     )
-                    loss = F.binary_cross_entropy_with_logits(logits, torch.cat([y_t, 1 - y_t]))
+                    target, weight = torch.cat([y_t, 1 - y_t]), torch.cat([w_t, w_t])
+                if cfg.pair_rule == "weight" and bool((w_t < 1).any()):
+                    loss = (
+                        F.binary_cross_entropy_with_logits(
+                            logits, target, weight=weight, reduction="sum"
+                        )
+                        / weight.sum()
+                    )
+                else:  # all weights are 1 (the 0s are dropped): the plain mean, as before
+                    loss = F.binary_cross_entropy_with_logits(logits, target)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

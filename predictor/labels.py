@@ -5,7 +5,8 @@ with ``label`` LOWER is better.
   lazily).
 - :func:`from_nbgraph`: NAS-Bench-Graph datasets (``1 - accuracy``; see ``archgraph.nbgraph``).
 - :func:`synthetic_records`: labels that are a known function of the arch (tests, checks).
-- :func:`aggregate`: mean over seeds per (task, arch, budget) and the measured label noise.
+- :func:`aggregate`: mean over seeds per (task, arch, budget) and the measured label noise;
+  :func:`aggregate_se` also gives each mean's standard error (noise-aware pair weights).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def from_store(
     budget: float | None = None,
     kind: str = "",
     having: str = "",
+    seeds: str = "each",
 ) -> list[dict]:
     """Records of status ``ok`` from a contrastive label store (SQLite).
 
@@ -37,6 +39,10 @@ def from_store(
             ``"knn_val_mse"``), lower is better.
         having: keep only the rows with a finite metric of this name (e.g. to compare two
             label kinds on the same rows while a ``--refresh`` is partial).
+        seeds: ``"each"`` (default): one record per stored row (training seed); ``"mean"``:
+            the seed-averaged label, one record per (arch, task, budget) whose ``label`` is the
+            mean over its seeds, with ``se`` (its standard error, None for one seed), ``k``
+            and ``seeds``.
 
     Raises:
         ValueError: the store module is missing, ``kind`` is not a finite number in every
@@ -44,6 +50,8 @@ def from_store(
             ``python -m contrastive.label ... --refresh METRIC``), or, with no ``kind``, the
             rows' labels are of different kinds.
     """
+    if seeds not in ("each", "mean"):
+        raise ValueError(f"seeds must be 'each' or 'mean', got {seeds!r}")
     try:
         from contrastive.store import LabelStore
     except ImportError as err:
@@ -71,6 +79,11 @@ def from_store(
                 "changed between sweeps); pick one with kind= / --label-kind, e.g. "
                 f"{kinds[-1]!r}"
             )
+    if seeds == "mean":
+        from contrastive.store import mean_over_seeds
+
+        keep = ("arch", "task", "label", "budget", "se", "k", "seeds")
+        return [{k: r[k] for k in keep} for r in mean_over_seeds(rows)]
     return [{k: r[k] for k in ("arch", "task", "label", "budget", "seed") if k in r} for r in rows]
 
 
@@ -131,6 +144,57 @@ def synthetic_records(
     return records
 
 
+def aggregate_se(
+    space: GraphSpace, records: Iterable[dict]
+) -> tuple[dict[str, tuple[list[dict], np.ndarray, np.ndarray]], float]:
+    """Group records per task: the mean label per arch over its repeated (seed) records and
+    the standard error of that mean.
+
+    A record may be one seed's label, or a seed-averaged one carrying ``se`` and ``k`` (as
+    :func:`from_store` with ``seeds="mean"`` returns). An arch labelled once gets the task's
+    pooled within-arch standard deviation over ``sqrt(k)`` as its SE, NaN when nothing on the
+    task is repeated.
+
+    Returns:
+        ``({task: (archs, means [n], ses [n])}, noise)``; ``noise`` is the median standard
+        deviation of labels over seeds of the same arch (0.0 when nothing is repeated).
+    """
+    groups: dict[str, dict[str, list]] = defaultdict(dict)
+    archs: dict[str, dict] = {}
+    for r in records:
+        h = space.arch_hash(r["arch"])
+        archs.setdefault(h, r["arch"])
+        groups[r["task"]].setdefault(h, []).append(r)
+    out, sds = {}, []
+    for task, by_arch in groups.items():
+        hashes = sorted(by_arch)
+        means, ses, ks, within = [], [], [], []
+        for h in hashes:
+            recs = by_arch[h]
+            if len(recs) == 1 and recs[0].get("se") is not None:
+                k = int(recs[0].get("k", 1))
+                mean, se = float(recs[0]["label"]), float(recs[0]["se"])
+                within.append(se * se * k)
+                sds.append(se * math.sqrt(k))
+            else:
+                vals = np.array([float(r["label"]) for r in recs], dtype=np.float64)
+                k, mean, se = len(vals), float(vals.mean()), math.nan
+                if k > 1:
+                    var = float(vals.var(ddof=1))
+                    se = math.sqrt(var / k)
+                    within.append(var)
+                    sds.append(math.sqrt(var))
+            means.append(mean)
+            ses.append(se)
+            ks.append(k)
+        pooled = math.sqrt(float(np.mean(within))) if within else math.nan
+        se_arr = np.array(ses, dtype=np.float64)
+        lone = np.isnan(se_arr)
+        se_arr[lone] = pooled / np.sqrt(np.array(ks, dtype=np.float64)[lone])
+        out[task] = ([space.canonical(archs[h]) for h in hashes], np.array(means), se_arr)
+    return out, float(np.median(sds)) if sds else 0.0
+
+
 def aggregate(
     space: GraphSpace, records: Iterable[dict]
 ) -> tuple[dict[str, tuple[list[dict], np.ndarray]], float]:
@@ -140,18 +204,5 @@ def aggregate(
         ``({task: (archs, labels [n])}, noise)`` where ``noise`` is the median standard
         deviation of labels over seeds of the same arch (0.0 when nothing is repeated).
     """
-    groups: dict[str, dict[str, list]] = defaultdict(dict)
-    archs: dict[str, dict] = {}
-    for r in records:
-        h = space.arch_hash(r["arch"])
-        archs.setdefault(h, r["arch"])
-        groups[r["task"]].setdefault(h, []).append(float(r["label"]))
-    out, sds = {}, []
-    for task, by_arch in groups.items():
-        hashes = sorted(by_arch)
-        out[task] = (
-            [space.canonical(archs[h]) for h in hashes],
-            np.array([np.mean(by_arch[h]) for h in hashes], dtype=np.float64),
-        )
-        sds += [float(np.std(v, ddof=1)) for v in by_arch.values() if len(v) > 1]
-    return out, float(np.median(sds)) if sds else 0.0
+    data, noise = aggregate_se(space, records)
+    return {t: (archs, means) for t, (archs, means, _) in data.items()}, noise

@@ -51,6 +51,8 @@ class TrainConfig:
     max_test: int = 5000
     epochs: int = 300
     noise: float = 0.0
+    pair_rule: str = "none"
+    pair_z: float = 1.0
     budget: float | None = None
     low_budget: float | None = None
     finetune_epochs: int | None = None
@@ -99,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument(
         "--noise", type=float, default=0.0, help="drop closer pairs (-1: measured noise)"
+    )
+    p.add_argument(
+        "--pair-rule",
+        default="none",
+        choices=("none", "drop", "weight"),
+        help="noise-aware pairs, from the SEs of the seed-averaged labels: drop pairs closer "
+        "than --pair-z combined SEs, or weight each by the confidence its order is real",
+    )
+    p.add_argument(
+        "--pair-z", type=float, default=1.0, help="--pair-rule drop: threshold in combined SEs"
     )
     p.add_argument("--budget", type=float, default=None, help="store: full budget to train on")
     p.add_argument(
@@ -187,6 +199,8 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
         task_inputs=cfg.task_inputs,
         epochs=cfg.epochs,
         noise=cfg.noise,
+        pair_rule=cfg.pair_rule,
+        pair_z=cfg.pair_z,
         seed=cfg.seed,
     )
     if cfg.tiny:

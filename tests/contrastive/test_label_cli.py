@@ -150,3 +150,36 @@ def test_data_flags_reach_every_label(tmp_path, capsys):
     with pytest.raises(SystemExit) as err:
         main(_args(tmp_path, weather, "--columns", "a", "--drop-columns", "a"))
     assert err.value.code == 2
+
+
+def test_n_seeds_fixed_and_auto(tmp_path, tiny_csv, capsys):
+    assert main(_args(tmp_path, tiny_csv, "--n-seeds", "3", "--n-archs", "5")) == EXIT_OK
+    with LabelStore(tmp_path / "l.sqlite") as s:
+        assert {r["seed"] for r in s.records()} == {0, 1, 2} and s.count() == 15
+        assert {r["k"] for r in s.seed_means()} == {3}
+    # independent seeds (tau ~ 0): auto goes to the cap
+    auto = ["--n-seeds", "auto", "--n-archs", "6", "--max-seeds", "4"]
+    assert main(_args(tmp_path / "a", tiny_csv, *auto)) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "tiny: split-half tau" in out and "(capped)" in out
+    with LabelStore(tmp_path / "a" / "l.sqlite") as s:
+        assert {r["k"] for r in s.seed_means()} == {4} and s.count() == 24
+        note = s.note("repeatability/tiny/3")
+        assert note["seeds_needed"] == 4 and note["n_archs"] == 6 and note["seeds"] == [0, 1]
+    # a rerun measures again on all 4 stored seeds and has nothing to add
+    assert main(_args(tmp_path / "a", tiny_csv, *auto)) == EXIT_OK
+    assert "done 0 (ok 0, failed 0), skipped 12" in capsys.readouterr().out
+    # a perfectly repeatable label needs 2 seeds
+    assert main(_args(tmp_path / "b", tiny_csv, *auto, fn="seedless_label")) == EXIT_OK
+    assert "split-half tau 1.000" in capsys.readouterr().out
+    with LabelStore(tmp_path / "b" / "l.sqlite") as s:
+        assert s.count() == 12
+
+
+def test_n_seeds_usage(tmp_path, tiny_csv):
+    for bad in (["--n-seeds", "0"], ["--n-seeds", "x"], ["--n-seeds", "2", "--seeds", "1"],
+                ["--n-seeds", "auto", "--max-seeds", "1"],
+                ["--n-seeds", "auto", "--target-tau", "1.5"]):  # fmt: skip
+        with pytest.raises(SystemExit) as exc:
+            main(_args(tmp_path, tiny_csv, *bad))
+        assert exc.value.code == 2

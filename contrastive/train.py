@@ -716,11 +716,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.task or args.data):
         parser.error("give --task NAME or --data FILE.csv")
     if args.arch:
-        try:
-            arch = json.loads(Path(args.arch).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{args.arch}: not valid JSON: {err}") from err
-        arch = canonical(arch)
+        from archgraph.io import read_json
+
+        arch = canonical(read_json(Path(args.arch), what="arch file"))
     else:
         arch = preset(args.preset)
     try:

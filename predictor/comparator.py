@@ -591,7 +591,11 @@ class Comparator:
         except Exception as err:  # torch raises assorted types (UnpicklingError, RuntimeError, ...)
             raise ValueError(f"{path}: not a readable comparator checkpoint ({err})") from err
         meta = check_checkpoint(blob, path)
-        space = space or get_space(meta["space"])
+        if space is None:
+            try:
+                space = get_space(meta["space"])
+            except ValueError as err:
+                raise ValueError(f"{path}: meta.space: {err}") from None
         if meta["space"] != space.name or meta["space_version"] != space.version:
             raise ValueError(
                 f"{path}: checkpoint was made for space {meta['space']!r} version "
@@ -687,7 +691,7 @@ def check_checkpoint(blob: Any, path: str | Path) -> dict[str, Any]:
     """The checked ``meta`` of a loaded checkpoint, validated before anything is built.
 
     Checks: ``blob`` holds ``meta`` (a JSON object), ``state_dict`` and ``tasks``; ``meta`` has
-    this ``format``, a known ``space`` with a ``space_version``, a ``config`` whose every field
+    this ``format``, a ``space`` name and ``space_version``, a ``config`` whose every field
     has its :class:`ComparatorConfig` type and sizes within :data:`CONFIG_BOUNDS`, and ``dims``
     ``[stats, window_dim]`` of ints in ``0..MAX_DIM``; each task holds float tensors ``stats
     [S]`` (``S = dims[0]``), ``windows [W, D]`` and ``pooled [D]``; every weight is a finite
@@ -712,10 +716,6 @@ def check_checkpoint(blob: Any, path: str | Path) -> dict[str, Any]:
     for key in ("space", "space_version"):
         if not isinstance(meta.get(key), str):
             raise ValueError(f"{path}: meta.{key} must be a string, got {meta.get(key)!r:.60}")
-    try:
-        get_space(meta["space"])
-    except ValueError as err:
-        raise ValueError(f"{path}: meta.space: {err}") from None
     _check_fields(meta.get("config"), ComparatorConfig, CONFIG_BOUNDS, f"{path}: meta.config")
     try:
         ComparatorConfig.from_dict(meta["config"])  # names of GNN, head, fusion... are known

@@ -26,7 +26,7 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -160,23 +160,29 @@ class _Cursor(sqlite3.Cursor):
     """A cursor whose database errors (a corrupted page met while reading) name the store;
     lock and busy errors pass unchanged, for the retry loop."""
 
-    def _wrap(self, fn: Any, *args: Any) -> Any:
+    def execute(self, *args: Any) -> _Cursor:  # type: ignore[override]
         try:
-            return fn(*args)
+            return super().execute(*args)
         except sqlite3.DatabaseError as err:
             raise _store_error(err, self.connection) from err
 
-    def execute(self, *args: Any) -> _Cursor:  # type: ignore[override]
-        return self._wrap(super().execute, *args)
-
     def fetchone(self) -> Any:
-        return self._wrap(super().fetchone)
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as err:
+            raise _store_error(err, self.connection) from err
 
     def fetchall(self) -> list:
-        return self._wrap(super().fetchall)
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as err:
+            raise _store_error(err, self.connection) from err
 
     def __next__(self) -> Any:
-        return self._wrap(super().__next__)
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as err:
+            raise _store_error(err, self.connection) from err
 
 
 class _Connection(sqlite3.Connection):
@@ -604,8 +610,19 @@ class LabelStore:
     # sweeps sharing a store compute each label once; a claim whose owner died expires and is
     # taken over. Claims are advisory: the labels table alone decides what is stored.
 
-    def claim(self, key: Key | tuple, owner: str, ttl: float, retry_failed: bool = False) -> str:
+    def claim(
+        self,
+        key: Key | tuple,
+        owner: str,
+        ttl: float,
+        retry_failed: bool = False,
+        is_dead: Callable[[str], bool] | None = None,
+    ) -> str:
         """Try to lease ``key`` for ``owner`` for ``ttl`` seconds, in one transaction.
+
+        ``is_dead(other_owner)``: True when the holder of an unexpired lease is known to be gone
+        (e.g. a process of this machine that no longer exists); its lease is then taken over
+        at once instead of after it expires.
 
         Returns:
             ``"stored"``: the key already has its row (``ok``; or ``failed`` unless
@@ -629,7 +646,8 @@ class LabelStore:
                 args,
             ).fetchone()
             if held is not None and held[0] != owner and held[1] > now:
-                return "busy"
+                if is_dead is None or not is_dead(held[0]):
+                    return "busy"
             cur.execute(
                 "INSERT OR REPLACE INTO claims (arch_hash, task, budget, seed, owner, expires) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

@@ -80,3 +80,12 @@ def drifted_label(arch: dict, task: Any, cfg: Any) -> dict:
 def kind_label(arch: dict, task: Any, cfg: Any) -> dict:
     """:func:`quick_label` that records its config's ``label_kind``, as the real one does."""
     return {**quick_label(arch, task, cfg), "label_kind": cfg.label_kind}
+
+
+def counted_label(arch: dict, task: Any, cfg: Any) -> dict:
+    """Like :func:`slow_label`, and appends one line per computation to the file named by
+    ``CTSNAS_TEST_COUNT`` (so a test can count how often each label was computed)."""
+    out = slow_label(arch, task, cfg)
+    with open(os.environ["CTSNAS_TEST_COUNT"], "a", encoding="utf-8") as fh:
+        fh.write(f"{out['label']:.12f}\n")
+    return out

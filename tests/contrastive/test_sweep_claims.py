@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.robustness_cli import _alive, _descendants
 from contrastive import sweep as sw
 from contrastive.store import LabelStore
 
@@ -99,30 +100,6 @@ def test_references_are_computed_once_by_concurrent_sweeps(tmp_path, tiny_csv):
     assert sorted(done) == [0, 1]
     with LabelStore(db) as store:
         assert len(store.references("tiny")) == 3 and store.claims() == []
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(d.name))
-    out, todo = [], [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.mark.slow  # the fork server preloads torch: ~10-50 s on 2 loaded cores

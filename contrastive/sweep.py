@@ -2,11 +2,12 @@
 
 Planning is seeded: ``plan_archs`` draws the same archs for the same ``seed`` on every run, and
 a larger ``n_archs`` extends the earlier list (``archgraph.sample`` is prefix-stable). A sweep
-asks the store which keys are missing and runs only those, checking each key again just before
-it starts (two sweeps sharing a store, started at different times, then skip each other's
-finished labels; running in lockstep they may both compute a label, stored once). Each finished label
-is written at once in its own transaction by the driver process, so an interrupted or killed
-sweep loses no finished label, and the store's primary key makes duplicate rows impossible.
+asks the store which keys are missing and runs only those, claiming each key in the store just
+before it starts (a lease with owner and expiry, see :meth:`LabelStore.claim`): sweeps sharing a
+store, at once or at different times, compute each label once, and a key whose claimant died is
+taken over. Each finished label is written at once in its own transaction by the driver
+process, so an interrupted or killed sweep loses no finished label, and the store's primary key
+makes duplicate rows impossible. Pool workers and the fork server die with a killed driver.
 
 Backends:
 

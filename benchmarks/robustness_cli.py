@@ -50,6 +50,7 @@ class Config:
     parallel: int = 2
     sweep_archs: int = 6
     budget: int = 3
+    per_category: int = 0
     out: str = "benchmarks/results/robustness_cli.json"
 
 
@@ -430,6 +431,14 @@ def run(cfg: Config) -> dict:
     with tempfile.TemporaryDirectory(prefix="robust-cli-") as tmp:
         folder = Path(tmp)
         all_cases = cases(folder)
+        if cfg.per_category:  # a sample: the first cases of each category
+            seen: Counter = Counter()
+            picked = []
+            for c in all_cases:
+                seen[c["category"]] += 1
+                if seen[c["category"]] <= cfg.per_category:
+                    picked.append(c)
+            all_cases = picked
         t0 = time.perf_counter()
         with ThreadPoolExecutor(cfg.parallel) as pool:
             results = list(pool.map(lambda c: _run(c, cfg.timeout, folder), all_cases))
@@ -441,7 +450,9 @@ def run(cfg: Config) -> dict:
     for r in results:
         by_cat.setdefault(r["category"], Counter())[r["outcome"]] += 1
     return {
-        "command": "python -m benchmarks.robustness_cli --out " + cfg.out,
+        "command": "python -m benchmarks.robustness_cli"
+        + (f" --per-category {cfg.per_category}" if cfg.per_category else "")
+        + f" --parallel {cfg.parallel} --out {cfg.out}",
         "machine": machine(),
         "config": cfg.__dict__,
         "summary": {
@@ -507,6 +518,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--parallel", type=int, default=d.parallel, help="commands at once")
     p.add_argument("--sweep-archs", type=int, default=d.sweep_archs, help="archs per sweep")
     p.add_argument("--budget", type=int, default=d.budget, help="training steps a label")
+    p.add_argument(
+        "--per-category",
+        type=int,
+        default=d.per_category,
+        help="run only the first N cases of each category (0: all)",
+    )
     p.add_argument("--out", default=d.out, help="the JSON file to write (and .md beside it)")
     cfg = parse_into(p, Config, argv)
     if not sys.platform.startswith("linux"):

@@ -65,15 +65,29 @@ def cmd_sample(argv: list[str]) -> int:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", help="write JSONL here instead of stdout")
     cfg = parse_into(p, SampleConfig, argv)
-    if cfg.n < 1:
-        p.error(f"-n must be >= 1, got {cfg.n}")
-    lines = [json.dumps(a) for a in sample(cfg.n, cfg.seed)]
-    text = "\n".join(lines) + ("\n" if lines else "")
+    if not 1 <= cfg.n <= MAX_SAMPLE:
+        p.error(f"-n must be in 1..{MAX_SAMPLE} (about 600 bytes of JSONL an arch), got {cfg.n}")
     if cfg.out:
-        Path(cfg.out).write_text(text, encoding="utf-8")
+        with Path(cfg.out).open("w", encoding="utf-8") as fh:
+            _write_sample(cfg.n, cfg.seed, fh)
     else:
-        sys.stdout.write(text)
+        _write_sample(cfg.n, cfg.seed, sys.stdout)
     return EXIT_OK
+
+
+MAX_SAMPLE = 10_000_000
+
+
+def _write_sample(n: int, seed: int, fh) -> None:
+    """Stream ``sample(n, seed)`` as JSONL (the same archs, one at a time, so memory stays flat;
+    a progress bar on stderr from 100k archs on)."""
+    import numpy as np
+    from tqdm import tqdm
+
+    space = _space()
+    rng = np.random.default_rng(seed)  # as space.sample: one generator, archs in order
+    for _ in tqdm(range(n), unit="arch", disable=n < 100_000, file=sys.stderr):
+        fh.write(json.dumps(space.sample_one(rng)) + "\n")
 
 
 def cmd_validate(argv: list[str]) -> int:

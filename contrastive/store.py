@@ -30,12 +30,27 @@ import json
 import math
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote
 
 SCHEMA_VERSION = 1
+
+# Job claims: a sweep leases a key before computing it (see ``claim``); made on opening, so
+# schema 1 stores gain it without a version change (older code ignores the table).
+_CLAIMS_SCHEMA = """;
+CREATE TABLE IF NOT EXISTS claims (
+    arch_hash TEXT    NOT NULL,
+    task      TEXT    NOT NULL,
+    budget    INTEGER NOT NULL,
+    seed      INTEGER NOT NULL,
+    owner     TEXT    NOT NULL,
+    expires   REAL    NOT NULL,
+    PRIMARY KEY (arch_hash, task, budget, seed)
+);
+"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS labels (
@@ -183,6 +198,146 @@ def _finite(value: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+class StoreError(ValueError):
+    """A file that is not a readable label store of this code (the message names it)."""
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_REQUIRED = {"labels": set(COLUMNS), "refs": {"task", "kind", "budget", "seed", "metrics"}}
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose database errors (a corrupted page met while reading) name the store;
+    lock and busy errors pass unchanged, for the retry loop."""
+
+    def execute(self, *args: Any) -> _Cursor:  # type: ignore[override]
+        try:
+            return super().execute(*args)
+        except sqlite3.DatabaseError as err:
+            raise _store_error(err, self.connection) from err
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as err:
+            raise _store_error(err, self.connection) from err
+
+    def fetchall(self) -> list:
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as err:
+            raise _store_error(err, self.connection) from err
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as err:
+            raise _store_error(err, self.connection) from err
+
+
+class _Connection(sqlite3.Connection):
+    store_path = ""
+
+    def cursor(self, factory: Any = _Cursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
+
+    def execute(self, *args: Any) -> _Cursor:  # type: ignore[override]
+        return self.cursor().execute(*args)
+
+
+def _store_error(err: sqlite3.DatabaseError, con: Any) -> Exception:
+    text = str(err)
+    if isinstance(err, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return err
+    return StoreError(f"{getattr(con, 'store_path', '?')}: label store unreadable: {text}")
+
+
+def _stored_json(text: Any, path: Any, what: str, row: str = "") -> Any:
+    """A JSON column of a row; ``metrics`` must be an object. Raises :class:`StoreError`."""
+    where = f"{path}: {what}" + (f" of row {str(row)[:40]!r}" if row else "")
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        raise StoreError(f"{where} is not JSON: {str(text)[:60]!r}") from None
+    if what.endswith("metrics") and not isinstance(value, dict):
+        raise StoreError(f"{where} must be a JSON object, got {str(text)[:60]!r}")
+    return value
+
+
+def open_store(path: str | Path, timeout: float = 60.0, readonly: bool = False) -> Any:
+    """An SQLite connection to a label store, checked before anything is written to it.
+
+    A missing file becomes a new store (unless ``readonly``). An existing file must be a
+    regular SQLite file whose tables are a label store of this schema version; anything else
+    (a directory, garbage, a truncated or corrupted file, another program's database, a store of
+    a newer schema) raises :class:`StoreError` naming the file, and the file is left exactly as
+    it was (no WAL switch, no schema written). ``readonly`` opens with ``mode=ro``: nothing
+    can be written through the connection.
+    """
+    name = str(path)
+    memory = name == ":memory:"
+    p = Path(path)
+    exists = not memory and (p.exists() or p.is_symlink())
+    if exists and not p.is_file():
+        raise StoreError(f"{name}: not a label store: not a regular file")
+    if exists and p.stat().st_size:
+        with p.open("rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+        if head != _SQLITE_MAGIC:
+            raise StoreError(f"{name}: not a label store: not an SQLite file")
+    if readonly and not memory and not exists:
+        raise StoreError(f"{name}: no such label store")
+    if not memory and not readonly:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if readonly and not memory:
+            uri = f"file:{quote(str(p.resolve()))}?mode=ro"
+            con = sqlite3.connect(
+                uri, uri=True, timeout=timeout, isolation_level=None, factory=_Connection
+            )
+        else:
+            con = sqlite3.connect(name, timeout=timeout, isolation_level=None, factory=_Connection)
+    except sqlite3.Error as err:
+        raise StoreError(f"{name}: cannot open label store ({err})") from err
+    con.store_path = name
+    con.row_factory = sqlite3.Row
+    try:
+        con.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        check_schema(con, name, readonly)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def check_schema(con: Any, name: str, readonly: bool = False) -> None:
+    """Raise :class:`StoreError` unless ``con`` is an empty database (a new store, when not
+    ``readonly``) or a label store of :data:`SCHEMA_VERSION` (reads only)."""
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        if readonly:
+            raise StoreError(f"{name}: not a label store: an empty database")
+        return
+    missing = sorted((set(_REQUIRED) | {"meta"}) - tables)
+    if missing:
+        raise StoreError(
+            f"{name}: not a label store: no table {missing[0]!r} (tables: {sorted(tables)[:8]})"
+        )
+    for table, cols in _REQUIRED.items():
+        have = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        if cols - have:
+            raise StoreError(
+                f"{name}: not a label store: table {table!r} lacks columns {sorted(cols - have)}"
+            )
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    version = None if row is None else str(row[0])
+    if version != str(SCHEMA_VERSION):
+        raise StoreError(
+            f"{name}: label store schema_version {str(version)[:20]!r}; this code reads "
+            f"{SCHEMA_VERSION} (a newer or a foreign store)"
+        )
+
+
 class LabelStore:
     """A label store at ``path`` (created with its parent folder if missing).
 
@@ -191,23 +346,21 @@ class LabelStore:
         timeout: Seconds a writer waits for another one before giving up.
     """
 
-    def __init__(self, path: str | Path, timeout: float = 60.0):
+    def __init__(self, path: str | Path, timeout: float = 60.0, readonly: bool = False):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
-        self._con.row_factory = sqlite3.Row
-        self._con.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self._retry(lambda: self._con.execute("PRAGMA journal_mode = WAL"))
-        self._con.execute("PRAGMA synchronous = NORMAL")
-        with self._write() as cur:
-            for stmt in _SCHEMA.split(";"):
-                if stmt.strip():
-                    cur.execute(stmt)
-            cur.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
+        self.readonly = readonly
+        self._con = open_store(path, timeout, readonly)
+        if not readonly:
+            self._retry(lambda: self._con.execute("PRAGMA journal_mode = WAL"))
+            self._con.execute("PRAGMA synchronous = NORMAL")
+            with self._write() as cur:
+                for stmt in (_SCHEMA + _CLAIMS_SCHEMA).split(";"):
+                    if stmt.strip():
+                        cur.execute(stmt)
+                cur.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -341,7 +494,7 @@ class LabelStore:
         not counted)."""
         kinds = set()
         for (text,) in self._con.execute("SELECT metrics FROM labels WHERE status = 'ok'"):
-            kind = json.loads(text).get("label_kind")
+            kind = _stored_json(text, self.path, "metrics").get("label_kind")
             if kind is not None:
                 kinds.add(str(kind))
         return kinds
@@ -355,7 +508,8 @@ class LabelStore:
             "SELECT arch_hash, task, budget, seed, metrics FROM labels WHERE status = 'ok'"
         ):
             key = Key(*row[:4])
-            if key in want and _finite(json.loads(row[4]).get(metric)) is None:
+            metrics = _stored_json(row[4], self.path, "metrics")
+            if key in want and _finite(metrics.get(metric)) is None:
                 lack.add(key)
         return [Key(*k) for k in keys if Key(*k) in lack]
 
@@ -380,7 +534,7 @@ class LabelStore:
             ).fetchone()
             if row is None or row[0] != label:
                 return False
-            merged = {**json.loads(_dumps(result)), **json.loads(row[1])}
+            merged = {**json.loads(_dumps(result)), **_stored_json(row[1], self.path, "metrics")}
             cur.execute(
                 "UPDATE labels SET metrics = ? WHERE arch_hash = ? AND task = ? AND budget = ? "
                 "AND seed = ?",
@@ -416,8 +570,8 @@ class LabelStore:
         sql += " ORDER BY task, budget, seed, arch_hash"
         for row in self._con.execute(sql, args):
             rec = dict(row)
-            rec["arch"] = json.loads(rec["arch"])
-            rec["metrics"] = json.loads(rec["metrics"])
+            rec["arch"] = _stored_json(rec["arch"], self.path, "arch", rec["arch_hash"])
+            rec["metrics"] = _stored_json(rec["metrics"], self.path, "metrics", rec["arch_hash"])
             yield rec
 
     def seed_means(
@@ -509,7 +663,7 @@ class LabelStore:
         rows = []
         for row in self._con.execute(sql + " ORDER BY task, kind, budget, seed", args):
             rec = dict(row)
-            rec["metrics"] = json.loads(rec["metrics"])
+            rec["metrics"] = _stored_json(rec["metrics"], self.path, "refs.metrics", rec["task"])
             rows.append(rec)
         return rows
 
@@ -543,6 +697,87 @@ class LabelStore:
             return None
         row = self._con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else json.loads(row[0])
+
+    # -- job claims -----------------------------------------------------------------------------
+    # A sweep claims a key (a lease: owner and expiry) before computing it, so that several
+    # sweeps sharing a store compute each label once; a claim whose owner died expires and is
+    # taken over. Claims are advisory: the labels table alone decides what is stored.
+
+    def claim(
+        self,
+        key: Key | tuple,
+        owner: str,
+        ttl: float,
+        retry_failed: bool = False,
+        is_dead: Callable[[str], bool] | None = None,
+    ) -> str:
+        """Try to lease ``key`` for ``owner`` for ``ttl`` seconds, in one transaction.
+
+        ``is_dead(other_owner)``: True when the holder of an unexpired lease is known to be gone
+        (e.g. a process of this machine that no longer exists); its lease is then taken over
+        at once instead of after it expires.
+
+        Returns:
+            ``"stored"``: the key already has its row (``ok``; or ``failed`` unless
+            ``retry_failed``), nothing to do; ``"claimed"``: this owner holds the lease now (a
+            new one, its own again, or an expired one taken over); ``"busy"``: another owner
+            holds an unexpired lease.
+        """
+        k = Key(*key)
+        args = (k.arch_hash, k.task, int(k.budget), int(k.seed))
+        now = time.time()
+        with self._write() as cur:
+            row = cur.execute(
+                "SELECT status FROM labels WHERE arch_hash=? AND task=? AND budget=? AND seed=?",
+                args,
+            ).fetchone()
+            if row is not None and (row[0] == "ok" or not retry_failed):
+                return "stored"
+            held = cur.execute(
+                "SELECT owner, expires FROM claims WHERE arch_hash=? AND task=? AND budget=? "
+                "AND seed=?",
+                args,
+            ).fetchone()
+            if held is not None and held[0] != owner and held[1] > now:
+                if is_dead is None or not is_dead(held[0]):
+                    return "busy"
+            cur.execute(
+                "INSERT OR REPLACE INTO claims (arch_hash, task, budget, seed, owner, expires) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (*args, owner, now + ttl),
+            )
+            return "claimed"
+
+    def renew_claims(self, owner: str, ttl: float) -> int:
+        """Extend every lease ``owner`` holds to ``ttl`` seconds from now; returns how many."""
+        with self._write() as cur:
+            cur.execute("UPDATE claims SET expires = ? WHERE owner = ?", (time.time() + ttl, owner))
+            return cur.rowcount
+
+    def release(self, key: Key | tuple, owner: str) -> None:
+        """Drop ``owner``'s lease on ``key`` (after its row is written)."""
+        k = Key(*key)
+        with self._write() as cur:
+            cur.execute(
+                "DELETE FROM claims WHERE arch_hash=? AND task=? AND budget=? AND seed=? "
+                "AND owner=?",
+                (k.arch_hash, k.task, int(k.budget), int(k.seed), owner),
+            )
+
+    def release_all(self, owner: str) -> None:
+        """Drop every lease ``owner`` holds (a sweep that ends or is interrupted)."""
+        with self._write() as cur:
+            cur.execute("DELETE FROM claims WHERE owner = ?", (owner,))
+
+    def claims(self) -> list[dict]:
+        """The current leases: key fields, ``owner`` and ``expires`` (Unix time)."""
+        return [
+            dict(r)
+            for r in self._con.execute(
+                "SELECT arch_hash, task, budget, seed, owner, expires FROM claims "
+                "ORDER BY task, budget, seed, arch_hash"
+            )
+        ]
 
     # -- maintenance ----------------------------------------------------------------------------
 

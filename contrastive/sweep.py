@@ -2,11 +2,12 @@
 
 Planning is seeded: ``plan_archs`` draws the same archs for the same ``seed`` on every run, and
 a larger ``n_archs`` extends the earlier list (``archgraph.sample`` is prefix-stable). A sweep
-asks the store which keys are missing and runs only those, checking each key again just before
-it starts (two sweeps sharing a store, started at different times, then skip each other's
-finished labels; running in lockstep they may both compute a label, stored once). Each finished label
-is written at once in its own transaction by the driver process, so an interrupted or killed
-sweep loses no finished label, and the store's primary key makes duplicate rows impossible.
+asks the store which keys are missing and runs only those, claiming each key in the store just
+before it starts (a lease with owner and expiry, see :meth:`LabelStore.claim`): sweeps sharing a
+store, at once or at different times, compute each label once, and a key whose claimant died is
+taken over. Each finished label is written at once in its own transaction by the driver
+process, so an interrupted or killed sweep loses no finished label, and the store's primary key
+makes duplicate rows impossible. Pool workers and the fork server die with a killed driver.
 
 Backends:
 
@@ -328,6 +329,84 @@ def run_label(job: Job, label_fn: str | LabelFn | None = None) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
+# Job claims shared by sweeps on one store
+
+LEASE_SECONDS = 120.0  # a claim unrenewed this long is taken over (its owner is presumed dead)
+POLL_SECONDS = 0.5  # how often a sweep left with others' jobs only looks again
+
+
+def _owner_id() -> str:
+    """``host:pid:random``: unique per sweep, and says which process to check for life."""
+    import secrets
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def owner_is_dead(owner: str) -> bool:
+    """True when ``owner`` (see :func:`_owner_id`) is a process of this machine that is gone."""
+    import socket
+
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by another user
+        return False
+    return False
+
+
+class _Lease:
+    """This sweep's owner id; while entered, a thread renews its claims every ``ttl / 4``
+    (through its own connection) and on exit they are all released."""
+
+    def __init__(self, store: LabelStore, ttl: float):
+        import threading
+
+        if not ttl > 0:
+            raise ValueError(f"lease_seconds must be > 0, got {ttl}")
+        self.store, self.ttl, self.owner = store, float(ttl), _owner_id()
+        self._stop = threading.Event()
+        self._thread: Any = None
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.ttl / 4):
+            with LabelStore(self.store.path) as own:  # its own connection, only while renewing
+                own.renew_claims(self.owner, self.ttl)
+
+    def __enter__(self) -> _Lease:
+        import threading
+
+        if str(self.store.path) != ":memory:":
+            self._thread = threading.Thread(target=self._beat, name="lease", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.store.release_all(self.owner)
+
+
+def _take_next(pending: deque, record: _Recorder) -> Job | None:
+    """Pop and claim the next job this sweep may run; jobs another live sweep holds go to the
+    back. None when ``pending`` is empty or holds only such jobs (look again later)."""
+    for _ in range(len(pending)):
+        job = pending.popleft()
+        got = record.take(job)
+        if got:
+            return job
+        if got is None:
+            pending.append(job)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
 # The sweep
 
 
@@ -362,10 +441,12 @@ class _Recorder:
         code_version: str,
         retry_failed: bool = False,
         refresh: frozenset = frozenset(),
+        lease: _Lease | None = None,
     ):
         import archgraph
 
         self.store, self.summary, self.bar = store, summary, bar
+        self.lease = lease or _Lease(store, LEASE_SECONDS)
         self.code_version, self.space_version = code_version, archgraph.SPACE_VERSION
         self.retry_failed = retry_failed
         self.refresh = refresh  # keys whose ok rows only get the rerun's metrics merged in
@@ -375,6 +456,22 @@ class _Recorder:
         st = self.store.status(job.key)
         if st is None or (st == "failed" and self.retry_failed) or job.key in self.refresh:
             return True
+        self.summary.skipped += 1
+        self.bar.update(1)
+        return False
+
+    def take(self, job: Job) -> bool | None:
+        """Claim ``job`` in the store before computing it: True (this sweep runs it), False
+        (stored meanwhile: counted as skipped) or None (another live sweep holds it: later)."""
+        if job.key in self.refresh:
+            return self.needed(job)
+        got = self.store.claim(
+            job.key, self.lease.owner, self.lease.ttl, self.retry_failed, owner_is_dead
+        )
+        if got == "claimed":
+            return True
+        if got == "busy":
+            return None
         self.summary.skipped += 1
         self.bar.update(1)
         return False
@@ -394,6 +491,7 @@ class _Recorder:
             code_version=self.code_version,
             space_version=self.space_version,
         )
+        self.store.release(job.key, self.lease.owner)
         s = self.summary
         s.done += 1
         if self.store.status(job.key) == "ok":
@@ -421,6 +519,7 @@ def sweep(
     progress: bool = True,
     code_version: str | None = None,
     refresh: str = "",
+    lease_seconds: float | None = None,
 ) -> SweepSummary:
     """Run the jobs whose keys the store lacks and write each result as it finishes.
 
@@ -439,6 +538,12 @@ def sweep(
         refresh: A metric name: also rerun the jobs whose ``ok`` row lacks it and merge the
             rerun's metrics into the row when the rerun reproduces its label exactly (labels
             are deterministic on CPU); a row whose rerun differs is left alone and counted.
+        lease_seconds: How long a claim on a job lasts without renewal (default
+            :data:`LEASE_SECONDS`; renewed every quarter of it while the sweep lives). Every
+            job is claimed in the store before it runs, so sweeps sharing a store (on one
+            machine or on a Ray cluster) compute each label once; a job whose claimant died is
+            taken over when its lease expires, at once when the claimant was a process of this
+            machine.
 
     Returns:
         The summary. Ctrl-C stops the sweep and returns with ``interrupted`` set (exit code
@@ -462,20 +567,26 @@ def sweep(
     bar = tqdm(
         total=len(todo), unit="label", disable=not progress, dynamic_ncols=True, file=sys.stderr
     )
+    lease = _Lease(store, LEASE_SECONDS if lease_seconds is None else lease_seconds)
     record = _Recorder(
-        store, summary, bar, code_version or _code_version(label_fn), retry_failed, stale
+        store, summary, bar, code_version or _code_version(label_fn), retry_failed, stale, lease
     )
     try:
-        if not todo:
-            pass
-        elif backend == "ray":
-            _run_ray(todo, label_fn, workers, ray_address, record)
-        elif workers == 0:
-            for job in todo:
-                if record.needed(job):
-                    record(job, run_label(job, label_fn))
-        else:
-            _run_local(todo, label_fn, workers, record)
+        with lease:
+            if not todo:
+                pass
+            elif backend == "ray":
+                _run_ray(todo, label_fn, workers, ray_address, record)
+            elif workers == 0:
+                pending = deque(todo)
+                while pending:
+                    job = _take_next(pending, record)
+                    if job is None:
+                        time.sleep(POLL_SECONDS)  # only jobs other sweeps hold are left
+                    else:
+                        record(job, run_label(job, label_fn))
+            else:
+                _run_local(todo, label_fn, workers, record)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
@@ -511,22 +622,105 @@ def add_references(
     fn = resolve_label_fn(references_fn or DEFAULT_REFERENCES_FN)
     version = code_version or _code_version(None)
     done = 0
-    for spec in tasks:
-        if any(r["seed"] == seed for r in store.references(spec.name)):
-            continue
-        cfg = make_config(0, seed, device, config)
-        out = fn(spec.load(), cfg)
-        kind_metric = getattr(cfg, "label_kind", "val_mse")
-        for kind, entry in out.items():
-            if isinstance(entry, dict):
-                metrics = {**entry, "label": entry.get(kind_metric, entry.get("val_mse"))}
-                store.put_reference(spec.name, kind, metrics, seed=seed, code_version=version)
-        done += 1
+    with _Lease(store, LEASE_SECONDS) as lease:
+        for spec in tasks:
+            if not _claim_references(store, spec.name, seed, lease):
+                continue
+            cfg = make_config(0, seed, device, config)
+            out = fn(spec.load(), cfg)
+            kind_metric = getattr(cfg, "label_kind", "val_mse")
+            for kind, entry in out.items():
+                if isinstance(entry, dict):
+                    metrics = {**entry, "label": entry.get(kind_metric, entry.get("val_mse"))}
+                    store.put_reference(spec.name, kind, metrics, seed=seed, code_version=version)
+            store.release(Key(REFERENCES_CLAIM, spec.name, 0, seed), lease.owner)
+            done += 1
     return done
 
 
-def _worker_init() -> None:
+REFERENCES_CLAIM = "references"  # the arch_hash of a task's references claim (never a hash)
+
+
+def _claim_references(store: LabelStore, task: str, seed: int, lease: _Lease) -> bool:
+    """True when this sweep must compute ``task``'s references (claimed), False once they are
+    stored (by another sweep, whose claim this one waits out)."""
+    key = Key(REFERENCES_CLAIM, task, 0, seed)
+    while not any(r["seed"] == seed for r in store.references(task)):
+        if store.claim(key, lease.owner, lease.ttl, is_dead=owner_is_dead) == "claimed":
+            return True
+        time.sleep(POLL_SECONDS)
+    return False
+
+
+def _worker_init(driver_pid: int | None = None) -> None:
+    """Set up a pool worker: one thread, and death with the sweep driver (``driver_pid``).
+
+    A worker's parent is the fork server, so the parent-death signal kills it when the
+    server dies (which dies with the driver, see :func:`_die_with_driver`); a watchdog thread
+    also exits it when the driver itself is gone (``kill -9`` of the driver while a worker
+    computes a label, or a platform without the signal).
+    """
     single_thread()
+    if _parent_death_signal() and os.getppid() == 1:
+        os._exit(1)  # the parent died before the signal was armed
+    if driver_pid:
+        import threading
+
+        threading.Thread(target=_watch, args=(driver_pid,), name="watchdog", daemon=True).start()
+
+
+def _parent_death_signal() -> bool:
+    """Ask Linux to SIGKILL this process when its parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch(pid: int) -> None:
+    """Exit this process as soon as process ``pid`` is gone (a pidfd where the OS has one,
+    else a check every second)."""
+    import select
+
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])  # readable once the process has exited
+        os._exit(1)
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:
+            pass
+
+
+_DRIVER_ENV = "CTSNAS_SWEEP_DRIVER"
+
+
+def _die_with_driver() -> None:
+    """Run on import: in the fork server a sweep driver started (which preloads this module),
+    arm the parent-death signal, so the server (and with it every worker it forked, and then
+    the resource tracker, whose pipe they hold) dies when the driver is killed."""
+    driver = os.environ.get(_DRIVER_ENV, "")
+    if driver.isdigit() and int(driver) == os.getppid() and int(driver) != os.getpid():
+        _parent_death_signal()
+        if os.getppid() != int(driver):
+            os._exit(1)  # the driver died before the signal was armed
+
+
+_die_with_driver()
 
 
 _THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
@@ -572,7 +766,7 @@ def _mp_context() -> Any:
     ctx = mp.get_context("forkserver")
     from multiprocessing import forkserver
 
-    with _env(_THREAD_ENV):
+    with _env({**_THREAD_ENV, _DRIVER_ENV: str(os.getpid())}):
         ctx.set_forkserver_preload(_PRELOAD)
         forkserver.ensure_running()
     return ctx
@@ -593,7 +787,12 @@ def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -
     suspects: deque = deque()
 
     def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
 
     pool = new_pool()
     inflight: dict = {}
@@ -621,14 +820,19 @@ def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -
             else:
                 solo = False
                 while pending and len(inflight) < workers:
-                    job = pending.popleft()
-                    if record.needed(job) and not submit(job):
-                        pending.appendleft(job)
+                    job = _take_next(pending, record)
+                    if job is None:
+                        break
+                    if not submit(job):
+                        pending.appendleft(job)  # still claimed by this sweep
                         refused = True
                         break
             if refused and not inflight:
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = new_pool()
+                continue
+            if not inflight:
+                time.sleep(POLL_SECONDS)  # only jobs other sweeps hold are left
                 continue
             finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             broken = False
@@ -694,9 +898,13 @@ def _run_ray(
     inflight: dict = {}
     while pending or inflight:
         while pending and len(inflight) < limit:
-            job = pending.popleft()
-            if record.needed(job):
-                inflight[remote.remote(job, label_fn)] = job
+            job = _take_next(pending, record)
+            if job is None:
+                break
+            inflight[remote.remote(job, label_fn)] = job
+        if not inflight:
+            time.sleep(POLL_SECONDS)  # only jobs other sweeps hold are left
+            continue
         ready, _ = ray.wait(list(inflight), num_returns=1)
         for ref in ready:
             job = inflight.pop(ref)

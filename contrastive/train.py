@@ -214,11 +214,9 @@ def _parse(argv: list[str] | None) -> tuple[TrainArgs, dict, TrainConfig]:
     if args.steps < 1:
         parser.error(f"--steps must be >= 1 (a trained net needs a step), got {args.steps}")
     if args.arch:
-        try:
-            arch = json.loads(Path(args.arch).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{args.arch}: not valid JSON: {err}") from err
-        arch = canonical(arch)
+        from archgraph.io import read_json
+
+        arch = canonical(read_json(Path(args.arch), what="arch file"))
     else:
         arch = preset(args.preset)
     try:

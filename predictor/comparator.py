@@ -649,12 +649,14 @@ class Comparator:
         path = Path(path)
         try:
             blob = torch.load(path, map_location="cpu", weights_only=True)
-            meta = json.loads(blob["meta"])
         except Exception as err:  # torch raises assorted types (UnpicklingError, RuntimeError, ...)
             raise ValueError(f"{path}: not a readable comparator checkpoint ({err})") from err
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"{path}: format {meta.get('format')!r}, expected {FORMAT!r}")
-        space = space or get_space(meta["space"])
+        meta = check_checkpoint(blob, path)
+        if space is None:
+            try:
+                space = get_space(meta["space"])
+            except ValueError as err:
+                raise ValueError(f"{path}: meta.space: {err}") from None
         if meta["space"] != space.name or meta["space_version"] != space.version:
             raise ValueError(
                 f"{path}: checkpoint was made for space {meta['space']!r} version "
@@ -665,16 +667,213 @@ class Comparator:
             from .tasks import EmbedderConfig, WindowEmbedder
 
             emb = WindowEmbedder(EmbedderConfig(**json.loads(blob["embedder"]["config"])))
-            emb.net.load_state_dict(blob["embedder"]["state_dict"])
+            _load_weights(emb.net, blob["embedder"]["state_dict"], path, "embedder")
             emb.trained = True
             featurizer = TaskFeaturizer(emb)
         comp = cls(space, ComparatorConfig.from_dict(meta["config"]), featurizer)
         comp.dims = tuple(meta["dims"])
         comp.net = ComparatorNet(comp.config, space.feature_dim, *comp.dims)
-        comp.net.load_state_dict(blob["state_dict"])
+        _load_weights(comp.net, blob["state_dict"], path, "comparator")
         comp.net.eval()
         comp.task_table = {
             n: TaskFeatures(t["stats"].numpy(), t["windows"].numpy(), t["pooled"].numpy())
             for n, t in blob["tasks"].items()
         }
         return comp
+
+
+# --- checkpoint checks: a checkpoint is untrusted input -------------------------------------
+# Bounds on the sizes a checkpoint may ask for before any tensor is allocated (the shipped
+# comparator uses width 64, depth 3, 12 statistics); a crafted width of 1e7 would otherwise
+# try to allocate hundreds of TB.
+CONFIG_BOUNDS = {
+    "depth": (1, 32),
+    "width": (1, 4096),
+    "task_dim": (1, 4096),
+    "head_hidden": (1, 4096),
+    "concat_refs": (1, 1 << 20),
+    "batch_archs": (1, 1 << 20),
+    "threads": (1, 1024),
+}
+MAX_DIM = 1 << 16
+EMBEDDER_BOUNDS = {"window": (1, 1 << 16), "hidden": (1, 4096), "dim": (1, 4096), "depth": (1, 64)}
+
+
+def _kind_ok(value: Any, hint: Any) -> bool:
+    """Whether a JSON value fits a dataclass field annotation (``int``, ``str | None``...)."""
+    import typing
+    from types import UnionType
+
+    args = (
+        typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, UnionType) else (hint,)
+    )
+    for kind in args:
+        if kind is type(None) and value is None:
+            return True
+        if kind is bool and isinstance(value, bool):
+            return True
+        if isinstance(value, bool):
+            continue
+        if kind is int and isinstance(value, int):
+            return True
+        if kind is float and isinstance(value, (int, float)) and math.isfinite(value):
+            return True
+        if kind is str and isinstance(value, str):
+            return True
+    return False
+
+
+def _check_fields(
+    values: Any, cls: type, bounds: Mapping[str, tuple[int, int]], where: str
+) -> None:
+    import typing
+
+    if not isinstance(values, dict):
+        raise ValueError(f"{where}: expected an object, got {type(values).__name__}")
+    hints = typing.get_type_hints(cls)
+    for name, value in values.items():
+        if name not in hints:
+            continue  # from_dict drops fields of other versions
+        if not _kind_ok(value, hints[name]):
+            raise ValueError(
+                f"{where}.{name}: expected {hints[name]}, got {type(value).__name__} "
+                f"{str(value)[:40]!r}"
+            )
+        lo, hi = bounds.get(name, (None, None))
+        if lo is not None and value is not None and not lo <= value <= hi:
+            raise ValueError(f"{where}.{name}: {value} is outside {lo}..{hi}")
+
+
+def _is_tensor(value: Any, ndim: int) -> bool:
+    return isinstance(value, torch.Tensor) and value.dim() == ndim and value.is_floating_point()
+
+
+def check_checkpoint(blob: Any, path: str | Path) -> dict[str, Any]:
+    """The checked ``meta`` of a loaded checkpoint, validated before anything is built.
+
+    Checks: ``blob`` holds ``meta`` (a JSON object), ``state_dict`` and ``tasks``; ``meta`` has
+    this ``format``, a ``space`` name and ``space_version``, a ``config`` whose every field
+    has its :class:`ComparatorConfig` type and sizes within :data:`CONFIG_BOUNDS`, and ``dims``
+    ``[stats, window_dim]`` of ints in ``0..MAX_DIM``; each task holds float tensors ``stats
+    [S]`` (``S = dims[0]``), ``windows [W, D]`` and ``pooled [D]``; every weight is a finite
+    float tensor; an ``embedder`` has a config of :class:`~predictor.tasks.EmbedderConfig`
+    fields. A JSON sidecar ``path.json``, where present, must agree with the embedded meta.
+
+    Raises:
+        ValueError: naming ``path`` and the field that is wrong.
+    """
+    from .tasks import EmbedderConfig
+
+    if not isinstance(blob, dict) or not isinstance(blob.get("meta"), str):
+        raise ValueError(f"{path}: not a comparator checkpoint (no 'meta' text)")
+    try:
+        meta = json.loads(blob["meta"])
+    except (ValueError, RecursionError) as err:
+        raise ValueError(f"{path}: meta is not JSON ({str(err)[:200]})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path}: meta must be an object, got {type(meta).__name__}")
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{path}: format {str(meta.get('format'))[:60]!r}, expected {FORMAT!r}")
+    for key in ("space", "space_version"):
+        if not isinstance(meta.get(key), str):
+            raise ValueError(f"{path}: meta.{key} must be a string, got {meta.get(key)!r:.60}")
+    _check_fields(meta.get("config"), ComparatorConfig, CONFIG_BOUNDS, f"{path}: meta.config")
+    try:
+        ComparatorConfig.from_dict(meta["config"])  # names of GNN, head, fusion... are known
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{path}: meta.config: {err}") from None
+    dims = meta.get("dims")
+    if not (
+        isinstance(dims, list)
+        and len(dims) == 2
+        and all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM for d in dims)
+    ):
+        raise ValueError(f"{path}: meta.dims must be [stats, window_dim] of ints in 0..{MAX_DIM}")
+    tasks = blob.get("tasks")
+    if not isinstance(tasks, dict):
+        raise ValueError(f"{path}: 'tasks' must map task names to features")
+    for name, t in tasks.items():
+        where = f"{path}: task {str(name)[:60]!r}"
+        if not isinstance(t, dict):
+            raise ValueError(f"{where}: expected stats, windows and pooled tensors")
+        for key, ndim in (("stats", 1), ("windows", 2), ("pooled", 1)):
+            if not _is_tensor(t.get(key), ndim):
+                raise ValueError(f"{where}: {key} must be a float tensor of {ndim} dimension(s)")
+            if not torch.isfinite(t[key]).all():
+                raise ValueError(f"{where}: {key} holds NaN or infinite values")
+        if t["stats"].shape[0] != dims[0]:
+            raise ValueError(f"{where}: {t['stats'].shape[0]} statistics, meta.dims says {dims[0]}")
+    _check_weights(blob.get("state_dict"), path, "comparator")
+    if "embedder" in blob:
+        emb = blob["embedder"]
+        if not isinstance(emb, dict) or not isinstance(emb.get("config"), str):
+            raise ValueError(f"{path}: embedder must hold a config (JSON text) and a state_dict")
+        try:
+            emb_cfg = json.loads(emb["config"])
+        except (ValueError, RecursionError):
+            raise ValueError(f"{path}: embedder config is not JSON") from None
+        _check_fields(emb_cfg, EmbedderConfig, EMBEDDER_BOUNDS, f"{path}: embedder.config")
+        unknown = set(emb_cfg) - {f.name for f in fields(EmbedderConfig)}
+        if unknown:
+            raise ValueError(f"{path}: embedder.config: unknown fields {sorted(unknown)[:5]}")
+        _check_weights(emb.get("state_dict"), path, "embedder")
+    _check_sidecar(meta, sorted(tasks), path)
+    return meta
+
+
+def _check_weights(state: Any, path: str | Path, what: str) -> None:
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        raise ValueError(f"{path}: the {what} weights must map names to tensors")
+    for name, w in state.items():
+        if w.is_floating_point() and not torch.isfinite(w).all():
+            raise ValueError(
+                f"{path}: {what} weight {name[:80]!r} holds NaN or infinite values; it would "
+                "rank every arch at nan"
+            )
+
+
+def _load_weights(net: torch.nn.Module, state: dict, path: str | Path, what: str) -> None:
+    """``load_state_dict`` (strict) with missing, extra or mis-shaped weights named."""
+    want = net.state_dict()
+    missing = sorted(set(want) - set(state))
+    extra = sorted(set(state) - set(want))
+    shaped = sorted(k for k in set(want) & set(state) if want[k].shape != state[k].shape)
+    if missing or extra or shaped:
+        parts = [
+            f"{label} {names[:3]}{' ...' if len(names) > 3 else ''}"
+            for label, names in (
+                ("missing", missing),
+                ("unexpected", extra),
+                ("mis-shaped", shaped),
+            )
+            if names
+        ]
+        raise ValueError(
+            f"{path}: the {what} weights do not fit the net its meta describes: " + "; ".join(parts)
+        )
+    net.load_state_dict(state)
+
+
+def _check_sidecar(meta: dict, tasks: list[str], path: str | Path) -> None:
+    """The human-readable ``path.json`` written by :meth:`Comparator.save`, where present,
+    must say what the embedded meta says (a mismatch means one of them was edited)."""
+    side = Path(f"{path}.json")
+    if not side.is_file():
+        return
+    from archgraph.io import read_json
+
+    try:
+        data = read_json(side, max_bytes=1 << 22, what="checkpoint sidecar")
+    except ValueError as err:
+        raise ValueError(f"{path}: sidecar {err}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{side}: expected an object, got {type(data).__name__}")
+    expected = {**meta, "tasks": tasks}
+    for key in sorted(set(expected) | set(data)):
+        if data.get(key) != expected.get(key):
+            raise ValueError(
+                f"{side}: {key!r} disagrees with the meta embedded in {path} "
+                f"({str(data.get(key))[:60]} vs {str(expected.get(key))[:60]}); one was edited"
+            )

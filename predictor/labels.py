@@ -45,8 +45,10 @@ def from_store(
             and ``seeds``.
 
     Raises:
-        ValueError: the store module is missing, ``kind`` is not a finite number in every
-            row (rows labelled before that metric existed must be refreshed first:
+        ValueError: the store module is missing, ``path`` is not a label store (a
+            ``contrastive.store.StoreError`` naming it: missing, garbage, corrupted, foreign;
+            the file is opened read-only), ``kind`` is not a finite number in every row
+            (rows labelled before that metric existed must be refreshed first:
             ``python -m contrastive.label ... --refresh METRIC``), or, with no ``kind``, the
             rows' labels are of different kinds.
     """
@@ -58,7 +60,8 @@ def from_store(
         raise ValueError(
             "the label store (contrastive.store.LabelStore) is not available in this build"
         ) from err
-    rows = LabelStore(path).records(task=task, budget=budget, status="ok")
+    with LabelStore(path, readonly=True) as store:  # reading never modifies the file
+        rows = store.records(task=task, budget=budget, status="ok")
     if having:
         rows = [r for r in rows if _finite(r["metrics"].get(having))]
     if kind:

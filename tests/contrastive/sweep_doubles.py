@@ -86,3 +86,12 @@ def seedless_label(arch: dict, task: Any, cfg: Any) -> dict:
     """A label that does not depend on the training seed (a perfectly repeatable label)."""
     v = _score(arch, task, type("Cfg", (), {"seed": 0})())
     return {"status": "ok", "label": v, "val_mse": v}
+
+
+def counted_label(arch: dict, task: Any, cfg: Any) -> dict:
+    """Like :func:`slow_label`, and appends one line per computation to the file named by
+    ``CTSNAS_TEST_COUNT`` (so a test can count how often each label was computed)."""
+    out = slow_label(arch, task, cfg)
+    with open(os.environ["CTSNAS_TEST_COUNT"], "a", encoding="utf-8") as fh:
+        fh.write(f"{out['label']:.12f}\n")
+    return out

@@ -256,8 +256,15 @@ def test_store_adapter_and_aggregate(monkeypatch, split):
     archs = split[0][:3]
 
     class FakeStore:
-        def __init__(self, path):
+        def __init__(self, path, readonly=False):
+            assert readonly  # from_store only reads
             self.path = path
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
 
         def kind(self, i):
             return "val_mse"

@@ -281,9 +281,16 @@ def clean(
     report["nonfinite_replaced"] = int(nonfinite.sum())
     values[nonfinite] = np.nan
     limit = float(np.finfo(np.float32).max)  # values are stored as float32
+    dead = np.flatnonzero(~np.isfinite(values).any(axis=0))
+    if dead.size:  # never dropped silently: the user drops them, or fills them
+        more = [columns[j] for j in dead[1:6]]
+        raise DataError(
+            f"{where}: column {columns[dead[0]]!r} is all NaN (no numeric value)"
+            + (f"; so are {dead.size - 1} more: {more}" if dead.size > 1 else "")
+            + (" ..." if dead.size > 6 else "")
+            + "; drop or fill them"
+        )
     for j, col in enumerate(columns):
-        if not np.isfinite(values[:, j]).any():
-            raise DataError(f"{where}: column {col!r} is all NaN (no numeric value)")
         beyond = np.flatnonzero(np.abs(np.nan_to_num(values[:, j])) > limit)
         if beyond.size:
             row = int(beyond[0])

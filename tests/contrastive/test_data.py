@@ -304,3 +304,70 @@ def test_all_constant_leaves_nothing():
         warnings.simplefilter("ignore")
         with pytest.raises(DataError, match="array 'flat': no usable column left"):
             from_array(np.ones((400, 3)), "flat")
+
+
+# -- bad input at width ------------------------------------------------------------------------------
+
+
+def _wide_csv(path, n_cols: int, rows: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        rng.normal(size=(rows, n_cols)).cumsum(0).round(3), columns=[f"c{j}" for j in range(n_cols)]
+    )
+    df.to_csv(path, index=False)
+    return df
+
+
+def test_five_thousand_columns_are_all_kept(tmp_path):
+    path = tmp_path / "wide.csv"
+    _wide_csv(path, 5000, 120)
+    task = from_csv(path, window=16, horizon=4)
+    assert task.shape == (120, 5000) and task.columns[-1] == "c4999"
+    assert "capped_from" not in task.report
+
+
+def test_one_all_nan_column_among_300_is_named(tmp_path):
+    path = tmp_path / "nan300.csv"
+    df = _wide_csv(tmp_path / "base.csv", 300, 120)
+    df["c137"] = np.nan
+    df["c250"] = np.nan
+    df.to_csv(path, index=False)
+    with pytest.raises(
+        DataError, match=r"nan300\.csv: column 'c137' is all NaN .*so are 1 more: \['c250'\]"
+    ):
+        from_csv(path, window=16, horizon=4)
+
+
+def test_repeated_column_names_are_detected_from_the_header(tmp_path):
+    path = tmp_path / "dup.csv"
+    rows = "\n".join(f"{i},{i * 2 % 7},{i % 5},{i % 3}" for i in range(400))
+    path.write_text("a,b,a,c\n" + rows + "\n")
+    # pandas alone would read columns a, b, a.1, c
+    assert list(pd.read_csv(path).columns) == ["a", "b", "a.1", "c"]
+    with pytest.raises(
+        DataError, match=r"dup\.csv: repeated column names in the header: 'a' at columns \[0, 2\]"
+    ):
+        from_csv(path)
+    ok = tmp_path / "ok.csv"
+    ok.write_text("a,b,a.1,c\n" + rows + "\n")  # a real column named a.1 is fine
+    assert from_csv(ok).columns == ("a", "b", "a.1", "c")
+
+
+def test_devices_and_fifos_are_refused_before_reading(tmp_path):
+    import os
+
+    with pytest.raises(DataError, match=r"/dev/zero: not a regular file"):
+        from_csv("/dev/zero")
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)  # opening it would block forever
+    with pytest.raises(DataError, match=r"pipe\.csv: not a regular file"):
+        from_csv(fifo)
+    with pytest.raises(DataError, match=r": a directory"):
+        from_csv(tmp_path)
+
+
+def test_big_file_is_refused_by_its_estimate_naming_the_cap(tmp_path):
+    path = tmp_path / "big.csv"
+    _wide_csv(path, 300, 400)  # ~1 MiB, estimated ~5 MiB to parse: over a 1 MiB cap
+    with pytest.raises(DataError, match=r"big\.csv: needs about .* over the cap of 1\.0 MiB"):
+        from_csv(path, max_memory_gb=1 / 1024)

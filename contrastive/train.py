@@ -129,7 +129,9 @@ class TrainConfig:
     alphas: tuple[float, ...] = field(default=ALPHAS)
     max_memory_gb: float = DEFAULT_MAX_MEMORY_GB
     node_subset: int = 32
-    probe_nodes: int = 64
+    # 16 probed series x 256 windows per split: twice the probe rows of an 8-series task; the
+    # frozen forward over them is most of a wide label's time (64 would take 4x as long).
+    probe_nodes: int = 16
 
     @classmethod
     def tiny(cls, **overrides: Any) -> TrainConfig:
@@ -387,6 +389,7 @@ class _ProbeData:
     ys: dict[str, np.ndarray]  # split -> [W, M, H_max]
     scarce_rows: np.ndarray
     nodes: np.ndarray | None = None  # [M] the probed series among the N (None: all)
+    ends: dict[str, np.ndarray] = field(default_factory=dict)  # split -> [W] last steps
 
 
 def _probe_data(
@@ -399,9 +402,9 @@ def _probe_data(
     h_max = max(cfg.horizons)
     if nodes is not None:
         splits = {k: v[:, nodes] for k, v in splits.items()}  # [T_s, M]
-    windows, ys = {}, {}
+    windows, ys, all_ends = {}, {}, {}
     for name in ("train", "val", "test"):
-        ends = window_ends(len(splits[name]), context, h_max, cfg.probe_windows)
+        ends = all_ends[name] = window_ends(len(splits[name]), context, h_max, cfg.probe_windows)
         if len(ends) == 0:
             raise ValueError(
                 f"{name} split has {len(splits[name])} steps; a probe needs {context} + {h_max}"
@@ -412,7 +415,7 @@ def _probe_data(
     scarce = np.unique(
         np.linspace(0, n_tr - 1, min(cfg.scarce_windows, n_tr)).round().astype(np.int64)
     )
-    return _ProbeData(windows, ys, scarce, nodes)
+    return _ProbeData(windows, ys, scarce, nodes, all_ends)
 
 
 def _probe_features(feats: dict[str, np.ndarray], data: _ProbeData, cfg: TrainConfig) -> dict:
@@ -689,6 +692,67 @@ def label(
     return rec
 
 
+CROSS_NEIGHBOURS = (1, 2, 4)  # candidate counts of correlated series of the cross-series reference
+
+
+def correlated_series(train: np.ndarray, k: int) -> np.ndarray:
+    """``[N, k]``: for each series, the ``k`` other series whose first differences on the
+    train split correlate most (by absolute value) with its own, most correlated first.
+
+    Differences, not levels: trending series all correlate near 1 in levels, which says
+    nothing about shared short-term information. Ties go to the lower index.
+    """
+    d = np.diff(np.asarray(train, dtype=np.float64), axis=0)  # [T-1, N]
+    d = d - d.mean(axis=0)
+    norm = np.linalg.norm(d, axis=0)
+    corr = np.abs((d.T @ d) / np.maximum(np.outer(norm, norm), 1e-12))  # [N, N]
+    np.fill_diagonal(corr, -np.inf)
+    order = np.argsort(-corr, axis=1, kind="stable")  # [N, N]
+    return order[:, : min(k, train.shape[1] - 1)]
+
+
+def _cross_lag_features(
+    splits: dict[str, np.ndarray], data: _ProbeData, neighbours: np.ndarray, lags: int
+) -> dict[str, np.ndarray]:
+    """Per split ``[W, M, (k+1) * lags]``: each probed series' own lag window followed by those
+    of its ``k`` most correlated series (``neighbours [N, k]``, indices among all ``N``)."""
+    nodes = np.arange(neighbours.shape[0]) if data.nodes is None else data.nodes  # [M]
+    feats = {}
+    for name, own in data.windows.items():
+        full = lag_windows(splits[name], data.ends[name], lags)  # [W, N, lags]
+        parts = [own] + [full[:, neighbours[nodes, j]] for j in range(neighbours.shape[1])]
+        feats[name] = np.concatenate(parts, axis=-1)  # [W, M, (k+1) * lags]
+    return feats
+
+
+def cross_series_reference(
+    splits: dict[str, np.ndarray],
+    cfg: TrainConfig,
+    lags: int,
+    nodes: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Raw-lag reference that sees other series: each series' own ``lags`` plus the same lags
+    of its ``k`` most correlated series (:func:`correlated_series`, from the train split of all
+    ``N`` series), probed like the others (ridge, label-scarce ridge, kNN). ``k`` is chosen among
+    :data:`CROSS_NEIGHBOURS` (at most ``N - 1``) by validation: the lowest ``knn_val_mse`` when
+    the label is a kNN kind, else the lowest ``val_mse``. Returns the chosen ``neighbours`` and
+    ``lags`` with that fit's metrics; ``{}`` for a single series."""
+    n = int(splits["train"].shape[1])
+    if n < 2:
+        return {}
+    data = _probe_data(splits, cfg, lags, nodes)
+    key = "knn_val_mse" if cfg.label_kind.startswith("knn") else "val_mse"
+    top = correlated_series(splits["train"], max(CROSS_NEIGHBOURS))
+    best: dict[str, Any] = {}
+    for k in sorted({min(k, n - 1) for k in CROSS_NEIGHBOURS}):
+        feats = _cross_lag_features(splits, data, top[:, :k], lags)
+        out = {"lags": lags, "neighbours": k, **_probe_features(feats, data, cfg)}
+        if not best or out[key] < best[key]:
+            best = out
+    best["chosen_by"] = key
+    return best
+
+
 def _width_record(n_series: int, cfg: TrainConfig) -> dict[str, Any]:
     """What a label records of the task's width: ``n_series`` (N), ``node_subset`` (S, or N
     when every step trains on all), ``probe_nodes`` (M, or N) and ``probe_node_index`` (the
@@ -705,13 +769,16 @@ def _width_record(n_series: int, cfg: TrainConfig) -> dict[str, Any]:
 
 
 def references(task: Any, cfg: TrainConfig) -> dict:
-    """Per-task references with the same probe: raw-lag ridge (short and long) and the untrained
-    TS2Vec-like preset.
+    """Per-task references with the same probe: raw-lag ridge (short and long), the
+    cross-series raw-lag reference (:func:`cross_series_reference`, short lags; tasks of two or
+    more series) and the untrained TS2Vec-like preset.
 
     Returns:
-        ``{"raw_short": {...}, "raw_long": {...}, "untrained_preset": {...}, "seconds"}``; each
-        entry holds ``lags``/``context`` and the probe metrics (full and ``scarce_``). The long
-        lag window is ``cfg.long_lags`` capped to the longest that fits every split.
+        ``{"raw_short": {...}, "raw_long": {...}, "raw_cross": {...}, "untrained_preset": {...},
+        "seconds"}``; each entry holds ``lags``/``context`` and the probe metrics (full,
+        ``scarce_`` and ``knn_``), and the widths it was probed at (``n_series``,
+        ``probe_nodes``...). The long lag window is ``cfg.long_lags`` capped to the longest that
+        fits every split.
     """
     t0 = time.perf_counter()
     device = _setup(cfg)
@@ -729,6 +796,9 @@ def references(task: Any, cfg: TrainConfig) -> dict:
         lags = int(min(lags, fits))
         data = _probe_data(splits, cfg, lags, nodes)
         out[name] = {"lags": lags, **width, **_probe_features(data.windows, data, cfg)}
+    cross = cross_series_reference(splits, cfg, int(min(cfg.short_lags, fits)), nodes)
+    if cross:
+        out["raw_cross"] = {**width, **cross}
     torch.manual_seed(cfg.seed)
     net = ContrastiveNet(PRESETS["ts2vec"], n_series=n_series).to(device)
     data = _probe_data(splits, cfg, cfg.window, nodes)
@@ -879,6 +949,9 @@ def main(argv: list[str] | None = None) -> int:
         (f"raw lags {refs['raw_short']['lags']}", refs["raw_short"]),
         (f"raw lags {refs['raw_long']['lags']}", refs["raw_long"]),
     ]
+    if "raw_cross" in refs:
+        cross = refs["raw_cross"]
+        rows.append((f"raw lags {cross['lags']} +{cross['neighbours']} corr.", cross))
     rows += [("untrained ts2vec preset", refs["untrained_preset"])]
     for title, r in rows:
         print(f"{title:22}" + "".join(f"{_fmt(r.get(c)):>16}" for c in cols))

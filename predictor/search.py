@@ -403,6 +403,9 @@ def print_train_report(report: dict[str, Any]) -> None:
     for key in ("raw_short", "raw_long"):
         if key in refs:
             rows.append((f"ridge on raw lags {refs[key]['lags']}", refs[key]))
+    if "raw_cross" in refs:  # own lags + those of the most correlated series
+        cross = refs["raw_cross"]
+        rows.append((f"raw lags {cross['lags']} +{cross['neighbours']} corr.", cross))
     if "untrained_preset" in refs:
         rows.append(("ts2vec preset, untrained", refs["untrained_preset"]))
     print(f"{'':26}" + "".join(f"{c:>13}" for c in cols))

@@ -132,3 +132,31 @@ def test_a_stored_corpus_label_is_reproduced_exactly():
     assert rec["label"] == label_value
     # the kNN metrics were merged from another run (float32 features): equal to ~1e-7
     assert rec["knn_val_mse"] == pytest.approx(metrics["knn_val_mse"], rel=1e-6)
+
+
+def test_correlated_series_ranks_by_differences():
+    rng = np.random.default_rng(0)
+    d = rng.normal(size=(300, 4))
+    d[:, 2] = d[:, 0] + 0.1 * rng.normal(size=300)  # 2 shares 0's steps
+    d[:, 3] = -d[:, 1] + 0.5 * rng.normal(size=300)  # 3 mirrors 1 (absolute correlation)
+    x = d.cumsum(axis=0) + 50 * np.arange(300)[:, None]  # a common trend: levels all correlate
+    top = tr.correlated_series(x, 2)
+    assert top.shape == (4, 2)
+    assert (top[0, 0], top[2, 0], top[1, 0], top[3, 0]) == (2, 0, 3, 1)
+
+
+def test_cross_series_reference_sees_a_leading_series():
+    rng = np.random.default_rng(1)
+    lead = rng.normal(size=(404, 1)).cumsum(axis=0)
+    other = rng.normal(size=(404, 1)).cumsum(axis=0)
+    x = np.concatenate([lead[4:], lead[:-4], other[4:]], axis=1)  # series 1 = series 0, 4 late
+    task = from_array(x, "leadlag", window=16, horizon=4)
+    refs = tr.references(task, TrainConfig.tiny())
+    cross, own = refs["raw_cross"], refs["raw_short"]
+    assert cross["lags"] == own["lags"] == 16 and cross["neighbours"] in (1, 2)
+    assert cross["chosen_by"] == "knn_val_mse"
+    # series 1's next 4 steps are series 0's last 4 (one ridge is shared by the three series,
+    # so only part of that shows in the mean): 0.067 vs 0.081
+    assert cross["val_mse"] < 0.9 * own["val_mse"]
+    single = from_array(x[:, :1], "one", window=16, horizon=4)
+    assert "raw_cross" not in tr.references(single, TrainConfig.tiny())

@@ -193,6 +193,8 @@ def speed(cfg: Config) -> dict[str, Any]:
         frame.to_csv(path, index=False)
         size = path.stat().st_size
         comp = Comparator.load(DEFAULT_CHECKPOINT)
+        csv_estimate = rs.csv_bytes(path).total
+        _, csv_peak = rs.peak_rss(lambda: from_csv(path))
         reads, feats, ranks, loads = [], [], [], []
         for _ in tqdm(range(cfg.repeats), desc="883-column CSV", file=sys.stderr):
             loads.append(os.getloadavg()[0])
@@ -211,6 +213,8 @@ def speed(cfg: Config) -> dict[str, Any]:
             "rows": 28000,
             "columns": 883,
             "file_mib": size / 2**20,
+            "csv_estimate_mib": csv_estimate / 2**20,
+            "csv_peak_mib": None if csv_peak is None else csv_peak / 2**20,
             "shape_after_cleaning": list(raw.shape),
             "n_archs": cfg.n,
             "read_clean_s": reads,
@@ -286,7 +290,8 @@ def _markdown(doc: dict[str, Any]) -> str:
             f"{', '.join(f'{x:.1f}' for x in c['rank_s'])} s; read + features + ranking median "
             f"{c['median_total_s']:.1f} s (goal <= 15 s). Load average before each: "
             f"{', '.join(f'{x:.1f}' for x in c['loadavg'])}. Shape after cleaning "
-            f"{c['shape_after_cleaning']}.",
+            f"{c['shape_after_cleaning']}. Memory of reading and cleaning it: estimated "
+            f"{c['csv_estimate_mib']:.0f} MiB, measured peak {c['csv_peak_mib'] or 0:.0f} MiB.",
         ]
     return "\n".join(lines) + "\n"
 

@@ -927,6 +927,10 @@ def main(argv: list[str] | None = None) -> int:
     if rec["status"] != "ok":
         print(f"error: {rec['error']}", file=sys.stderr)
         return 1
+    print(
+        f"series {rec['n_series']}: each training step on {rec['node_subset']}, probes on "
+        f"{rec['probe_nodes']}" + (" (a fixed seeded subset)" if "probe_node_index" in rec else "")
+    )
     cols = (
         "val_mse",
         "val_mae",

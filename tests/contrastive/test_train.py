@@ -377,6 +377,8 @@ def test_cli_table_with_preset(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0
     assert "trained" in text and "raw lags 48" in text and "untrained ts2vec preset" in text
+    assert "series 2: each training step on 2, probes on 2\n" in text
+    assert "raw lags 48 +1 corr." in text  # the cross-series reference: the other series
 
 
 def test_cli_usage_errors():

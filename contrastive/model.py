@@ -18,6 +18,11 @@ remembers which columns it kept); ``encode`` then reads those columns by name, s
 a date column, an ID column or its columns in another order encodes as it trained. An array
 ``[T, N]`` is taken as is (finite, the fitted ``N``).
 
+Width: ``fit`` trains on every column it is given; on more than ``config.node_subset`` (S)
+series each step trains on a seeded random subset of S of them, so a step costs the same at
+any width, and ``encode`` still returns every series, ``[T, N, R]`` for the full ``N`` (its
+forward passes see all ``N`` series at once; graph ops use the adjacency of all of them).
+
 ``fit`` standardises each series with its own mean and standard deviation (kept in the object
 and applied again by ``encode``) and trains with :func:`contrastive.train.train_net`, so with the
 same arch, data, ``TrainConfig`` and seed it gives exactly the net that
@@ -43,6 +48,7 @@ from .presets import preset
 from .train import TrainConfig, check_memory, resolve_device, train_net
 
 FORMAT = "ctsnas-encoder-1"
+ENCODE_ROWS = 16384  # most (window, series) rows of one encode forward pass
 
 
 class ContrastiveEncoder:
@@ -218,7 +224,8 @@ class ContrastiveEncoder:
                 module docstring), or an array ``[T, N]`` (one series) or ``[B, T, N]`` (B
                 samples) with the fitted ``N``.
             last: only the representation at the last step.
-            batch_size: windows per forward pass.
+            batch_size: windows per forward pass (fewer on wide data: at most
+                ``ENCODE_ROWS // N``).
 
         Returns:
             ``[T, N, R]`` / ``[B, T, N, R]``; with ``last``: ``[N, R]`` / ``[B, N, R]``; float32.
@@ -235,6 +242,9 @@ class ContrastiveEncoder:
         a = ((a - self.mean) / self.std).astype(np.float32)
         w, device = self.window, self._device()
         b, t, n = a.shape
+        # Windows per pass: at most batch_size, and at most ENCODE_ROWS window-series rows, so
+        # the activations of one pass stay bounded at any width (results do not depend on it).
+        batch_size = max(1, min(batch_size, ENCODE_ROWS // n))
         pad = np.concatenate([np.repeat(a[:, :1], w - 1, axis=1), a], axis=1)  # [B, T+w-1, N]
         ends = np.array([t - 1]) if last else np.arange(t)
         starts = [(i, e) for i in range(b) for e in ends]  # window i covers pad[i, e : e + w]

@@ -102,9 +102,10 @@ class ContrastiveNet(nn.Module):
         self.embed = EmbedCell(c["EmbedCell"], hyper["repr_dim"])
         self.repr_dim = int(hyper["repr_dim"])
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Representations: ``[B, C, N, T] -> [B, R, N, T]``."""
-        return self.encoder(x)
+    def forward(self, x: torch.Tensor, nodes: torch.Tensor | None = None) -> torch.Tensor:
+        """Representations: ``[B, C, S, T] -> [B, R, S, T]``; ``nodes [S]`` indexes the input's
+        series among the ``N`` (``None``: all, ``S = N``; see :mod:`contrastive.encoder`)."""
+        return self.encoder(x, nodes)
 
     encode = forward
 
@@ -113,11 +114,14 @@ class ContrastiveNet(nn.Module):
         c = self.arch["contrastive"]
         return augment(x, c["AugCell1"], gen), augment(x, c["AugCell2"], gen)
 
-    def loss(self, x: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, dict[str, float]]:
-        """Contrastive loss of a batch ``x: [B, C, N, T]``; returns ``(scalar, parts)``."""
+    def loss(
+        self, x: torch.Tensor, gen: torch.Generator, nodes: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, dict[str, float]]:
+        """Contrastive loss of a batch ``x: [B, C, S, T]`` of the series ``nodes [S]`` (``None``:
+        all); returns ``(scalar, parts)``."""
         v1, v2 = self.views(x, gen)
         b = x.shape[0]
-        z = self.encoder(torch.cat([v1, v2], dim=0))  # [2B, R, N, T]: one pass for both views
+        z = self.encoder(torch.cat([v1, v2], dim=0), nodes)  # [2B, R, S, T]: both views at once
         z1 = self.embed(z[:b], gen)
         z2 = self.embed(z[b:], gen)
         c = self.arch["contrastive"]

@@ -62,7 +62,9 @@ PROBE_CHUNK = 64  # windows per frozen forward (contrastive.train.encode_last)
 FLOAT = 4
 
 # The parts of an estimate, and what to lower when a part is the largest.
-_SHRINK_SERIES = "the number of series (max_series)"
+_SHRINK_SERIES = (
+    "the series per training step or probe (node_subset, probe_nodes) or of the task (max_series)"
+)
 HINTS = {
     "CSV parsing": "split the file, or keep fewer rows or columns in it",
     "task values and splits": f"use fewer steps (max_length) or {_SHRINK_SERIES}",
@@ -223,15 +225,18 @@ def train_step_bytes(
     window: int,
     in_channels: int = 1,
     batch_size: int | None = None,
+    param_series: int | None = None,
 ) -> Estimate:
-    """Peak bytes of one training step of ``arch`` (canonical) on ``[B, C, N, window]`` windows.
+    """Peak bytes of one training step of ``arch`` (canonical) on ``[B, C, S, window]`` windows.
 
     Args:
         arch: a canonical arch.
-        n_series: ``N``.
+        n_series: ``S``, the series of one step (``min(N, node_subset)`` in a label).
         window: ``T``, steps per training window.
         in_channels: ``C``.
         batch_size: ``B`` (default: the arch's ``hyper.batch_size``).
+        param_series: ``N``, the series the net is built for (its node embeddings); default
+            ``n_series``.
     """
     hyper = arch["hyper"]
     c = arch["contrastive"]
@@ -264,7 +269,9 @@ def train_step_bytes(
             logits["multiscale"] += scale * 2 * k * bn * (t_l // k) ** 2
             sets += 4 * k * bn * (t_l // k) * r
     parts = {
-        "parameters and optimiser state": 4.0 * param_count(arch, n, in_channels) * FLOAT,
+        "parameters and optimiser state": 4.0
+        * param_count(arch, int(param_series or n), in_channels)
+        * FLOAT,
         "encoder activations": BACKWARD_FACTOR * encoder * FLOAT,
         "contrast inputs": BACKWARD_FACTOR * sets * FLOAT,
     }
@@ -281,16 +288,18 @@ def data_bytes(
     horizon: int,
     probe_windows: int,
     in_channels: int = 1,
+    probe_series: int | None = None,
 ) -> Estimate:
     """Bytes of a task ``[T, N]`` and what a label derives from it besides the net.
 
     The values and standardised splits (float32, with a float64 copy of the train split while
     standardising), the training series, and the probe's windows and targets
-    (``probe_windows`` per split at most).
+    (``probe_windows`` per split at most, of ``probe_series`` series, default ``N``).
     """
     cells = length * n_series * in_channels
     per_split = min(probe_windows, max(1, length // 3))
-    windows = 3 * per_split * n_series * in_channels * (window + horizon)
+    m = int(probe_series or n_series)
+    windows = 3 * per_split * m * in_channels * (window + horizon)
     return Estimate(
         {
             "task values and splits": cells * (FLOAT + FLOAT + 0.6 * 8 + 0.6 * FLOAT),
@@ -313,16 +322,26 @@ def probe_bytes(
     return Estimate({"probe forward": forward, "probe ridge fits": ridge})
 
 
+def label_widths(n_series: int, cfg: Any) -> tuple[int, int]:
+    """``(S, M)``: the series of one training step and of the probes of a label on ``N``
+    series (``cfg.node_subset`` / ``cfg.probe_nodes``, where the config has them)."""
+    subset = int(getattr(cfg, "node_subset", 0) or n_series)
+    probe = int(getattr(cfg, "probe_nodes", 0) or n_series)
+    return min(n_series, subset), min(n_series, probe)
+
+
 def label_bytes(arch: Mapping, shape: tuple[int, int], cfg: Any, train: bool = True) -> Estimate:
     """Peak bytes of ``contrastive.train.label(arch, task, cfg)`` on a task of ``shape``
     ``(T, N)``: :func:`data_bytes` + :func:`probe_bytes` + :func:`train_step_bytes` (the last
-    only when ``train``). ``cfg`` needs ``window``, ``horizons`` and ``probe_windows``."""
+    only when ``train``), with the widths of :func:`label_widths` (training steps on ``S``
+    series, probes on ``M``). ``cfg`` needs ``window``, ``horizons`` and ``probe_windows``."""
     length, n = int(shape[0]), int(shape[1])
+    s, m = label_widths(n, cfg)
     horizon = max(cfg.horizons)
-    out = data_bytes(length, n, cfg.window, horizon, cfg.probe_windows) + probe_bytes(
-        arch, length, n, cfg.window, cfg.probe_windows
-    )
-    return out + train_step_bytes(arch, n, cfg.window) if train else out
+    out = data_bytes(
+        length, n, cfg.window, horizon, cfg.probe_windows, probe_series=m
+    ) + probe_bytes(arch, length, m, cfg.window, cfg.probe_windows)
+    return out + train_step_bytes(arch, s, cfg.window, param_series=n) if train else out
 
 
 def peak_rss(fn: Callable[[], Any]) -> tuple[Any, int | None]:

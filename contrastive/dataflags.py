@@ -7,7 +7,7 @@ CSV becomes a task:
   it, a column named like a time (``date``, ``time``, ``timestamp``, ``ds``, ``day``, ...) is used.
 - ``--columns a,b``: only these series; ``--drop-columns c,d``: every series but these.
 - ``--max-series N``: keep at most ``N`` series (a seeded choice, see :mod:`contrastive.data`);
-  default: the loaders' own cap.
+  default: every series (a cap is said on stderr and recorded in the task report).
 
 Bundled tasks (``--task``) come cleaned and fixed, so these flags apply to ``--data`` only; using
 them with ``--task`` is a usage error. This module imports nothing heavy: commands parse and check
@@ -33,7 +33,7 @@ class DataFlags:
         time_col: the time column of ``--data``.
         columns: comma-separated series to keep (``None``: all).
         drop_columns: comma-separated series to leave out.
-        max_series: at most this many series (``None``: the loaders' default cap).
+        max_series: at most this many series (``None``: every series).
     """
 
     time_col: str | None = None
@@ -81,7 +81,7 @@ def add_data_flags(
         "--max-series",
         type=_positive_int,
         metavar="N",
-        help="keep at most N series of --data, a seeded choice (default: the loaders' cap)",
+        help="keep at most N series of --data, a seeded choice (default: all of them)",
     )
 
 

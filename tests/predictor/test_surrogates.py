@@ -11,21 +11,12 @@ from predictor.surrogates import (
     make_surrogate,
 )
 
-from .toyspace import TOY, toy_label
-
-
-def _pool():
-    out, seen = [], set()
-    for a in TOY.sample(800, 3):
-        if TOY.arch_hash(a) not in seen:
-            seen.add(TOY.arch_hash(a))
-            out.append(a)
-    return out
+from .toyspace import TOY, toy_label, unique_archs
 
 
 @pytest.fixture(scope="module")
 def pool():
-    return _pool()
+    return unique_archs(800, 3)
 
 
 @pytest.fixture(scope="module")

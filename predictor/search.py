@@ -48,6 +48,7 @@ from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
 from .comparator import Comparator, torch_threads
 from .graphs import GraphTable
 from .rank import autocts_rank
+from .smbo import add_trial_flags
 from .tasks import TaskFeaturizer
 
 DEFAULT_CHECKPOINT = Path(__file__).parent / "checkpoints" / "default.pt"
@@ -75,6 +76,11 @@ class SearchConfig:
     train_steps: int | None = None
     save_encoder: str | None = None
     device: str = "auto"
+    trials: int = 0
+    batch: int = 4
+    minutes: float = 0.0
+    surrogate: str = "comparator"
+    store: str | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--device", default="auto", help="device for --train-best (auto: CUDA if present)"
     )
+    add_trial_flags(p)
     return p
 
 
@@ -444,6 +451,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--n and --top must be >= 1")
     if not 1 <= cfg.train_top <= cfg.top:
         parser.error(f"--train-top must be between 1 and --top ({cfg.top})")
+    if cfg.trials and (cfg.train_best or cfg.trials < 0 or cfg.batch < 1 or cfg.minutes < 0):
+        parser.error(
+            "--trials K (>= 1) with --batch B (>= 1), --minutes M (>= 0); not with --train-best"
+        )
     cfg = _defaults(cfg, parser)
     t0 = time.perf_counter()
     print(
@@ -451,6 +462,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     comp = Comparator.load(cfg.checkpoint)
     task = resolve_task(comp, cfg.task, cfg.data)
+    if cfg.trials:  # spend a budget of trainings instead of ranking once (predictor.smbo)
+        from .smbo import run_trials
+
+        return run_trials(cfg, comp, task)
     print(
         f"      done in {time.perf_counter() - t0:.1f} s; [2/4] ranking {cfg.n} sampled archs "
         f"for {cfg.task or cfg.data} ...",

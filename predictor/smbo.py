@@ -100,7 +100,10 @@ class Trial:
 
 @dataclass
 class StoreSlot:
-    """Where the trials live: a label store and the key parts shared by every trial."""
+    """Where the trials live: a label store and the key parts shared by every trial.
+
+    ``store=None`` keeps them in memory only (simulations with a stored oracle).
+    """
 
     store: Any
     task: str
@@ -110,6 +113,7 @@ class StoreSlot:
     code_version: str = ""
     space_version: str = ""
     _extra: dict = field(default_factory=dict)
+    _memory: list = field(default_factory=list)
 
     def key(self, arch_hash: str) -> tuple[str, str, int, int]:
         return (arch_hash, self.task, self.budget, self.seed)
@@ -120,6 +124,8 @@ class StoreSlot:
         Raises:
             ValueError: a stored trial was made on different data under the same task name.
         """
+        if self.store is None:
+            return list(self._memory)
         rows = [
             r
             for r in self.store.records(task=self.task, budget=self.budget, status=None)
@@ -147,6 +153,9 @@ class StoreSlot:
         ]
 
     def put(self, trial: Trial) -> None:
+        if self.store is None:
+            self._memory.append(trial)
+            return
         result = {
             **trial.record,
             "smbo_trial": trial.trial,

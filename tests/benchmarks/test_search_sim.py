@@ -1,0 +1,39 @@
+import json
+
+import numpy as np
+
+from benchmarks import search_sim
+
+
+def test_quick_custom_suite_writes_curves_plots_and_goals(tmp_path):
+    out = tmp_path / "sim"
+    argv = ["--quick", "--suites", "custom", "--tasks", "smooth,noisy", "--out", str(out)]
+    assert search_sim.main(argv + ["--seeds", "2", "--trials", "8"]) == 0
+    doc = json.loads(out.with_suffix(".json").read_text())
+    (suite,) = doc["suites"]
+    assert suite["tasks"] == ["smooth", "noisy"] and suite["trials"] == 8
+    assert (tmp_path / "sim_custom.png").is_file()
+    assert "Best-found percentile" in out.with_suffix(".md").read_text()
+    rows = suite["rows"]
+    assert len(rows) == 2 * 5 * 2  # tasks x methods x seeds
+    for r in rows:
+        p = np.array(r["percentile"])
+        assert len(p) == 8 and (np.diff(p) <= 0).all() and (p >= 0).all()  # best so far
+    for metric in ("percentile", "regret"):
+        for vals in suite["summary"][metric].values():
+            assert all(lo <= m <= hi for m, lo, hi in vals)
+    # Zero-shot and the comparator share their first batch (the zero-shot top 4).
+    z = [r for r in rows if r["method"] == "zeroshot"]
+    c = [r for r in rows if r["method"] == "comparator"]
+    assert [r["percentile"][:4] for r in z] == [r["percentile"][:4] for r in c]
+
+
+def test_bootstrap_mean_and_interval():
+    cells = np.array([0.0, 1.0, 0.0, 1.0])
+    m, lo, hi = search_sim.bootstrap(cells, 200)
+    assert m == 0.5 and 0.0 <= lo <= 0.5 <= hi <= 1.0
+
+
+def test_bad_suite_is_a_usage_error(capsys):
+    assert search_sim.main(["--suites", "imagenet"]) == 2
+    assert "imagenet" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from benchmarks import search_sim
 
@@ -37,3 +38,16 @@ def test_bootstrap_mean_and_interval():
 def test_bad_suite_is_a_usage_error(capsys):
     assert search_sim.main(["--suites", "imagenet"]) == 2
     assert "imagenet" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_search_real_one_tiny_task(tmp_path):
+    from benchmarks import search_real
+
+    argv = ["--tasks", "us_employment", "--trials", "2", "--batch", "1", "--n", "50"]
+    argv += ["--train-steps", "2", "--runs", str(tmp_path), "--out", str(tmp_path / "s")]
+    assert search_real.main(argv) == 0
+    doc = json.loads((tmp_path / "s.json").read_text())
+    (row,) = doc["rows"]
+    assert row["trials"] == 2 and row["chosen_label"] == min(row["best_so_far"])
+    assert 0 < row["timings"]["overhead_fraction"] < 1

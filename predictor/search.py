@@ -10,6 +10,8 @@ Examples::
     python -m predictor.search                                 # the built-in default
     python -m predictor.search --data my.csv --train-best      # your data; train the winner
     python -m predictor.search --data my.csv --train-best --train-top 5  # train 5, keep the best
+    python -m predictor.search --data my.csv --trials 20 --batch 4  # 20 trainings, steered by
+                                                                    # their labels (predictor.smbo)
     python -m predictor.search --checkpoint runs/NAME/comparator.pt --task vic_elec --n 20000 \\
         --top 10 --seed 0 --json --draw runs/NAME/top --refine 5
 

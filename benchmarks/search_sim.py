@@ -326,18 +326,43 @@ def plot(suite: str, summary: dict, path: Path, title: str) -> Path:
     return path
 
 
+def _signature(cfg: SimConfig, methods: list[str]) -> dict:
+    """The settings a task's stored part must match to be reused."""
+    keep = ("trials", "batch", "seeds", "store", "label_kind", "prior_epochs", "prior_width")
+    keep += ("nb_source_archs", "trees", "finetune_epochs", "custom_labels")
+    return {**{k: getattr(cfg, k) for k in keep}, "methods": methods}
+
+
 def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
+    """Every held-out task of ``suite``; each task's rows are kept in ``OUT.parts/`` as it
+    finishes, so a stopped run (or runs over different ``--tasks`` with the same ``--out``)
+    continues: a rerun reads the parts whose settings match and computes the rest."""
     data = suite_data(suite, cfg)
     tasks = [t for t in (cfg.tasks.split(",") if cfg.tasks else data.tasks) if t in data.tasks]
     if not tasks:
         raise ValueError(f"{suite}: none of the tasks {cfg.tasks!r} is in {data.tasks}")
     rows, prior_s = [], []
     source = cfg.nb_source_archs if suite == "nbgraph" else 0
+    parts = Path(f"{cfg.out}.parts")
     for held in tasks:
+        part = parts / f"{suite}_{held}.json"
+        sig = _signature(cfg, methods)
+        done = json.loads(part.read_text()) if part.is_file() else None
+        if done is not None and done["signature"] == sig:
+            rows += done["rows"]
+            prior_s.append(done["prior_cpu_s"])
+            log(f"{suite} {held}: read from {part}")
+            continue
         c0 = time.process_time()
         comp = train_prior(data, held, cfg, source)
         prior_s.append(time.process_time() - c0)
-        rows += simulate_task(data, held, comp, cfg, methods)
+        task_rows = simulate_task(data, held, comp, cfg, methods)
+        rows += task_rows
+        parts.mkdir(parents=True, exist_ok=True)
+        tmp = part.with_suffix(".tmp")
+        doc = {"signature": sig, "prior_cpu_s": prior_s[-1], "rows": task_rows}
+        tmp.write_text(json.dumps(doc, default=float))
+        tmp.replace(part)  # whole or absent: a killed run never leaves half a part
         log(
             f"{suite} {held}: prior {prior_s[-1]:.0f} s CPU; at {min(10, cfg.trials)} trials "
             + ", ".join(

@@ -27,6 +27,13 @@ def test_quick_custom_suite_writes_curves_plots_and_goals(tmp_path):
     z = [r for r in rows if r["method"] == "zeroshot"]
     c = [r for r in rows if r["method"] == "comparator"]
     assert [r["percentile"][:4] for r in z] == [r["percentile"][:4] for r in c]
+    # Each task was kept as it finished: a rerun reads them instead of searching again.
+    assert sorted(p.name for p in (tmp_path / "sim.parts").iterdir()) == [
+        "custom_noisy.json",
+        "custom_smooth.json",
+    ]
+    assert search_sim.main(argv + ["--seeds", "2", "--trials", "8"]) == 0
+    assert json.loads(out.with_suffix(".json").read_text())["suites"][0]["rows"] == rows
 
 
 def test_bootstrap_mean_and_interval():

@@ -70,6 +70,7 @@ class SimConfig:
     finetune_epochs: int = 60
     n_boot: int = 1000
     quick: bool = False
+    parts_only: bool = False
     out: str = "benchmarks/results/search_sim"
 
 
@@ -96,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--finetune-epochs", type=int, default=d.finetune_epochs)
     p.add_argument("--n-boot", type=int, default=d.n_boot)
     p.add_argument("--quick", action="store_true", help="tiny settings for a test (seconds)")
+    p.add_argument(
+        "--parts-only",
+        action="store_true",
+        help="report only the tasks already finished in OUT.parts/ (search none)",
+    )
     p.add_argument("--out", default=d.out, help="path stem of the .json / .md / PNGs")
     return p
 
@@ -344,6 +350,7 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
     rows, prior_s = [], []
     source = cfg.nb_source_archs if suite == "nbgraph" else 0
     parts = Path(f"{cfg.out}.parts")
+    missing: list[str] = []
     for held in tasks:
         part = parts / f"{suite}_{held}.json"
         sig = _signature(cfg, methods)
@@ -352,6 +359,9 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
             rows += done["rows"]
             prior_s.append(done["prior_cpu_s"])
             log(f"{suite} {held}: read from {part}")
+            continue
+        if cfg.parts_only:
+            missing.append(held)
             continue
         c0 = time.process_time()
         comp = train_prior(data, held, cfg, source)
@@ -370,11 +380,15 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
                 for m in methods
             )
         )
+    tasks = [t for t in tasks if t not in missing]
+    if not rows:
+        raise ValueError(f"{suite}: no finished task in {parts}")
     trials = min(len(r["percentile"]) for r in rows)
     summary = summarise(rows, methods, trials, cfg.n_boot)
     return {
         "suite": suite,
         "tasks": tasks,
+        "tasks_not_run": missing,
         "pool_sizes": {t: int(len(data.labelled(t))) for t in tasks},
         "trials": trials,
         "prior_cpu_s": prior_s,
@@ -404,6 +418,11 @@ def markdown(doc: dict) -> str:
     ]
     for s in doc["suites"]:
         lines += [f"## {s['suite']} ({len(s['tasks'])} held-out tasks)", ""]
+        if s.get("tasks_not_run"):
+            lines += [
+                f"Not run (no finished part in OUT.parts/): {', '.join(s['tasks_not_run'])}.",
+                "",
+            ]
         for g in s["goals"]:
             lines.append(
                 f"- **{'met' if g['met'] else 'missed'}**: {g['goal']}: `{json.dumps(g['figures'], default=float)}`"

@@ -34,6 +34,10 @@ def test_quick_custom_suite_writes_curves_plots_and_goals(tmp_path):
     ]
     assert search_sim.main(argv + ["--seeds", "2", "--trials", "8"]) == 0
     assert json.loads(out.with_suffix(".json").read_text())["suites"][0]["rows"] == rows
+    only = ["--quick", "--suites", "custom", "--tasks", "smooth,periodic", "--out", str(out)]
+    assert search_sim.main(only + ["--seeds", "2", "--trials", "8", "--parts-only"]) == 0
+    (part,) = json.loads(out.with_suffix(".json").read_text())["suites"]
+    assert part["tasks"] == ["smooth"] and part["tasks_not_run"] == ["periodic"]
 
 
 def test_bootstrap_mean_and_interval():

@@ -2,8 +2,6 @@
 
 All return scores ``[n]`` with HIGHER = predicted better; labels are LOWER-is-better.
 
-- :func:`flat_features`: a fixed-width vector per arch derived from the space's own encoding
-  (``encode_many``'s node features ``x``), so it works for every :class:`GraphSpace`.
 - :func:`random_scores`: uniform noise (seeded).
 - :func:`rank_matrix` / :func:`average_rank_scores`: average-rank transfer from source tasks.
 - :func:`best_source_scores`: one source task's labels as the ranking (hindsight or probe pick).
@@ -13,57 +11,13 @@ All return scores ``[n]`` with HIGHER = predicted better; labels are LOWER-is-be
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 from scipy.stats import rankdata
 from threadpoolctl import threadpool_limits
 
-from archgraph.base import GraphSpace
-
 REGRESSORS = ("rf", "gb", "mlp")
-
-
-def flat_features(
-    space: GraphSpace, archs: Sequence[Any], max_nodes: int | None = None, validated: bool = False
-) -> np.ndarray:
-    """Flat featurisation through the space's encoding, identical in width for every arch.
-
-    Per arch: the node-feature rows ``x`` in node order, zero-padded to ``max_nodes`` rows
-    (one-hot node type | one-hot op | scaled params: a one-hot description of the arch), then
-    the column sums of ``x`` (a bag of node types/ops), then each position's in- and out-degree
-    (padded likewise).
-
-    Args:
-        space: the arch space.
-        archs: ``n`` archs of it.
-        max_nodes: rows to pad to; default the largest graph among ``archs`` (pass the same
-            value for train and test sets, or featurise them together).
-        validated: archs known canonical.
-
-    Returns:
-        ``[n, max_nodes * F + F + 2 * max_nodes]`` float32 with ``F = space.feature_dim``.
-    """
-    batch = space.encode_many(list(archs), validated=validated)
-    n, f = len(archs), space.feature_dim
-    ptr = batch.ptr.numpy()
-    counts = np.diff(ptr)
-    m = int(counts.max()) if max_nodes is None and n else int(max_nodes or 0)
-    if n and counts.max() > m:
-        raise ValueError(f"an arch has {counts.max()} nodes; max_nodes is {m}")
-    x = batch.x.numpy()
-    graph = np.repeat(np.arange(n), counts)
-    pos = np.arange(len(x)) - ptr[graph]
-    rows = np.zeros((n, m, f), dtype=np.float32)
-    rows[graph, pos] = x
-    ei = batch.edge_index.numpy()
-    deg = np.zeros((n, 2, m), dtype=np.float32)
-    if ei.size:
-        np.add.at(deg, (graph[ei[1]], 0, pos[ei[1]]), 1.0)  # in-degree
-        np.add.at(deg, (graph[ei[0]], 1, pos[ei[0]]), 1.0)  # out-degree
-    bag = rows.sum(1)
-    return np.concatenate([rows.reshape(n, m * f), bag, deg.reshape(n, 2 * m)], axis=1)
 
 
 def random_scores(n: int, seed: int = 0) -> np.ndarray:

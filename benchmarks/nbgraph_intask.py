@@ -18,7 +18,7 @@ which could not separate them (CV tau .435-.439).
 Non-GNN baselines beside the issue's ``rf-onehot`` (``--baselines``; never counted as the
 goal's best variant): ``rf-rank-onehot``, the same forest fitted on label ranks, and
 ``gp-onehot-struct``, a Gaussian process on label ranks over the one-hot row plus
-:func:`benchmarks.predictor_nbgraph.structure_row` (ops counted by depth and role). ``--curve
+:func:`predictor.features.nbgraph_structure_row` (ops counted by depth and role). ``--curve
 150,200,...`` adds the forest trained on more labels and reports how many it needs to reach
 the goal line (its own tau at ``--n-train`` + 0.10).
 
@@ -49,7 +49,8 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
 from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, load_labels
-from benchmarks.predictor_nbgraph import one_hot, structure_row
+from predictor.features import nbgraph_one_hot as one_hot
+from predictor.features import nbgraph_structure_row as structure_row
 from predictor.fewshot import RankerConfig, fit_scores, pretrain_encoder
 from predictor.graphs import GraphTable
 from predictor.metrics import kendall_tau

@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
-from archgraph.nbgraph import DATASETS, LINKS, NBGRAPH_SPACE, load_labels, meta_features
+from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, load_labels, meta_features
 from predictor.comparator import Comparator, ComparatorConfig
+from predictor.features import nbgraph_one_hot as one_hot
 from predictor.metrics import kendall_tau
 
 VARIANTS = {
@@ -34,41 +35,6 @@ VARIANTS = {
         for g in ("gin", "gcn", "gat", "sage")
     },
 }
-
-
-def one_hot(arch: dict) -> np.ndarray:
-    ops = NBGRAPH_SPACE.gnn_ops
-    v = np.zeros(4 * len(ops) + len(LINKS))
-    for i, op in enumerate(arch["ops"]):
-        v[i * len(ops) + ops.index(op)] = 1
-    v[4 * len(ops) + LINKS.index(tuple(arch["link"]))] = 1
-    return v
-
-
-def structure_row(arch: dict) -> np.ndarray:
-    """Wiring-aware counts of a NAS-Bench-Graph arch, ``[65]``.
-
-    The one-hot row says which op sits in which *slot*, but a slot means different things under
-    different link patterns (slot 0 is a leaf under ``(0, 0, 0, 0)`` and the first layer under
-    ``(0, 1, 2, 3)``). This row counts ops by what they do instead: per op, how often it occurs
-    (9), at each depth 1-4 (36) and as an inner or a leaf node (18); then the cell's depth and
-    its number of leaves (summed into the output).
-    """
-    ops = NBGRAPH_SPACE.gnn_ops
-    depth: list[int] = []
-    for link in arch["link"]:
-        depth.append(1 if link == 0 else depth[link - 1] + 1)
-    inner = {link - 1 for link in arch["link"] if link > 0}
-    count = np.zeros(len(ops))
-    by_depth = np.zeros((len(ops), 4))
-    by_role = np.zeros((len(ops), 2))
-    for i, op in enumerate(arch["ops"]):
-        k = ops.index(op)
-        count[k] += 1
-        by_depth[k, depth[i] - 1] += 1
-        by_role[k, int(i not in inner)] += 1
-    shape = [max(depth), len(arch["ops"]) - len(inner)]
-    return np.concatenate([count, by_depth.ravel(), by_role.ravel(), shape])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ separate part) where ``metrics`` is :func:`benchmarks.metrics.evaluate`'s dict. 
 ``random``; ``avg_rank`` (average-rank transfer from the other tasks); ``best_source_hindsight``
 (the single other task whose ranking is best on the test labels: an oracle pick);
 ``best_source_probe`` (few-shot: the source picked by tau on the K probes); ``rf`` / ``gb`` /
-``mlp`` (scikit-learn on :func:`benchmarks.baselines.flat_features`; in zero/few-shot trained on
+``mlp`` (scikit-learn on :func:`predictor.features.flat_features`; in zero/few-shot trained on
 the pooled sources' per-task percentile ranks with the task features appended); ``tahc`` (our
 comparator; in-task it has one task so its task branch is constant and it IS the no-task
 model); ``tahc_notask`` (the comparator with ``fusion="none"``, i.e. without the task branch).
@@ -40,12 +40,12 @@ import torch
 
 from archgraph.base import GraphSpace
 from predictor.comparator import Comparator, ComparatorConfig
+from predictor.features import flat_features
 from predictor.labels import aggregate
 
 from .baselines import (
     average_rank_scores,
     best_source_scores,
-    flat_features,
     random_scores,
     rank_matrix,
     regressor_scores,

@@ -13,6 +13,8 @@ Examples::
     python -m predictor.search --data my.csv --train-best      # your data; train the winner
     python -m predictor.search --data weather.csv --time-col day --drop-columns station
     python -m predictor.search --data my.csv --train-best --train-top 5  # train 5, keep the best
+    python -m predictor.search --data my.csv --trials 20 --batch 4  # 20 trainings, steered by
+                                                                    # their labels (predictor.smbo)
     python -m predictor.search --checkpoint runs/NAME/comparator.pt --task vic_elec --n 20000 \\
         --top 10 --seed 0 --json --draw runs/NAME/top --refine 5
 
@@ -84,6 +86,11 @@ class SearchConfig(DataFlags):
     train_steps: int | None = None
     save_encoder: str | None = None
     device: str = "auto"
+    trials: int = 0
+    batch: int = 4
+    minutes: float = 0.0
+    surrogate: str = "comparator"
+    store: str | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--device", default="auto", help="device for --train-best (auto: CUDA if present)"
     )
+    from .smbo import add_trial_flags  # light: loads no torch
+
+    add_trial_flags(p)
     return p
 
 
@@ -519,6 +529,10 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.train_steps is not None and cfg.train_steps < 1:
         parser.error(f"--train-steps must be >= 1, got {cfg.train_steps}")
     check_data_flags(cfg, parser, need=False)
+    if cfg.trials and (cfg.train_best or cfg.trials < 0 or cfg.batch < 1 or cfg.minutes < 0):
+        parser.error(
+            "--trials K (>= 1) with --batch B (>= 1), --minutes M (>= 0); not with --train-best"
+        )
     cfg = _defaults(cfg, parser)
     from .comparator import Comparator  # torch: only now that the flags are known to be good
 
@@ -531,6 +545,10 @@ def main(argv: list[str] | None = None) -> int:
         _readable(cfg.data)
         raw = _raw_task(cfg)  # prints what cleaning did
     task = resolve_task(comp, cfg.task, cfg.data, raw=raw)
+    if cfg.trials:  # spend a budget of trainings instead of ranking once (predictor.smbo)
+        from .smbo import run_trials
+
+        return run_trials(cfg, comp, task)
     what = cfg.task or cfg.data
     _say(
         f"      done in {time.perf_counter() - t0:.1f} s; [2/{steps}] ranking {cfg.n} sampled "

@@ -125,4 +125,4 @@ def test_sample_streams_the_same_archs_and_is_bounded(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         main(["sample", "-n", "100000000"])
     assert info.value.code == 2
-    assert "-n must be in 0..10000000" in capsys.readouterr().err
+    assert "-n must be in 1..10000000" in capsys.readouterr().err

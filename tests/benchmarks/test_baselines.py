@@ -1,28 +1,10 @@
 import numpy as np
 import pytest
 
-from archgraph.generic import load_space
 from benchmarks import baselines as B
 from benchmarks.metrics import kendall_tau
 
 SPEC = {"name": "t", "nodes": 3, "ops": {"a": {"k": [1, 2, 3]}, "b": {}}}
-
-
-def test_flat_features_shape_and_determinism():
-    space = load_space(SPEC)
-    archs = space.sample(40, seed=1)
-    x = B.flat_features(space, archs)
-    f, m = space.feature_dim, 1 + 3 + 1  # input, 3 op nodes, output
-    assert x.shape == (40, m * f + f + 2 * m)
-    np.testing.assert_array_equal(x, B.flat_features(space, archs))
-    # Each row is a faithful description: distinct archs give distinct rows.
-    hashes = {space.arch_hash(a) for a in archs}
-    assert len({r.tobytes() for r in x}) == len(hashes)
-    # Padding to a wider max_nodes keeps the same values in the leading columns.
-    wide = B.flat_features(space, archs[:3], max_nodes=7)
-    assert wide.shape[1] == 7 * f + f + 14
-    with pytest.raises(ValueError, match="max_nodes"):
-        B.flat_features(space, archs[:3], max_nodes=2)
 
 
 def test_rank_matrix_and_average_rank():

@@ -16,7 +16,7 @@ def test_split_matches_predictor_nbgraph_protocol():
 
 
 def test_structure_row_counts_ops_by_depth_and_role():
-    from benchmarks.predictor_nbgraph import structure_row
+    from predictor.features import nbgraph_structure_row as structure_row
 
     ops = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
     # input -> gcn(0) -> gcn(1) -> sage(2); skip(3) reads op 0; leaves: ops 2 and 3.

@@ -12,21 +12,12 @@ from predictor.metrics import kendall_tau, pairwise_accuracy
 from predictor.models import FUSIONS, GNNS, HEADS, READOUTS
 from predictor.rank import autocts_rank
 
-from .toyspace import TOY, toy_label
-
-
-def _unique(n, seed):
-    out, seen = [], set()
-    for a in TOY.sample(n, seed):
-        if TOY.arch_hash(a) not in seen:
-            seen.add(TOY.arch_hash(a))
-            out.append(a)
-    return out
+from .toyspace import TOY, toy_label, unique_archs
 
 
 @pytest.fixture(scope="module")
 def split():
-    archs = _unique(600, 0)
+    archs = unique_archs(600, 0)
     rng = np.random.default_rng(0)
     perm = rng.permutation(len(archs))
     train = [archs[i] for i in perm[:100]]

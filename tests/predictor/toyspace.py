@@ -63,3 +63,13 @@ def toy_label(arch: dict, task: int = 0) -> float:
     return float(
         sum(w[OPS.index(o)] * (1 + 0.3 * i) for i, o in enumerate(arch["ops"])) + 0.7 * arch["k"]
     )
+
+
+def unique_archs(n: int, seed: int) -> list[dict]:
+    """The distinct archs (by hash, first occurrence) among ``TOY.sample(n, seed)``."""
+    out, seen = [], set()
+    for a in TOY.sample(n, seed):
+        if TOY.arch_hash(a) not in seen:
+            seen.add(TOY.arch_hash(a))
+            out.append(a)
+    return out

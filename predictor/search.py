@@ -490,7 +490,13 @@ def _defaults(cfg: SearchConfig, parser: argparse.ArgumentParser) -> SearchConfi
         cfg.out_dir = str(new_run_dir(cfg.task or Path(cfg.data or "search").stem))
     if cfg.out is None:
         cfg.out = str(Path(cfg.out_dir) / "result.json")
-    if not cfg.force:
+    # --trials into a run directory that holds its trial store continues that run (every trial
+    # is kept and the result rewritten with all of them): not an overwrite
+    resumes = (
+        cfg.trials
+        and (Path(cfg.store) if cfg.store else Path(cfg.out_dir) / "trials.sqlite").is_file()
+    )
+    if not cfg.force and not resumes:
         mine = [Path(cfg.out), Path(cfg.out_dir) / "best.png"]
         if cfg.train_best:
             mine.append(Path(cfg.save_encoder or Path(cfg.out_dir) / "best_encoder.pt"))

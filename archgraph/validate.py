@@ -15,10 +15,6 @@ from typing import Any
 
 from .grids import GRIDS, PAIR_FLAGS, PAIR_REQUIRED_ONE_OF, SPACE_VERSION, Grids
 
-# Bounds on raw input size, checked before anything is iterated, so a hostile arch
-# (a list of a million encoder pairs, deeply nested junk) costs nothing to refuse.
-_MAX_LIST = 64
-
 
 class ArchError(ValueError):
     """An arch that is not in the space. ``path`` names the offending field, ``message`` says

@@ -442,23 +442,6 @@ def _n0(rows: list[dict]) -> int:
     return 100 if 100 in ns else (ns[len(ns) // 2] if ns else 0)
 
 
-SETTING_KEYS = (
-    "protocols",
-    "tasks",
-    "n_grid",
-    "seeds",
-    "k_grid",
-    "transfer_seeds",
-    "max_test",
-    "source_archs",
-    "epochs",
-    "finetune_epochs",
-    "finetune_check",
-    "n_boot",
-    "quick",
-)
-
-
 def _settings(report: dict[str, Any]) -> list[str]:
     """The grids and sizes actually used, one line per protocol group (merged parts: every
     distinct value, with the seeds each part started from)."""

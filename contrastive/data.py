@@ -71,7 +71,6 @@ MAX_LENGTH = 8760
 # steps are not candidates (long sensor outages would otherwise become straight lines).
 BUNDLED_MAX_MISSING = 0.1
 SPLIT_FRACTIONS = (0.6, 0.2, 0.2)
-SPLIT_NAMES = ("train", "val", "test")
 
 
 class DataError(ValueError):

@@ -280,13 +280,6 @@ class WindowEmbedder:
     def state(self) -> dict[str, Any]:
         return {"config": asdict(self.config), "state_dict": self.net.state_dict()}
 
-    @classmethod
-    def from_state(cls, state: dict[str, Any]) -> WindowEmbedder:
-        emb = cls(EmbedderConfig(**state["config"]))
-        emb.net.load_state_dict(state["state_dict"])
-        emb.trained = True
-        return emb
-
 
 @dataclass
 class TaskFeatures:

@@ -199,7 +199,8 @@ def _box(ax: Any, x: float, y: float, w: float, h: float, text: str, role: str, 
     if rest:
         ax.text(x, y + h / 2 - 0.22, head, ha="center", va="top", fontsize=size,
                 weight="bold", zorder=3)  # fmt: skip
-        ax.text(x, y - 0.12, rest, ha="center", va="center", fontsize=size - 0.5,
+        # the body hangs below the title, so a long list never rides up into it
+        ax.text(x, y + h / 2 - 0.62, rest, ha="center", va="top", fontsize=size - 0.5,
                 linespacing=1.25, zorder=3)  # fmt: skip
     else:
         ax.text(x, y, head, ha="center", va="center", fontsize=size, weight="bold", zorder=3)

@@ -696,7 +696,7 @@ class LabelStore:
         if key == "schema_version":
             return None
         row = self._con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else _stored_json(row[0], self.path, "note", key)
 
     # -- job claims -----------------------------------------------------------------------------
     # A sweep claims a key (a lease: owner and expiry) before computing it, so that several

@@ -90,13 +90,14 @@ def run(cfg: Config, argv: list[str]) -> Path:
             done.add((row["task"], row["kind"], row.get("arch_hash")))
     tcfg = TrainConfig() if cfg.budget is None else TrainConfig(steps=cfg.budget)
     sampled = archgraph.sample(cfg.archs, seed=cfg.seed)
-    jobs: list[tuple[str, str, dict | None]] = []
-    for t in cfg.tasks.split(","):
-        jobs.append((t, "references", None))
-        jobs.append((t, "preset", preset("ts2vec")))
-        for a in sampled:
+    tasks = cfg.tasks.split(",")
+    # arch-major order: a run stopped early still has the same archs (and twins) on every task
+    jobs: list[tuple[str, str, dict | None]] = [(t, "references", None) for t in tasks]
+    jobs += [(t, "preset", preset("ts2vec")) for t in tasks]
+    for a in sampled:
+        twin = temporal_twin(a)
+        for t in tasks:
             jobs.append((t, "arch", a))
-            twin = temporal_twin(a)
             if twin is not None:
                 jobs.append((t, "twin", twin))
     with jsonl.open("a") as f:

@@ -40,6 +40,7 @@ class Config:
     seed: int = 0
     budget: int | None = None
     out: str = "benchmarks/results/width_spatial"
+    summary_only: bool = False
 
 
 def temporal_twin(arch: dict) -> dict | None:
@@ -62,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed, help="arch sampling seed")
     p.add_argument("--budget", type=int, default=None, help="training steps (default: protocol)")
     p.add_argument("--out", default=d.out, help="output stem (.jsonl, .md)")
+    p.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="only rewrite OUT.md and OUT.json from the rows in OUT.jsonl (e.g. of a stopped run)",
+    )
     return p
 
 
@@ -227,6 +233,13 @@ def _write_summary(cfg: Config, argv: list[str], jsonl: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse_into(_parser(), Config, argv)
+    if cfg.summary_only:
+        jsonl = Path(cfg.out).with_suffix(".jsonl")
+        if not jsonl.exists():
+            print(f"error: {jsonl}: no rows to summarise", file=sys.stderr)
+            return 1
+        _write_summary(cfg, [a for a in argv if a != "--summary-only"], jsonl)
+        return 0
     run(cfg, argv)
     return 0
 

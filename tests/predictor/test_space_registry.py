@@ -9,6 +9,7 @@ import torch
 
 import archgraph as ag
 from archgraph.generic import load_space
+from predictor import search as search_cli
 from predictor.comparator import Comparator, ComparatorConfig
 from predictor.labels import synthetic_records
 from predictor.metrics import kendall_tau
@@ -61,6 +62,13 @@ def test_registered_space_checkpoint_loads_and_searches_by_name(archs, tmp_path,
     # the five it ranks first are better than the typical arch of the space
     pool = np.array([toy_label(a, 0) for a in TOY.sample(300, 0)])
     assert np.mean([toy_label(r["arch"], 0) for r in top]) < np.quantile(pool, 0.25)
+    # and the search command, given only the checkpoint, ranks the same top five
+    out = tmp_path / "run"
+    argv = ["--checkpoint", str(path), "--task", "t0", "--n", "300", "--top", "5", "--seed", "0"]
+    assert search_cli.main([*argv, "--out-dir", str(out), "--json"]) == 0
+    doc = json.loads((out / "result.json").read_text())
+    assert doc["space"] == "toy-1" and [r["hash"] for r in doc["top"]] == [r["hash"] for r in ref]
+    assert (out / "best.png").is_file()
 
 
 def test_entry_point_space_checkpoint_loads_by_name(archs, tmp_path, monkeypatch, clean_registry):

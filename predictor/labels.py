@@ -94,17 +94,22 @@ def from_store(
             )
         rows = [{**r, "label": float(r["metrics"][kind])} for r in rows]
     else:
-        kinds = sorted({str(r["metrics"].get("label_kind", "?")) for r in rows})
-        if len(kinds) > 1:
-            raise ValueError(
-                f"{path}: its rows' labels are of different kinds {kinds} (the default label kind "
-                "changed between sweeps); pick one with kind= / --label-kind, e.g. "
-                f"{kinds[-1]!r}"
-            )
+        _one_kind(path, {str(r["metrics"].get("label_kind", "?")) for r in rows})
     if seeds == "mean":
         keep = ("arch", "task", "label", "budget", "se", "k", "seeds")
         return [{k: r[k] for k in keep} for r in mean_over_seeds(rows)]
     return [{k: r[k] for k in ("arch", "task", "label", "budget", "seed") if k in r} for r in rows]
+
+
+def _one_kind(path: str | Path, kinds: set[str]) -> None:
+    """Stored labels of different kinds (ridge, kNN...) do not rank against each other."""
+    if len(kinds) > 1:
+        kinds = sorted(kinds)
+        raise ValueError(
+            f"{path}: its rows' labels are of different kinds {kinds} (the default label kind "
+            "changed between sweeps); pick one with kind= / --label-kind, e.g. "
+            f"{kinds[-1]!r}"
+        )
 
 
 def _finite(value: object) -> bool:
@@ -210,7 +215,8 @@ def from_file(path: str | Path, space: GraphSpace, max_bytes: int = MAX_BYTES) -
     -value`` where ``higher_is_better``, so lower is always better), or a stored one as
     ``LabelStore.export`` writes it, ``arch, task, label[, budget, seed, status,
     space_version, ...]`` (lower is better; rows whose ``status`` is not ``ok`` are skipped, so
-    an export reads back as :func:`from_store` reads the store). Other columns are ignored.
+    an export reads back as :func:`from_store` reads the store, and its rows must share one
+    ``metrics.label_kind``). Other columns are ignored.
 
     Args:
         path: the file; ``.csv`` is read as CSV, anything else as JSONL.
@@ -225,10 +231,11 @@ def from_file(path: str | Path, space: GraphSpace, max_bytes: int = MAX_BYTES) -
         ValueError: naming the file, the line and the field (``labels.jsonl:3:
             arch.nodes[1].op: ...``): unreadable or oversized file, bad JSON, a missing or
             non-finite number, an arch not in ``space``, a stored row labelled in another
-            space version, a task mixing both directions, or no label rows at all.
+            space version or of another label kind than the others, a task mixing both
+            directions, or no label rows at all.
     """
     path = Path(path)
-    records, direction = [], {}
+    records, direction, kinds = [], {}, set()
     for line, row in _file_rows(path, max_bytes):
         where = f"{path}:{line}"
         if not isinstance(row, Mapping):
@@ -256,6 +263,11 @@ def from_file(path: str | Path, space: GraphSpace, max_bytes: int = MAX_BYTES) -
             if not _blank(row.get("higher_is_better")):
                 raise ValueError(f"{where}: higher_is_better: a stored label is lower-is-better")
             hib, label = False, _number(row["label"], where, "label")
+            metrics = row.get("metrics")
+            if isinstance(metrics, str) and metrics:
+                metrics = parse_json(metrics, f"{where}: metrics")
+            if isinstance(metrics, Mapping):
+                kinds.add(str(metrics.get("label_kind", "?")))
         else:
             hib = _flag(row.get("higher_is_better", False), where)
             value = _number(row["value"], where, "value")
@@ -277,6 +289,7 @@ def from_file(path: str | Path, space: GraphSpace, max_bytes: int = MAX_BYTES) -
         )
     if not records:
         raise ValueError(f"{path}: no label rows")
+    _one_kind(path, kinds)
     return records
 
 

@@ -146,7 +146,7 @@ def test_a_store_export_reads_back_as_the_store(store_path, tmp_path, suffix):
     assert from_file(out, CTS_SPACE) == stored
 
 
-def test_an_export_of_another_space_version_is_refused(store_path, tmp_path):
+def test_an_export_of_another_space_version_or_label_kind_is_refused(store_path, tmp_path):
     from contrastive.store import LabelStore
 
     out = tmp_path / "export.jsonl"
@@ -160,6 +160,10 @@ def test_an_export_of_another_space_version_is_refused(store_path, tmp_path):
     rows[2] = {**rows[2], "space_version": CTS_SPACE.version, "label": None}
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(ValueError, match=r"export\.jsonl:3: label: missing"):
+        from_file(out, CTS_SPACE)
+    rows[2] = {**rows[2], "label": 0.5, "metrics": {"label_kind": "knn_val_mse"}}
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match=r"different kinds \['\?', 'knn_val_mse'\]"):
         from_file(out, CTS_SPACE)
 
 

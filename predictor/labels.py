@@ -278,6 +278,8 @@ def from_file(path: str | Path, space: GraphSpace, max_bytes: int = MAX_BYTES) -
         budget = None if _blank(budget) else _number(budget, where, "budget")
         seed = row.get("seed")
         seed = 0 if _blank(seed) else _number(seed, where, "seed")
+        if not float(seed).is_integer():
+            raise ValueError(f"{where}: seed: expected an integer, got {short(row['seed'])}")
         records.append(
             {
                 "arch": arch,

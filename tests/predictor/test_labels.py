@@ -106,6 +106,11 @@ def test_from_file_refuses_what_is_not_a_small_regular_file(space, tmp_path):
     dup.write_text('{"arch": {}, "task": "t", "task": "u", "value": 1}\n')
     with pytest.raises(ValueError, match=r"dup\.jsonl:1: duplicate key 'task'"):
         from_file(dup, space)
+    a = space.sample(1, seed=9)[0]
+    seed = tmp_path / "seed.jsonl"
+    seed.write_text(json.dumps({"arch": a, "task": "t", "value": 1, "seed": 1.5}) + "\n")
+    with pytest.raises(ValueError, match=r"seed\.jsonl:1: seed: expected an integer, got 1\.5"):
+        from_file(seed, space)
     empty = tmp_path / "empty.csv"
     empty.write_text("arch,task,value\n")
     with pytest.raises(ValueError, match="empty.csv: no label rows"):

@@ -48,11 +48,12 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
-from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, load_labels
+from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE
 from predictor.features import nbgraph_one_hot as one_hot
 from predictor.features import nbgraph_structure_row as structure_row
 from predictor.fewshot import RankerConfig, fit_scores, pretrain_encoder
 from predictor.graphs import GraphTable
+from predictor.labels import nbgraph_labels
 from predictor.metrics import kendall_tau
 
 OLD_BEST = "sage-all100"
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"--curve repeats --ceiling-n {args.ceiling_n} (a row name each)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    archs, _ = load_labels(datasets[0])  # the same key-ordered pool for the 8 datasets
+    archs, _ = nbgraph_labels(datasets[0])  # the same key-ordered pool for the 8 datasets
     pool = args.pool_size or len(archs)
     archs = archs[:pool]
     table = GraphTable(NBGRAPH_SPACE, archs, validated=True)
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                     }
                 )
         for d in datasets:
-            d_archs, labels = load_labels(d)
+            d_archs, labels = nbgraph_labels(d)
             d_archs, labels = d_archs[:pool], labels[:pool]
             if d_archs != archs:
                 raise ValueError(f"{d}: arch pool differs from {datasets[0]}'s")
@@ -288,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                         "seconds": time.time() - t0,
                     }
                 )
-            valid = load_labels(d, "valid_perf")[1][:pool]
+            valid = nbgraph_labels(d, "valid_perf")[1][:pool]
             log({**base, "variant": "valid-oracle", "tau": kendall_tau(-valid[te], labels[te])})
             if (d, seed) in old:
                 log({**base, "variant": OLD_BEST, "tau": old[(d, seed)], "copied": True})

@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.ensemble import RandomForestRegressor
 
-from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, load_labels, meta_features
+from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, meta_features
 from predictor.comparator import Comparator, ComparatorConfig
 from predictor.features import nbgraph_one_hot as one_hot
+from predictor.labels import nbgraph_labels
 from predictor.metrics import kendall_tau
 
 VARIANTS = {
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     variants = args.variants.split(",")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    data = {d: load_labels(d) for d in datasets}
+    data = {d: nbgraph_labels(d) for d in datasets}
     rows = []
 
     def log(row: dict) -> None:

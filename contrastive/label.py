@@ -20,7 +20,7 @@ Exit codes: 0 every requested label is stored ``ok``; 1 an error stopped the swe
 value, bad data, unknown task); 2 usage error; 3 the sweep ran but some requested labels are
 stored as ``failed`` (see their ``error``; ``--retry-failed`` reruns them); 130 interrupted.
 
-The label of an arch is the mean over its training seeds (``LabelStore.seed_means``).
+The label of an arch is the mean over its training seeds (``predictor.labels.from_store``).
 ``--n-seeds K`` labels with seeds 0..K-1; ``--n-seeds auto`` labels seeds 0 and 1, measures each
 task's split-half repeatability over the sweep's archs (``contrastive.repeatability``) and adds
 the seeds that task needs to reach ``--target-tau`` (at most ``--max-seeds``); a rerun measures

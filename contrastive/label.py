@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--label-kind",
         default=None,
         help="which metric is a row's label (default: the protocol's, see "
-        "contrastive.train.LABEL_KINDS); a store holds one kind",
+        "contrastive.config.LABEL_KINDS); a store holds one kind",
     )
     p.add_argument(
         "--refresh",
@@ -316,13 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.label_kind is not None:
         config["label_kind"] = cfg.label_kind
     probe_cfg = sw.make_config(budget, seeds[0], overrides=config)
-    if hasattr(probe_cfg, "check"):
-        probe_cfg.check()  # a bad --label-kind fails here, before any work
-    kind = getattr(probe_cfg, "label_kind", None)
+    probe_cfg.check()  # a bad --label-kind fails here, before any work
+    kind = probe_cfg.label_kind
     jobs = sw.plan_jobs(specs, archs, budget, seeds, cfg.device, config)
     with LabelStore(cfg.store) as store:
         stored = store.label_kinds()
-        if kind is not None and stored and stored != {kind}:
+        if stored and stored != {kind}:
             raise ValueError(
                 f"{cfg.store}: its labels are of kind {sorted(stored)}, this sweep's are "
                 f"{kind!r}; pass --label-kind {sorted(stored)[0]} to add to it (every record "

@@ -10,19 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from contrastive import classify as cl
-from contrastive.classify import (
-    SampleTask,
-    classify_label,
-    fit_classifier,
-    from_samples,
-    pool_features,
-    raw_probe,
-    resample,
-)
+from contrastive import samples as cl
+from contrastive.config import TrainConfig
 from contrastive.data import DataError
 from contrastive.presets import preset
-from contrastive.train import TrainConfig, _window_sampler
+from contrastive.probes import fit_classifier, knn_classify, pool_features
+from contrastive.protocol import classify_label
+from contrastive.references import raw_probe
+from contrastive.samples import SampleTask, from_samples, resample
+from contrastive.training import _window_sampler
 
 CS = (0.1, 1.0)  # a short C grid keeps the tests fast
 
@@ -148,10 +144,10 @@ def test_knn_classify_hand_computed():
     y_train = np.array([0, 1, 1, 2])
     # cosine similarities of the test row to the 4 train rows: .9988, .9982, .0499, .1492
     x_test = np.array([[2.0, 0.1]])  # scale does not matter
-    assert cl.knn_classify(x_train, y_train, x_test, k=1).tolist() == [0]
-    assert cl.knn_classify(x_train, y_train, x_test, k=3).tolist() == [0]  # .9988 > .9982
+    assert knn_classify(x_train, y_train, x_test, k=1).tolist() == [0]
+    assert knn_classify(x_train, y_train, x_test, k=3).tolist() == [0]  # .9988 > .9982
     # all 4: class 1 sums .9982 + .0499 = 1.048 > .9988
-    assert cl.knn_classify(x_train, y_train, x_test, k=99).tolist() == [1]
+    assert knn_classify(x_train, y_train, x_test, k=99).tolist() == [1]
 
 
 def test_raw_probe_separates_the_tiny_task():

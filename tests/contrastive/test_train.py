@@ -12,19 +12,13 @@ import pytest
 import torch
 
 from contrastive import train as tr
+from contrastive.config import ALPHAS, TrainConfig
 from contrastive.net import ContrastiveNet
-from contrastive.train import (
-    TrainConfig,
-    fit_probe,
-    knn_probe,
-    label,
-    lag_windows,
-    references,
-    resolve_device,
-    targets,
-    train_net,
-    window_ends,
-)
+from contrastive.probes import fit_probe, knn_probe, lag_windows, targets, window_ends
+from contrastive.protocol import label
+from contrastive.references import references
+from contrastive.report import SEARCH_MORE, verdict_lines
+from contrastive.training import _lr_at, compute_settings, resolve_device, train_net
 
 BASE = {
     "contrastive": {
@@ -235,11 +229,11 @@ def test_ridge_probe_recovers_a_linear_map_and_reports_horizons():
     w = rng.standard_normal((6, 4))
     feats = {k: rng.standard_normal((40, 3, 6)) for k in ("train", "val", "test")}
     ys = {k: v @ w for k, v in feats.items()}
-    out = fit_probe(feats, ys, (2, 4), tr.ALPHAS)
+    out = fit_probe(feats, ys, (2, 4), ALPHAS)
     assert out["val_mse"] < 1e-4 and out["test_mae"] < 1e-2
     assert out["val_mse"] == out["val_mse_h2"] and "val_mse_h4" in out
-    assert out["alpha"] == min(tr.ALPHAS)
-    scarce = fit_probe(feats, ys, (4,), tr.ALPHAS, train_rows=np.arange(8))
+    assert out["alpha"] == min(ALPHAS)
+    scarce = fit_probe(feats, ys, (4,), ALPHAS, train_rows=np.arange(8))
     assert scarce["val_mse"] < 1e-2
 
 
@@ -279,15 +273,15 @@ def test_knn_probe_ignores_feature_scale_and_level_shifts():
 
 
 def test_alpha_grid_reaches_well_below_point_one():
-    assert min(tr.ALPHAS) == pytest.approx(1e-3) and max(tr.ALPHAS) == pytest.approx(1e3)
+    assert min(ALPHAS) == pytest.approx(1e-3) and max(ALPHAS) == pytest.approx(1e3)
 
 
 def test_lr_schedules():
     cfg = TrainConfig(steps=10, schedule="cosine", warmup=2)
-    assert tr._lr_at(0, 1.0, cfg) == pytest.approx(0.5)
-    assert tr._lr_at(2, 1.0, cfg) == pytest.approx(1.0)
-    assert tr._lr_at(10, 1.0, cfg) == pytest.approx(0.1)
-    assert tr._lr_at(7, 1.0, TrainConfig(steps=10)) == 1.0
+    assert _lr_at(0, 1.0, cfg) == pytest.approx(0.5)
+    assert _lr_at(2, 1.0, cfg) == pytest.approx(1.0)
+    assert _lr_at(10, 1.0, cfg) == pytest.approx(0.1)
+    assert _lr_at(7, 1.0, TrainConfig(steps=10)) == 1.0
 
 
 def test_device_auto(monkeypatch):
@@ -296,6 +290,37 @@ def test_device_auto(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert resolve_device("auto") == torch.device("cuda")
     assert resolve_device("cpu") == torch.device("cpu")
+
+
+def test_thread_counts_are_set_for_a_label_and_restored_after(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    real_loss = ContrastiveNet.loss
+
+    def spy(self, *args):
+        seen.append((torch.get_num_threads(), [p["num_threads"] for p in threadpool_info()]))
+        return real_loss(self, *args)
+
+    monkeypatch.setattr(ContrastiveNet, "loss", spy)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        blas = [p["num_threads"] for p in threadpool_info()]
+        with compute_settings(TrainConfig(threads=1, device="cpu")) as device:
+            assert device == torch.device("cpu") and torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        rec = label(BASE, tiny_task(), TrainConfig.tiny(steps=2, threads=1))
+        assert rec["status"] == "ok" and len(seen) == 2
+        assert all(t == 1 and all(b == 1 for b in bs) for t, bs in seen)  # during the label
+        assert torch.get_num_threads() == 2  # after it, the caller's counts again
+        assert [p["num_threads"] for p in threadpool_info()] == blas
+        failed = label(BASE, tiny_task(t=40), TrainConfig.tiny(threads=1))  # fails in the probe
+        assert failed["status"] == "failed" and torch.get_num_threads() == 2
+        refs = references(tiny_task(), TrainConfig.tiny(threads=1))
+        assert "raw_short" in refs and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_references_hold_raw_lag_and_untrained_preset_probes():
@@ -324,8 +349,8 @@ def test_blocked_cv_probe_picks_a_larger_alpha_than_loo_on_autocorrelated_window
     walk = np.cumsum(rng.standard_normal((300, 1, 40)), axis=0) * 0.1
     feats = {"train": walk[:200], "val": walk[200:250], "test": walk[250:]}
     ys = {k: np.cumsum(rng.standard_normal((len(v), 1, 1)), axis=0) for k, v in feats.items()}
-    loo = fit_probe(feats, ys, (1,), tr.ALPHAS, cv="loo")
-    blocked = fit_probe(feats, ys, (1,), tr.ALPHAS, cv="blocked")
+    loo = fit_probe(feats, ys, (1,), ALPHAS, cv="loo")
+    blocked = fit_probe(feats, ys, (1,), ALPHAS, cv="blocked")
     assert blocked["alpha"] > loo["alpha"]
 
 
@@ -395,7 +420,7 @@ def test_verdict_lines_compare_on_label_and_test_and_flag_untrained():
         ("raw lags 48", {"knn_val_mse": 0.9, "knn_test_mse": 1.0}),
         ("raw lags 336", {"knn_val_mse": 0.6, "knn_test_mse": 0.5}),
     ]
-    lines = tr.verdict_lines("the kept arch (rank 2)", rec, others, "knn_val_mse")
+    lines = verdict_lines("the kept arch (rank 2)", rec, others, "knn_val_mse")
     assert lines == [
         "verdict: the kept arch (rank 2), knn_val_mse 0.8000 (val) / 0.5000 (knn_test_mse):",
         "  vs the trained ts2vec preset: 20% better on the label, 25% worse on test",
@@ -404,9 +429,9 @@ def test_verdict_lines_compare_on_label_and_test_and_flag_untrained():
         "  note: the kept arch (rank 2) scores 0.7000 untrained, better than trained (0.8000): "
         "training did not help its label here",
         "  next: raw lags forecast better here (as on most bundled tasks): for forecasting, start "
-        "from raw lags; to keep searching, " + tr.SEARCH_MORE,
+        "from raw lags; to keep searching, " + SEARCH_MORE,
     ]
-    failed = tr.verdict_lines("x", {"status": "failed", "error": "boom"}, others, "knn_val_mse")
+    failed = verdict_lines("x", {"status": "failed", "error": "boom"}, others, "knn_val_mse")
     assert failed == ["verdict: x failed to train (boom); nothing to compare"]
 
 

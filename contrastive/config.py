@@ -8,7 +8,7 @@ in ``benchmarks/results/label_protocol.md``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -18,55 +18,53 @@ from .resources import DEFAULT_MAX_MEMORY_GB
 # 2: the default label is the kNN probe's val MSE (1: the ridge probe's); stored in code_version
 LABEL_VERSION = 2
 ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-3, 3, 13))
-LABEL_KINDS = (
-    "val_mse",
-    "scarce_val_mse",
-    "gain",
-    "scarce_gain",
-    "knn_val_mse",
-    "knn_gain",
-)
+LabelKind = Literal["val_mse", "scarce_val_mse", "gain", "scarce_gain", "knn_val_mse", "knn_gain"]
+LABEL_KINDS: tuple[str, ...] = get_args(LabelKind)
 
 
 @dataclass
 class TrainConfig:
     """Everything a label depends on besides the arch and the task (passed explicitly).
 
+    Each field is also a flag of ``python -m contrastive.train`` (its help is the line below), so
+    the entries are plain text.
+
     Attributes:
         steps: optimiser steps (the budget).
-        window: steps per training window and probe context.
-        horizons: forecast horizons of the probe; the first one is the headline.
-        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
+        window: steps per training window and probe input.
+        horizons: forecast horizons of the probe, comma-separated; the first is the headline.
+        device: auto (CUDA when available), cpu, cuda...
         seed: seeds init, batches, views and noise.
-        threads: torch and BLAS CPU threads while a label or references run (the caller's
-            counts are restored after; :func:`contrastive.training.compute_settings`).
+        threads: torch and BLAS CPU threads while a label runs (restored after).
         grad_clip: max global gradient norm.
         weight_decay: AdamW weight decay.
-        schedule: ``"constant"`` or ``"cosine"`` (to 10% of the arch's lr) after ``warmup``.
+        schedule: learning rate after the warm-up: constant, or cosine down to a tenth of the
+            arch's lr.
         warmup: linear warm-up steps.
         probe_windows: max evenly spaced probe windows per split.
-        knn_k: neighbours of the k-nearest-neighbour probe (cosine similarity of
-            representations; each forecast is the last value plus the neighbours' mean change).
-        scarce_windows: labelled train windows of the label-scarce probe.
-        label_kind: which metric is the ``label`` (one of ``LABEL_KINDS``).
-        probe_cv: how the full probe picks alpha: ``"blocked"`` (5 contiguous time blocks of
-            train windows) or ``"loo"`` (sklearn's efficient leave-one-out, which picks too-small
-            alphas on autocorrelated windows; see the protocol document).
-        checkpoints: steps after which the trained net is also probed (``at{S}_`` metrics;
-            cheap-fidelity labels from the same run).
-        short_lags, long_lags: raw-lag ridge reference windows (long is capped to what fits).
-        max_memory_gb: refuse up front (a ``failed`` record, before any work) a label whose
-            estimated peak memory (:func:`contrastive.resources.label_bytes`) exceeds this many
-            GiB; ``0``: no cap. Per label, so per sweep worker.
-        node_subset: ``S``, series per training batch: on a task of more than ``S`` series
-            every step trains on a fresh seeded random subset of ``S`` of them (graph ops index
-            their node embeddings with it), so a step's time and memory depend on ``S``, not on
-            the task's width. Tasks of at most ``S`` series train on all (as before). Not part
-            of the arch: the same arch is trained the same way on every task.
-        probe_nodes: ``M``, the most series the probes see: on a wider task they run on a fixed
-            seeded subset of ``M`` series (:func:`probe_node_index`, the same for every arch and
-            seed of a task, recorded in the label as ``probe_node_index``), the encoder seeing
-            those ``M`` series only. ``0``: all series.
+        knn_k: neighbours of the kNN probe (cosine similarity of representations; a forecast is
+            the last value plus the neighbours' mean change).
+        scarce_windows: labelled train windows of the label-scarce ridge probe.
+        label_kind: the metric that is the label.
+        probe_cv: how the full ridge probe picks alpha: blocked (5 contiguous time blocks of
+            train windows) or loo (leave-one-out, which picks too-small alphas on
+            autocorrelated windows; see the protocol document).
+        checkpoints: steps after which the net is also probed (at{S}_ metrics: cheap-fidelity
+            labels from the same run), comma-separated.
+        short_lags: lag window of the short raw-lag reference.
+        long_lags: lag window of the long raw-lag reference (capped to what fits every split).
+        alphas: the ridge probes' alpha grid.
+        max_memory_gb: refuse up front (a failed record, before any work) a label whose
+            estimated peak memory (contrastive.resources.label_bytes) exceeds this many GiB; 0:
+            no cap. Per label, so per sweep worker.
+        node_subset: S, series per training step: on a task of more than S series every step
+            trains on a fresh seeded random subset of S of them (graph ops index their node
+            embeddings with it), so a step's time and memory depend on S, not on the task's
+            width; narrower tasks train on all. Not part of the arch.
+        probe_nodes: M, the most series the probes see: on a wider task they run on a fixed
+            seeded subset of M series (contrastive.probes.probe_node_index, the same for every
+            arch and seed of a task, recorded in the label), the encoder seeing those M only; 0:
+            all series.
     """
 
     steps: int = 30
@@ -77,13 +75,13 @@ class TrainConfig:
     threads: int = 1
     grad_clip: float = 1.0
     weight_decay: float = 0.01
-    schedule: str = "constant"
+    schedule: Literal["constant", "cosine"] = "constant"
     warmup: int = 0
     probe_windows: int = 256
     knn_k: int = 10
     scarce_windows: int = 32
-    label_kind: str = "knn_val_mse"
-    probe_cv: str = "blocked"
+    label_kind: LabelKind = "knn_val_mse"
+    probe_cv: Literal["blocked", "loo"] = "blocked"
     checkpoints: tuple[int, ...] = ()
     short_lags: int = 48
     long_lags: int = 336

@@ -8,83 +8,62 @@ and usage errors answer at once.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Literal
 
 from archgraph import canonical
-from archgraph.cli import EXIT_OK, HelpFormatter, add_config_flag, parse_into, run_main
+from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
 
-from .config import LABEL_KINDS, TrainConfig
-from .dataflags import DataFlags, add_data_flags, check_data_flags, load_data_task
+from .config import TrainConfig
+from .dataflags import DataFlags, check_data_flags, load_data_task
 from .presets import PRESETS, preset
 from .resources import DEFAULT_MAX_MEMORY_GB
 
+PresetName = Literal[tuple(sorted(PRESETS))]  # type: ignore[valid-type]  # the bundled presets
+
 
 @dataclass
-class TrainArgs(DataFlags):
-    arch: str | None = None
-    preset: str | None = None
-    task: str | None = None
-    data: str | None = None
-    steps: int = TrainConfig.steps
-    window: int = TrainConfig.window
-    horizons: str = "12"
-    device: str = "auto"
-    seed: int = 0
-    threads: int = 1
-    label_kind: str = TrainConfig.label_kind
-    max_memory_gb: float = DEFAULT_MAX_MEMORY_GB
+class TrainCommand(TrainConfig, DataFlags):
+    """Train one arch on one task; print its probe metrics next to the references.
+
+    Every setting of the label protocol (contrastive.config.TrainConfig) is a flag of the same
+    name, beside the arch, the data flags and the output.
+
+    Attributes:
+        arch: arch JSON file.
+        preset: a named reference arch.
+        json: print one JSON object.
+    """
+
+    max_memory_gb: float = option(
+        DEFAULT_MAX_MEMORY_GB,
+        "refuse up front a CSV or label whose estimated memory exceeds this many GiB (0: no cap)",
+    )
+    arch: str | None = option(None, "arch JSON file", metavar="FILE")
+    preset: PresetName | None = None
     json: bool = False
 
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m contrastive.train",
-        description="Train one arch on one task; print its probe metrics next to the references.",
-        formatter_class=HelpFormatter,
-    )
-    add_config_flag(p)
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--arch", metavar="FILE", help="arch JSON file")
-    src.add_argument("--preset", choices=sorted(PRESETS), help="a named reference arch")
-    add_data_flags(p)
-    d = TrainConfig()
-    p.add_argument("--steps", type=int, default=d.steps, help="training steps (the budget)")
-    p.add_argument(
-        "--window", type=int, default=d.window, help="steps per training window and probe input"
-    )
-    p.add_argument("--horizons", default="12", help="comma-separated forecast horizons")
-    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda")
-    p.add_argument("--seed", type=int, default=0, help="seeds init, batches and views")
-    p.add_argument("--threads", type=int, default=1, help="torch/BLAS CPU threads")
-    p.add_argument(
-        "--label-kind",
-        dest="label_kind",
-        choices=LABEL_KINDS,
-        default=d.label_kind,
-        help="the metric that is the label",
-    )
-    p.add_argument(
-        "--max-memory-gb",
-        type=float,
-        default=d.max_memory_gb,
-        help=f"refuse up front a CSV or label whose estimated memory exceeds this many GiB "
-        f"(default {d.max_memory_gb:g}; 0: no cap)",
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    return p
+    def config(self) -> TrainConfig:
+        """The :class:`TrainConfig` these flags set."""
+        return TrainConfig(**{f.name: getattr(self, f.name) for f in fields(TrainConfig)})
 
 
-def _parse(argv: list[str] | None) -> tuple[TrainArgs, dict, TrainConfig]:
+def _parser() -> ConfigParser[TrainCommand]:
+    return parser_for(TrainCommand, prog="python -m contrastive.train")
+
+
+def _parse(argv: list[str] | None) -> tuple[TrainCommand, dict, TrainConfig]:
     """The flags, checked: ``(args, arch, config)``; usage errors exit 2, bad values raise
     ``ValueError`` (exit 1). Needs no torch."""
     parser = _parser()
-    args = parse_into(parser, TrainArgs, argv)
+    args = parser.parse(argv)
     if not (args.arch or args.preset):
         parser.error("give --arch FILE or --preset NAME")
+    if args.arch and args.preset:
+        parser.error("give --arch FILE or --preset NAME, not both")
     check_data_flags(args, parser)
     if args.steps < 1:
         parser.error(f"--steps must be >= 1 (a trained net needs a step), got {args.steps}")
@@ -94,22 +73,7 @@ def _parse(argv: list[str] | None) -> tuple[TrainArgs, dict, TrainConfig]:
         arch = canonical(read_json(Path(args.arch), what="arch file"))
     else:
         arch = preset(args.preset)
-    try:
-        horizons = tuple(int(h) for h in str(args.horizons).split(","))
-    except ValueError as err:
-        raise ValueError(
-            f"--horizons: expected comma-separated integers, got {args.horizons!r}"
-        ) from err
-    cfg = TrainConfig(
-        steps=args.steps,
-        window=args.window,
-        horizons=horizons,
-        device=args.device,
-        seed=args.seed,
-        threads=args.threads,
-        label_kind=args.label_kind,
-        max_memory_gb=args.max_memory_gb,
-    )
+    cfg = args.config()
     cfg.check()
     return args, arch, cfg
 

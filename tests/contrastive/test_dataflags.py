@@ -116,3 +116,21 @@ def test_csv_task_spec_reads_the_file_with_the_flags_in_every_worker():
     )
     task = spec.load()
     assert task.shape[1] == 2 and task.name == "w" and spec.load() is task  # cached per process
+
+
+def test_the_generated_and_the_hand_built_data_flags_are_the_same():
+    from cliconfig import parser_for
+    from contrastive.dataflags import GROUP
+
+    def flags(parser):
+        (group,) = [g for g in parser._action_groups if g.title == GROUP]
+        return [(a.option_strings, a.metavar, a.help) for a in group._group_actions]
+
+    generated = flags(parser_for(DataFlags))
+    by_hand = flags(_parser())
+    assert sorted(generated) == sorted(by_hand) and len(by_hand) == 6
+    cfg = parser_for(DataFlags).parse(["--data", "x.csv", "--max-series", "2", "--columns", "a"])
+    assert (cfg.data, cfg.max_series, cfg.columns, cfg.task) == ("x.csv", 2, "a", None)
+    with pytest.raises(SystemExit) as err:  # shaping flags need --data
+        check_data_flags(parser_for(DataFlags).parse(["--task", "t", "--columns", "a"]), _parser())
+    assert err.value.code == 2

@@ -442,3 +442,28 @@ def test_cli_usage_errors():
     with pytest.raises(SystemExit) as err:  # a 0-step "trained" row would be a lie
         tr.main(["--preset", "ts2vec", "--task", "pedestrian", "--steps", "0"])
     assert err.value.code == 2
+    with pytest.raises(SystemExit) as err:  # one arch: a file or a preset
+        tr.main(["--preset", "ts2vec", "--arch", "a.json", "--task", "pedestrian"])
+    assert err.value.code == 2
+    with pytest.raises(SystemExit) as err:
+        tr.main(["--preset", "nope", "--task", "pedestrian"])
+    assert err.value.code == 2
+
+
+def test_every_protocol_setting_is_a_flag_of_its_name_and_a_config_key(tmp_path):
+    from dataclasses import fields
+
+    names = {f.name for f in fields(TrainConfig)}
+    flags = {a.dest for a in tr._parser()._actions}
+    assert names <= flags  # one name per setting, from the flag to TrainConfig
+    conf = tmp_path / "c.toml"
+    conf.write_text('knn_k = 3\nschedule = "cosine"\nhorizons = [4, 8]\nwindow = 99\n')
+    argv = ["--config", str(conf), "--preset", "ts2vec", "--task", "pedestrian", "--window", "16"]
+    args, arch, cfg = tr._parse(argv)
+    assert arch["hyper"] == tr.preset("ts2vec")["hyper"]
+    assert cfg == TrainConfig(knn_k=3, schedule="cosine", horizons=(4, 8), window=16)
+    _, _, cfg = tr._parse(["--preset", "ts2vec", "--task", "pedestrian", "--checkpoints", "5,10"])
+    assert cfg.checkpoints == (5, 10) and type(cfg) is TrainConfig
+    with pytest.raises(SystemExit) as err:  # the choices come from the config's Literal types
+        tr._parse(["--preset", "ts2vec", "--task", "pedestrian", "--probe-cv", "kfold"])
+    assert err.value.code == 2

@@ -14,7 +14,7 @@ from contrastive.model import ContrastiveEncoder
 from contrastive.probes import encode_last
 from contrastive.protocol import label
 
-from .test_train import BASE, tiny_series
+from .tiny import BASE, tiny_series
 
 CFG = TrainConfig.tiny(steps=3, window=8)
 

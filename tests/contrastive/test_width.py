@@ -22,7 +22,7 @@ from contrastive.probes import probe_node_index
 from contrastive.protocol import label
 from contrastive.training import node_sampler
 
-from .test_train import BASE, tiny_series, tiny_task
+from .tiny import BASE, series_task, tiny_series
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "labels.sqlite"
 
@@ -74,27 +74,27 @@ def test_label_trains_on_subsets_of_s_and_records_the_widths(monkeypatch):
 
     monkeypatch.setattr(ContrastiveNet, "loss", spy)
     cfg = TrainConfig.tiny(steps=3, node_subset=5, probe_nodes=6)
-    rec = label(BASE, tiny_task(200, 17), cfg)
+    rec = label(BASE, series_task(200, 17), cfg)
     assert rec["status"] == "ok", rec["error"]
     assert [s for s, _ in seen] == [(8, 1, 5, 16)] * 3  # [B, 1, S, T]
     draw = node_sampler(17, 5, seed=0)
     assert [n for _, n in seen] == [draw().tolist() for _ in range(3)]
     assert (rec["n_series"], rec["node_subset"], rec["probe_nodes"]) == (17, 5, 6)
     assert rec["probe_node_index"] == probe_node_index(17, 6).tolist()
-    narrow = label(BASE, tiny_task(200, 3), cfg)  # N = 3 <= S, M: every series, as before
+    narrow = label(BASE, series_task(200, 3), cfg)  # N = 3 <= S, M: every series, as before
     assert (narrow["n_series"], narrow["node_subset"], narrow["probe_nodes"]) == (3, 3, 3)
     assert "probe_node_index" not in narrow
 
 
 def test_narrow_task_labels_do_not_depend_on_s_or_m():
-    task = tiny_task(200, 3)
+    task = series_task(200, 3)
     a = label(BASE, task, TrainConfig.tiny(node_subset=3, probe_nodes=3))
     b = label(BASE, task, TrainConfig.tiny(node_subset=32, probe_nodes=0))
     assert a["label"] == b["label"] and a["val_mse"] == b["val_mse"]
 
 
 def test_references_probe_the_same_subset():
-    refs = rf.references(tiny_task(200, 17), TrainConfig.tiny(probe_nodes=6))
+    refs = rf.references(series_task(200, 17), TrainConfig.tiny(probe_nodes=6))
     for kind in ("raw_short", "raw_long", "untrained_preset"):
         assert refs[kind]["probe_nodes"] == 6 and refs[kind]["n_series"] == 17
         assert refs[kind]["probe_node_index"] == probe_node_index(17, 6).tolist()

@@ -112,3 +112,17 @@ def test_classify_label_caps_the_window_and_reports_failures():
     assert bad["status"] == "failed" and "pools" in bad["error"] and math.isnan(bad["label"])
     huge = classify_label(tiny_arch(), task, TrainConfig(steps=1, max_memory_gb=1e-6))
     assert huge["status"] == "failed" and "hyper.batch_size 8" in huge["error"]
+
+
+def test_both_kinds_run_the_one_label_path_with_its_callbacks():
+    for run in (
+        lambda **kw: label(BASE, series_task(), TrainConfig.tiny(steps=3), **kw),
+        lambda **kw: classify_label(
+            tiny_arch(), sample_task(), TrainConfig.tiny(steps=3), cs=CS, **kw
+        ),
+    ):
+        steps: list[int] = []
+        nets: list[ContrastiveNet] = []
+        rec = run(on_step=lambda k, loss, seen=steps: seen.append(k), on_trained=nets.append)
+        assert rec["status"] == "ok" and steps == [1, 2, 3]
+        assert len(nets) == 1 and isinstance(nets[0], ContrastiveNet)

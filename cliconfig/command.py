@@ -147,7 +147,7 @@ _SECTION = re.compile(r"^\s*(Args|Arguments|Attributes|Returns|Raises|Examples?|
 
 def docstring_attributes(cls: type) -> dict[str, str]:
     """The ``Attributes:`` entries of ``cls``'s docstring and its bases' (a subclass wins), as
-    one line each: ``{"n_train": "training archs per task (0: all)."}``."""
+    one line of plain text each: ``{"n_train": "training archs per task (0: all)."}``."""
     out: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
         doc = inspect.cleandoc(klass.__dict__.get("__doc__") or "")
@@ -171,7 +171,7 @@ def docstring_attributes(cls: type) -> dict[str, str]:
                 out[name] = entry.group(2)
             elif name is not None:
                 out[name] = f"{out[name]} {line.strip()}".strip()
-    return out
+    return {k: v.replace("``", "") for k, v in out.items()}  # reST literals read as plain text
 
 
 def description_of(cls: type) -> str:

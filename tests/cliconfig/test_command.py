@@ -18,7 +18,7 @@ class Base:
     Attributes:
         seed: random seed
             of everything.
-        tasks: tasks to leave out.
+        tasks: tasks to leave out (``a,b``).
     """
 
     seed: int = 0
@@ -70,13 +70,13 @@ def test_help_text_comes_from_option_and_docstrings(capsys):
     )
     assert "Train a demo model." in out
     assert "--seed SEED random seed of everything. (default: 0)" in out
-    assert "--tasks TASKS tasks to leave out." in out  # an empty default is not shown
+    assert "--tasks TASKS tasks to leave out (a,b)." in out  # an empty default is not shown
     assert "-n N_TRAIN, --n-train N_TRAIN training archs (default: 5)" in out
     assert "model: --head {score,concat} comparator head (default: score)" in out
     assert "--check, --no-check check the archs (default: True)" in out
     assert docstring_attributes(Demo) == {
         "seed": "random seed of everything.",
-        "tasks": "tasks to leave out.",
+        "tasks": "tasks to leave out (a,b).",
     }
 
 

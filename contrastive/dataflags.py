@@ -13,9 +13,7 @@ The flags are the fields of a config group that a command's config dataclass inh
   default: every series (a cap is said on stderr and recorded in the task report).
 
 Bundled tasks (``--task``) come cleaned and fixed, so these flags apply to ``--data`` only; using
-them with ``--task`` is a usage error (:func:`check_data_flags`). A parser still built by hand
-gets the same flags, from the same help texts, with :func:`add_data_flags`. This module imports
-nothing heavy: commands parse and check their flags before torch or pandas load.
+them with ``--task`` is a usage error (:func:`check_data_flags`). This module imports nothing heavy: commands parse and check their flags before torch or pandas load.
 """
 
 from __future__ import annotations
@@ -31,7 +29,7 @@ from .sweep import TaskSpec
 CSV_FLAGS = ("time_col", "columns", "drop_columns", "max_series")
 GROUP = "data (--task or --data; the other flags shape --data)"
 TASK_HELP = "a bundled task (python -m contrastive.label --list-tasks lists them)"
-# field -> (metavar, help): the one source of the data flags' --help, generated or hand-built
+# field -> (metavar, help) of each data flag
 _FLAGS = {
     "task": ("NAME", TASK_HELP),
     "data": ("FILE.csv", "your own CSV: a header row, one column per series"),
@@ -81,31 +79,6 @@ class DataFlags(CsvFlags):
     task: str | None = _flag("task")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from err
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
-
-
-def add_data_flags(
-    parser: argparse.ArgumentParser, *, task: bool = True, task_help: str = TASK_HELP
-) -> None:
-    """Add ``--task`` (unless ``task=False``), ``--data`` and the CSV flags to a parser built by
-    hand (a command not generated from its config, e.g. ``predictor.search``): the flags of
-    :class:`DataFlags`, with the same help."""
-    group = parser.add_argument_group(GROUP)
-    for name, (metavar, text) in _FLAGS.items():
-        if name == "task" and not task:
-            continue
-        kw: dict[str, Any] = {"type": _positive_int} if name == "max_series" else {}
-        flag = "--" + name.replace("_", "-")
-        group.add_argument(flag, metavar=metavar, help=task_help if name == "task" else text, **kw)
-
-
 def column_list(text: str | None, flag: str) -> tuple[str, ...] | None:
     """``"a, b"`` -> ``("a", "b")``; ``None`` stays ``None``; an empty list is a ``ValueError``."""
     if text is None:
@@ -133,7 +106,7 @@ def check_data_flags(cfg: Any, parser: argparse.ArgumentParser, *, need: bool = 
     if given and data is None:
         parser.error(f"{', '.join(given)} shape a CSV: they need --data FILE.csv")
     if cfg.max_series is not None and (not isinstance(cfg.max_series, int) or cfg.max_series < 1):
-        parser.error(f"--max-series must be a whole number >= 1, got {cfg.max_series!r}")
+        parser.error(f"--max-series: expected a whole number >= 1, got {cfg.max_series!r}")
     try:
         keep = column_list(cfg.columns, "--columns")
         drop = column_list(cfg.drop_columns, "--drop-columns")

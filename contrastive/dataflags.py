@@ -13,7 +13,8 @@ The flags are the fields of a config group that a command's config dataclass inh
   default: every series (a cap is said on stderr and recorded in the task report).
 
 Bundled tasks (``--task``) come cleaned and fixed, so these flags apply to ``--data`` only; using
-them with ``--task`` is a usage error (:func:`check_data_flags`). This module imports nothing heavy: commands parse and check their flags before torch or pandas load.
+them with ``--task`` is a usage error (:func:`check_data_flags`). This module imports nothing
+heavy: commands parse and check their flags before torch or pandas load.
 """
 
 from __future__ import annotations

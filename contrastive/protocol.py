@@ -202,38 +202,39 @@ def _run(
     on_trained: Callable[[ContrastiveNet], None] | None,
     on_step: Callable[[int, float], None] | None,
 ) -> dict:
+    """The one label path of both kinds (the protocol in the module docstring)."""
     rec: dict[str, Any] = {"status": "failed", "error": None, "label": float("nan"), "steps": 0}
     rec["label_kind"] = kind.label_kind
     with failures_recorded(rec):
         kind.check()
         with compute_settings(cfg) as device:
             arch = canonical(arch)
-            task = kind.prepare(arch, cfg)
+            prep = kind.prepare(arch, cfg)
             torch.manual_seed(cfg.seed)
             gen = torch.Generator().manual_seed(cfg.seed)
-            net = ContrastiveNet(arch, n_series=task.n_series).to(device)
-            rec.update(task.record)
-            untrained = task.probe.measure(net, device)
+            net = ContrastiveNet(arch, n_series=prep.n_series).to(device)
+            rec.update(prep.record)
+            untrained = prep.probe.measure(net, device)
             t1 = time.perf_counter()
             early: dict[str, float] = {}
 
             def step_done(k: int, loss: float) -> None:
                 if on_step is not None:
                     on_step(k, loss)
-                if k in task.cfg.checkpoints and k < task.cfg.steps:
+                if k in prep.cfg.checkpoints and k < prep.cfg.steps:
                     t_probe = time.perf_counter()
-                    at = kind.at_checkpoint(task.probe.measure(net, device), untrained)
+                    at = kind.at_checkpoint(prep.probe.measure(net, device), untrained)
                     early.update({f"at{k}_{m}": v for m, v in at.items()})
                     early[f"at{k}_seconds"] = t_probe - t1
 
-            trained = train_net(net, task.train, task.cfg, gen, device, step_done)
+            trained = train_net(net, prep.train, prep.cfg, gen, device, step_done)
             if on_trained is not None:
                 on_trained(net)
             rec.update(early)
             rec["train_seconds"] = time.perf_counter() - t1
             rec["steps"] = cfg.steps
             rec["final_loss"] = trained["final_loss"]
-            kind.finish(rec, task.probe.measure(net, device), untrained, trained, task.cfg)
+            kind.finish(rec, prep.probe.measure(net, device), untrained, trained, prep.cfg)
         rec["status"] = "ok"
     return rec
 

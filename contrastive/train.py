@@ -46,7 +46,7 @@ class TrainCommand(TrainConfig, DataFlags):
     preset: PresetName | None = None
     json: bool = False
 
-    def config(self) -> TrainConfig:
+    def train_config(self) -> TrainConfig:
         """The :class:`TrainConfig` these flags set."""
         return TrainConfig(**{f.name: getattr(self, f.name) for f in fields(TrainConfig)})
 
@@ -73,7 +73,7 @@ def _parse(argv: list[str] | None) -> tuple[TrainCommand, dict, TrainConfig]:
         arch = canonical(read_json(Path(args.arch), what="arch file"))
     else:
         arch = preset(args.preset)
-    cfg = args.config()
+    cfg = args.train_config()
     cfg.check()
     return args, arch, cfg
 

@@ -141,3 +141,18 @@ def test_sample_windows_come_from_single_samples():
         np.testing.assert_array_equal(row, samples[s, :, start : start + 4])
     with pytest.raises(ValueError, match="window=11"):
         _window_sampler(samples, 11, 4, torch.Generator())
+
+
+def test_compute_settings_without_with_is_a_process_wide_setup():
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        settings = compute_settings(TrainConfig(threads=1))  # as a benchmark's one-time setup
+        assert torch.get_num_threads() == 1
+        settings.restore()
+        assert torch.get_num_threads() == 2
+        with pytest.raises(ValueError, match="label_kind"):  # the config is checked first
+            compute_settings(TrainConfig(label_kind="nope"))  # type: ignore[arg-type]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -18,8 +18,9 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from archgraph.cli import add_config_flag, parse_into, run_main
+from contrastive.config import TrainConfig
 from contrastive.data import load_task
-from contrastive.train import TrainConfig, references
+from contrastive.references import references
 
 KINDS = (
     "val_mse",

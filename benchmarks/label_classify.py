@@ -33,9 +33,13 @@ from scipy.stats import kendalltau
 
 from archgraph import arch_hash, sample
 from archgraph.cli import add_config_flag, parse_into, run_main
-from contrastive.classify import AEON_DATASETS, POOLS, classify_label, load_aeon, raw_probe
+from contrastive.config import TrainConfig
 from contrastive.presets import preset
-from contrastive.train import TrainConfig, _setup
+from contrastive.probes import POOLS
+from contrastive.protocol import classify_label
+from contrastive.references import raw_probe
+from contrastive.samples import AEON_DATASETS, load_aeon
+from contrastive.training import compute_settings as _setup
 
 PARTS = ("raw", "preset", "arch")
 

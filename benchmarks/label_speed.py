@@ -8,9 +8,10 @@ from __future__ import annotations
 import sys
 
 import archgraph
+from contrastive.config import TrainConfig
 from contrastive.data import load_task
 from contrastive.presets import preset
-from contrastive.train import TrainConfig, label
+from contrastive.protocol import label
 
 
 def main() -> int:

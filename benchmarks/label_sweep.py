@@ -28,9 +28,10 @@ import numpy as np
 
 from archgraph import arch_hash, sample
 from archgraph.cli import add_config_flag, parse_into, run_main
+from contrastive.config import TrainConfig
 from contrastive.data import DataError, Task, load_task
 from contrastive.presets import preset
-from contrastive.train import TrainConfig, label
+from contrastive.protocol import label
 
 
 @dataclass

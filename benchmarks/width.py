@@ -91,7 +91,8 @@ def memory(cfg: Config) -> dict[str, Any]:
     from tqdm import tqdm
 
     from contrastive import resources as rs
-    from contrastive.train import TrainConfig, label
+    from contrastive.config import TrainConfig
+    from contrastive.protocol import label
 
     rows = []
     widths = [int(w) for w in cfg.widths.split(",")]
@@ -142,9 +143,10 @@ def speed(cfg: Config) -> dict[str, Any]:
     from tqdm import tqdm
 
     from contrastive import resources as rs
+    from contrastive.config import TrainConfig
     from contrastive.data import from_csv
+    from contrastive.protocol import label
     from contrastive.synthetic import synthetic_traffic
-    from contrastive.train import TrainConfig, label
     from predictor.comparator import Comparator
     from predictor.search import DEFAULT_CHECKPOINT, search
     from predictor.tasks import TaskFeaturizer

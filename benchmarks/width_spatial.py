@@ -83,9 +83,11 @@ def run(cfg: Config, argv: list[str]) -> Path:
     from tqdm import tqdm
 
     import archgraph
+    from contrastive.config import TrainConfig
     from contrastive.data import load_task
     from contrastive.presets import preset
-    from contrastive.train import TrainConfig, label, references
+    from contrastive.protocol import label
+    from contrastive.references import references
 
     jsonl = Path(cfg.out).with_suffix(".jsonl")
     jsonl.parent.mkdir(parents=True, exist_ok=True)

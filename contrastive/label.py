@@ -51,7 +51,10 @@ class LabelConfig(CsvFlags):
     """Label seeded archs on tasks (train + probe) into a SQLite store; reruns skip what is
     stored."""
 
-    tasks: str = option("", "comma-separated bundled task names, or 'all'")
+    tasks: str = option(
+        "",
+        "comma-separated bundled task names or task sets (all, corpus_v1, corpus_v2, family:NAME)",
+    )
     task_name: str | None = option(None, "name of the --data task (default: its file's stem)")
     list_tasks: bool = option(False, "list bundled tasks and exit")
     n_archs: int = option(10, "archs per task")
@@ -196,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         return EXIT_OK
     names = [t.strip() for t in cfg.tasks.split(",") if t.strip()]
-    if names == ["all"]:
-        names = list(data.BUNDLED)
+    # a named set (all, corpus_v1, corpus_v2, family:NAME) stands for its tasks
+    names = list(dict.fromkeys(n for t in names for n in data.TASK_SETS.get(t, (t,))))
     specs = []
     for name in names:
         data.load_task(name)  # unknown names and bad data fail here, before any work

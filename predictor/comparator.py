@@ -37,8 +37,6 @@ FORMAT = "ctsnas-comparator-1"
 CHUNK = 512
 
 
-
-
 def pair_weights(diff: np.ndarray, se: np.ndarray, rule: str, z: float = 1.0) -> np.ndarray:
     """How much each training pair counts, from its label difference and combined SE.
 

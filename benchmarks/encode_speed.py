@@ -16,7 +16,7 @@ from pathlib import Path
 
 import archgraph as ag
 from archgraph.cli import add_config_flag, parse_into, run_main
-from benchmarks.protocols import machine
+from benchmarks.report import machine
 
 
 @dataclass

@@ -39,7 +39,7 @@ import torch
 
 from archgraph.cli import add_config_flag, parse_into, run_main
 from benchmarks import fuzz as fz
-from benchmarks.protocols import machine
+from benchmarks.report import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP_LEVEL = ("arch", "space", "contrastive", "encoder", "hyper")  # "arch": not an object at all

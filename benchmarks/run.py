@@ -20,6 +20,7 @@ from part files (e.g. two processes run with ``--protocols``). Flags or ``--conf
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shlex
 import sys
@@ -41,10 +42,10 @@ from .protocols import (
     SpeedConfig,
     TaskSet,
     in_task,
-    machine,
     speed,
     transfer,
 )
+from .report import machine
 
 SUITES = ("nbgraph", "corpus", "speed", "custom", "all")
 PROTOCOLS = ("in_task", "zero_shot", "few_shot")
@@ -461,6 +462,8 @@ def _settings(report: dict[str, Any]) -> list[str]:
         parts = []
         for key in keys:
             vals = [str(c.get(key)) for c in group if key in c]
+            if not vals:  # a setting added after these parts ran: they do not record it
+                continue
             uniq = sorted(set(vals), key=vals.index)
             parts.append(f"{key} = {' / '.join(v or '(all)' for v in uniq)}")
         lines.append(f"Settings of {protocols}: " + "; ".join(parts) + ".")
@@ -602,11 +605,9 @@ def _speed_spaces(quick: bool, notes: list[str]) -> list:
     if quick:
         notes.append("--quick: cts space only")
         return [CTS_SPACE]
-    try:
-        from archgraph.nbgraph import NBGRAPH_SPACE, _architecture_module
+    from archgraph.nbgraph import NBGRAPH_SPACE
 
-        _architecture_module()
-    except ImportError:
+    if importlib.util.find_spec("nas_bench_graph") is None:
         notes.append("nas-bench-graph not installed: nbgraph space skipped")
         return [CTS_SPACE]
     return [CTS_SPACE, NBGRAPH_SPACE]

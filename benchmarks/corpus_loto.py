@@ -43,8 +43,9 @@ import numpy as np
 
 from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
 from benchmarks.baselines import random_scores, rank_matrix, regressor_scores
-from benchmarks.metrics import evaluate
-from benchmarks.protocols import TaskSet, _records, _task_matrix, machine
+from benchmarks.metrics import evaluate, shared_tau
+from benchmarks.protocols import TaskSet, records, task_matrix
+from benchmarks.report import machine
 
 PRESET_NAME = "ts2vec"
 
@@ -133,18 +134,15 @@ def seed_noise(recs: list[dict], space: Any) -> dict[str, dict[str, float]]:
     This bounds what any ranker can reach against one seed's labels: a perfect model of the
     expected label agrees with a single noisy label only about as well as two seeds agree.
     """
-    from scipy.stats import kendalltau
-
     by: dict[tuple[str, int], dict[str, float]] = {}
     for r in recs:
         by.setdefault((r["task"], r.get("seed", 0)), {})[space.arch_hash(r["arch"])] = r["label"]
     out = {}
     for task in sorted({t for t, _ in by}):
         a, b = by.get((task, 0), {}), by.get((task, 1), {})
-        common = sorted(set(a) & set(b))
-        if len(common) >= 5:
-            tau = kendalltau([a[h] for h in common], [b[h] for h in common]).statistic
-            out[task] = {"tau": float(tau), "n_archs": len(common)}
+        tau, n = shared_tau(a, b, min_n=5)
+        if n >= 5:
+            out[task] = {"tau": tau, "n_archs": n}
     return out
 
 
@@ -232,7 +230,7 @@ def fit_variant(
     their seed mean (with its SE for ``--pair-rule``)."""
     from predictor.comparator import Comparator
 
-    recs = [r for t in tasks for r in _records(data, t, data.labelled(t))]
+    recs = [r for t in tasks for r in records(data, t, data.labelled(t))]
     recs += [r for r in extra if r["task"] in tasks]
     comp = Comparator(data.space, comparator_config(variant, cfg, cfg.seed))
     feats = {t: data.features[t] for t in tasks} if parse_variant(variant)[1] != "none" else {}
@@ -343,8 +341,8 @@ def loto(
             src_pairs.append(np.stack([sid, np.full(len(sid), s)], 1))
             src_ranks.append(rank_matrix(data.labels[s, sid][None])[0])
         pairs = np.concatenate(src_pairs)
-        x_src = np.concatenate([flat[pairs[:, 0]], _task_matrix(data, pairs[:, 1])], 1)
-        x_test = np.concatenate([flat[ids], _task_matrix(data, np.full(len(ids), t_idx))], 1)
+        x_src = np.concatenate([flat[pairs[:, 0]], task_matrix(data, pairs[:, 1])], 1)
+        x_test = np.concatenate([flat[ids], task_matrix(data, np.full(len(ids), t_idx))], 1)
         rf = regressor_scores("rf", x_src, np.concatenate(src_ranks), x_test, cfg.seed)
         add("rf", rf, time.perf_counter() - t0)
         src_names = [data.tasks[s] for s in sources]
@@ -396,7 +394,8 @@ def store_label_kind(store: str) -> str:
     """The one ``label_kind`` the store's ok rows record (what ``from_store(kind="")`` ranks)."""
     from contrastive.store import LabelStore
 
-    kinds = LabelStore(store).label_kinds()
+    with LabelStore(store, readonly=True) as s:  # reads only: never a write lock or a WAL switch
+        kinds = s.label_kinds()
     if len(kinds) != 1:
         raise ValueError(f"{store}: expected one label kind in its rows, found {sorted(kinds)}")
     return kinds.pop()

@@ -15,9 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import kendalltau
 
 from archgraph.cli import add_config_flag, parse_into, run_main
+from benchmarks.metrics import label_tau
 from contrastive.data import load_task
 from contrastive.train import TrainConfig, references
 
@@ -49,11 +49,6 @@ def jsonl_rows(pattern: str) -> list[dict]:
         with open(path) as fh:
             rows += [json.loads(line) for line in fh if line.strip()]
     return rows
-
-
-def seed_tau(x: list[float], y: list[float]) -> float:
-    """Kendall tau of two label lists over the same archs; NaN for fewer than 3 archs."""
-    return float(kendalltau(x, y).statistic) if len(x) >= 3 else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,14 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         for kind in KINDS:
             if all(kind in table[(i, s)] for i in both for s in (s0, s1)):
-                entry[f"tau_seed_{kind}"] = seed_tau(
+                entry[f"tau_seed_{kind}"] = label_tau(
                     [table[(i, s0)][kind] for i in both], [table[(i, s1)][kind] for i in both]
                 )
         oks = list(table.values())
-        entry["tau_at10_vs_final_val_mse"] = seed_tau(
+        entry["tau_at10_vs_final_val_mse"] = label_tau(
             [r["at10_val_mse"] for r in oks], [r["val_mse"] for r in oks]
         )
-        entry["tau_untrained_vs_trained_val_mse"] = seed_tau(
+        entry["tau_untrained_vs_trained_val_mse"] = label_tau(
             [r["untrained_val_mse"] for r in oks], [r["val_mse"] for r in oks]
         )
         entry["share_gain_below_1"] = float(np.mean([r["gain"] < 1 for r in oks]))

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import kendalltau
 
 from archgraph import arch_hash, sample
 from archgraph.cli import add_config_flag, parse_into, run_main
+from benchmarks.metrics import shared_tau
 from contrastive.classify import AEON_DATASETS, POOLS, classify_label, load_aeon, raw_probe
 from contrastive.presets import preset
 from contrastive.train import TrainConfig, _setup
@@ -133,16 +133,11 @@ def run(args: ClassifyArgs) -> int:
 
 def _tau(rows: list[dict], metric: str, seeds: tuple[int, int] = (0, 1)) -> tuple[float, int]:
     """Kendall tau-b of ``metric`` between two seeds over the archs labelled ok with both."""
-    by = defaultdict(dict)
+    by_seed: dict[int, dict[int, float]] = {s: {} for s in seeds}
     for r in rows:
-        if r["status"] == "ok" and metric in r:
-            by[r["index"]][r["seed"]] = r[metric]
-    pairs = [(v[seeds[0]], v[seeds[1]]) for v in by.values() if all(s in v for s in seeds)]
-    if len(pairs) < 3:
-        return math.nan, len(pairs)
-    a, b = np.array(pairs).T
-    tau = kendalltau(a, b).statistic
-    return float(tau), len(pairs)
+        if r["status"] == "ok" and metric in r and r["seed"] in by_seed:
+            by_seed[r["seed"]][r["index"]] = r[metric]
+    return shared_tau(by_seed[seeds[0]], by_seed[seeds[1]])
 
 
 def summarize(rows: list[dict]) -> dict:

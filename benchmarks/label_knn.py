@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from archgraph.cli import add_config_flag, parse_into, run_main
-from benchmarks.label_analyze import jsonl_rows, seed_tau
+from benchmarks.label_analyze import jsonl_rows
+from benchmarks.metrics import label_tau
 
 PROBES = {"knn": "knn_val_mse", "ridge": "val_mse"}
 
@@ -119,12 +120,12 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
         for probe, metric in PROBES.items():
             gain = "knn_gain" if probe == "knn" else "gain"
             for kind in (metric, gain, f"untrained_{metric}"):
-                entry[f"tau_seed_{kind}"] = seed_tau(
+                entry[f"tau_seed_{kind}"] = label_tau(
                     [ok[(i, s0)][kind] for i in both], [ok[(i, s1)][kind] for i in both]
                 )
             for pre in _budgets(rs[0]).values():
                 if pre:
-                    entry[f"tau_seed_{pre}{metric}"] = seed_tau(
+                    entry[f"tau_seed_{pre}{metric}"] = label_tau(
                         [ok[(i, s0)][f"{pre}{metric}"] for i in both],
                         [ok[(i, s1)][f"{pre}{metric}"] for i in both],
                     )
@@ -135,7 +136,7 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
                 for kind in (metric, gain):
                     col = {s: [ok[(i, s)][kind] for i in quad] for s in four}
                     entry[f"tau_pairs_{kind}"] = float(
-                        np.mean([seed_tau(col[a], col[b]) for a, b in combinations(four, 2)])
+                        np.mean([label_tau(col[a], col[b]) for a, b in combinations(four, 2)])
                     )
                     splits = [
                         ((four[0], b), tuple(s for s in four[1:] if s != b)) for b in four[1:]
@@ -143,7 +144,7 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
                     entry[f"tau_mean2_{kind}"] = float(
                         np.mean(
                             [
-                                seed_tau(
+                                label_tau(
                                     list(np.mean([col[s] for s in x], axis=0)),
                                     list(np.mean([col[s] for s in y], axis=0)),
                                 )
@@ -152,7 +153,7 @@ def arch_summary(rows: list[dict]) -> dict[str, Any]:
                         )
                     )
                 entry["archs_with_4_seeds"] = len(quad)
-            entry[f"tau_untrained_vs_trained_{probe}"] = seed_tau(
+            entry[f"tau_untrained_vs_trained_{probe}"] = label_tau(
                 [r[f"untrained_{metric}"] for r in oks], [r[metric] for r in oks]
             )
             entry[f"share_helped_{probe}"] = float(np.mean([r[gain] < 1 for r in oks]))

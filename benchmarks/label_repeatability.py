@@ -65,7 +65,7 @@ def _rows(cfg: RepeatabilityConfig) -> list[dict]:
 
         if not Path(cfg.store).is_file():
             raise ValueError(f"{cfg.store}: no such label store")
-        with LabelStore(cfg.store) as store:
+        with LabelStore(cfg.store, readonly=True) as store:
             return [
                 {
                     **r["metrics"],
@@ -128,6 +128,12 @@ def analyse(rows: list[dict], cfg: RepeatabilityConfig) -> list[dict]:
     return out
 
 
+def _predicted(entry: dict, k: int) -> float:
+    """The predicted tau of a ``k``-seed label; a result read back from JSON keys it ``"k"``."""
+    p = entry["predicted"]
+    return p[k] if k in p else p.get(str(k), float("nan"))
+
+
 def markdown(doc: dict) -> str:
     cfg = doc["config"]
     lines = [
@@ -162,7 +168,7 @@ def markdown(doc: dict) -> str:
             "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for e in ents:
-            p = e["predicted"]
+            p = {int(k): v for k, v in e["predicted"].items()}  # JSON keys are strings
             lines.append(
                 f"| {e['task']} | {e['n_archs']} | {len(e['seeds'])} | {e['split_tau']:.2f} | "
                 f"{e['single_tau']:.2f} | {p[2]:.2f} | {p[4]:.2f} | "
@@ -172,7 +178,7 @@ def markdown(doc: dict) -> str:
             )
         if ents:
             kept = [e for e in ents if e["kept"]]
-            strict = [e["task"] for e in ents if e["predicted"][2] < cfg["keep_tau"]]
+            strict = [e["task"] for e in ents if _predicted(e, 2) < cfg["keep_tau"]]
             lines += [
                 "",
                 f"Kept {len(kept)} of {len(ents)} tasks; they need "
@@ -189,7 +195,7 @@ def markdown(doc: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.protocols import machine
+    from benchmarks.report import machine
 
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse_into(build_parser(), RepeatabilityConfig, argv)

@@ -13,7 +13,6 @@ heatmap ``OUT.png``.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass
 from itertools import combinations
@@ -22,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+from benchmarks import report
+from benchmarks.metrics import shared_tau
 
 
 @dataclass
@@ -87,21 +88,14 @@ def agreement(
     Returns:
         ``(tasks, tau [T, T], shared [T, T])`` with 1 on the diagonal of ``tau``.
     """
-    from scipy.stats import kendalltau
-
     tasks = sorted(means)
     n = len(tasks)
     tau = np.eye(n)
     shared = np.zeros((n, n), dtype=np.int64)
     for i, j in combinations(range(n), 2):
-        common = sorted(set(means[tasks[i]]) & set(means[tasks[j]]))
-        shared[i, j] = shared[j, i] = len(common)
-        if len(common) >= min_shared:
-            a = [means[tasks[i]][h] for h in common]
-            b = [means[tasks[j]][h] for h in common]
-            tau[i, j] = tau[j, i] = float(kendalltau(a, b).statistic)
-        else:
-            tau[i, j] = tau[j, i] = np.nan
+        t, shared[i, j] = shared_tau(means[tasks[i]], means[tasks[j]], min_n=min_shared)
+        shared[j, i] = shared[i, j]
+        tau[i, j] = tau[j, i] = t
     for i in range(n):
         shared[i, i] = len(means[tasks[i]])
     return tasks, tau, shared
@@ -122,9 +116,7 @@ def summarize(tasks: list[str], tau: np.ndarray, family: dict[str, str]) -> dict
 
 
 def heatmap(tasks: list[str], tau: np.ndarray, family: dict[str, str], path: Path, title: str):
-    from benchmarks.plots import _pyplot
-
-    plt = _pyplot()
+    plt = report.pyplot()
     order = sorted(range(len(tasks)), key=lambda i: (family[tasks[i]], tasks[i]))
     m = tau[np.ix_(order, order)]
     names = [f"{tasks[i]} ({family[tasks[i]]})" if family[tasks[i]] != tasks[i] else tasks[i]
@@ -141,12 +133,40 @@ def heatmap(tasks: list[str], tau: np.ndarray, family: dict[str, str], path: Pat
     fig.colorbar(im, ax=ax, label="Kendall tau over shared archs")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    report.save_figure(fig, path)
+
+
+def markdown(doc: dict) -> str:
+    """The report of a result document: the matrix with the shared counts, and the summary."""
+    cfg, tasks, family, summ = doc["config"], doc["tasks"], doc["family"], doc["summary"]
+    tau = np.array(doc["tau"], dtype=np.float64)  # [T, T]; JSON null (no pair) -> NaN
+    shared = doc["shared"]
+    kind = cfg["label_kind"] or "stored label"
+    lines = [
+        "# Task x task agreement",
+        "",
+        f"Command: `{doc['command']}`",
+        "",
+        f"Kendall tau between two tasks' seed-averaged labels ({kind}, each task's highest "
+        f"budget) over the archs both hold (count in brackets; fewer than {cfg['min_shared']}: "
+        "blank). Heatmap: `" + Path(cfg["out"]).with_suffix(".png").name + "`.",
+        "",
+        f"Within a family: mean tau {summ['within_mean_tau']:.3f} over {summ['within_pairs']} "
+        f"task pairs; across families: {summ['across_mean_tau']:.3f} over "
+        f"{summ['across_pairs']} pairs.",
+        "",
+    ]
+    body = []
+    for i, t in enumerate(tasks):
+        cells = [
+            "1" if i == j else (f"{tau[i, j]:.2f} ({shared[i][j]})" if np.isfinite(tau[i, j]) else "")
+            for j in range(len(tasks))
+        ]  # fmt: skip
+        body.append([t, family[t], *cells])
+    return "\n".join(lines + report.table(["task", "family", *tasks], body)) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.protocols import machine
     from predictor.labels import from_store
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -173,38 +193,16 @@ def main(argv: list[str] | None = None) -> int:
     doc = {
         "command": "python -m benchmarks.task_agreement " + " ".join(argv),
         "config": dict(cfg.__dict__),
-        "machine": machine(),
+        "machine": report.machine(),
         "tasks": tasks,
         "family": family,
         "tau": tau.tolist(),
         "shared": shared.tolist(),
         "summary": summ,
     }
-    Path(f"{out}.json").write_text(json.dumps(doc, indent=1, default=float) + "\n")
-    lines = [
-        "# Task x task agreement",
-        "",
-        f"Command: `{doc['command']}`",
-        "",
-        f"Kendall tau between two tasks' seed-averaged labels ({kind}, each task's highest "
-        f"budget) over the archs both hold (count in brackets; fewer than {cfg.min_shared}: "
-        "blank). Heatmap: `" + out.with_suffix(".png").name + "`.",
-        "",
-        f"Within a family: mean tau {summ['within_mean_tau']:.3f} over {summ['within_pairs']} "
-        f"task pairs; across families: {summ['across_mean_tau']:.3f} over "
-        f"{summ['across_pairs']} pairs.",
-        "",
-        "| task | family | " + " | ".join(tasks) + " |",
-        "|---|---|" + "---|" * len(tasks),
-    ]
-    for i, t in enumerate(tasks):
-        cells = [
-            "1" if i == j else (f"{tau[i, j]:.2f} ({shared[i, j]})" if np.isfinite(tau[i, j]) else "")
-            for j in range(len(tasks))
-        ]  # fmt: skip
-        lines.append(f"| {t} | {family[t]} | " + " | ".join(cells) + " |")
-    Path(f"{out}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    md = markdown(doc)
+    report.write(out, doc, md)
+    print(md)
     return EXIT_OK
 
 

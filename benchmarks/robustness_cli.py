@@ -84,7 +84,7 @@ def counted_references(task: Any, cfg: Any) -> dict:
 # -- running one command ---------------------------------------------------------------------
 
 
-def _run(case: dict, timeout: float, cwd: Path) -> dict:
+def run_case(case: dict, timeout: float, cwd: Path) -> dict:
     """Run ``case["cmd"]`` and classify it (see the module docstring)."""
     watched = [Path(p) for p in case.get("unchanged", [])]
     before = {str(p): _digest(p) for p in watched}
@@ -426,7 +426,7 @@ def concurrent_sweeps(folder: Path, cfg: Config) -> dict:
 
 
 def run(cfg: Config) -> dict:
-    from benchmarks.protocols import machine
+    from benchmarks.report import machine
 
     with tempfile.TemporaryDirectory(prefix="robust-cli-") as tmp:
         folder = Path(tmp)
@@ -441,7 +441,7 @@ def run(cfg: Config) -> dict:
             all_cases = picked
         t0 = time.perf_counter()
         with ThreadPoolExecutor(cfg.parallel) as pool:
-            results = list(pool.map(lambda c: _run(c, cfg.timeout, folder), all_cases))
+            results = list(pool.map(lambda c: run_case(c, cfg.timeout, folder), all_cases))
         kill = kill_with_pool(folder, cfg)
         shared = concurrent_sweeps(folder, cfg)
         wall = time.perf_counter() - t0
@@ -476,7 +476,10 @@ def run(cfg: Config) -> dict:
     }
 
 
-def write_markdown(doc: dict, path: Path) -> None:
+def markdown(doc: dict) -> str:
+    """The report of a result document: the summary, then one row per case."""
+    from benchmarks import report
+
     s = doc["summary"]
     m = doc["machine"]
     lines = [
@@ -497,15 +500,17 @@ def write_markdown(doc: dict, path: Path) -> None:
         f"duplicated: **{s['duplicated_label_computations']}**; exit codes "
         f"{doc['concurrent_sweeps']['exit_codes']}",
         "",
-        "| category | case | exit | outcome | message (last stderr line) |",
-        "|---|---|---|---|---|",
     ]
-    for r in doc["cases"]:
-        msg = r["message"].replace("|", "\\|")[:140]
-        lines.append(f"| {r['category']} | {r['case']} | {r['exit']} | {r['outcome']} | {msg} |")
+    body = [
+        [r["category"], r["case"], r["exit"], r["outcome"], r["message"].replace("|", "\\|")[:140]]
+        for r in doc["cases"]
+    ]
+    lines += report.table(
+        ["category", "case", "exit", "outcome", "message (last stderr line)"], body
+    )
     if s["not_clean"]:
         lines += ["", "Not clean: " + "; ".join(s["not_clean"])]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -530,10 +535,9 @@ def main(argv: list[str] | None = None) -> int:
         print("error: this benchmark reads /proc (Linux only)", file=sys.stderr)
         return 1
     doc = run(cfg)
-    out = Path(cfg.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    write_markdown(doc, out.with_suffix(".md"))
+    from benchmarks import report
+
+    report.write(Path(cfg.out).with_suffix(""), doc, markdown(doc), indent=2)
     print(json.dumps(doc["summary"], indent=2))
     return 0
 

@@ -229,7 +229,7 @@ def speed(cfg: Config) -> dict[str, Any]:
     return out
 
 
-def _markdown(doc: dict[str, Any]) -> str:
+def markdown(doc: dict[str, Any]) -> str:
     lines = [f"# Width benchmark: {doc['config']['part']}", "", f"Command: `{doc['command']}`", ""]
     m = doc["machine"]
     lines += [
@@ -297,7 +297,7 @@ def _markdown(doc: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.protocols import machine
+    from benchmarks.report import machine
 
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse_into(_parser(), Config, argv)
@@ -313,8 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     stem = Path(cfg.out)
     stem.parent.mkdir(parents=True, exist_ok=True)
     stem.with_suffix(".json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
-    stem.with_suffix(".md").write_text(_markdown(doc))
-    print(_markdown(doc))
+    stem.with_suffix(".md").write_text(markdown(doc))
+    print(markdown(doc))
     return 0
 
 

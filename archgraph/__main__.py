@@ -7,42 +7,60 @@ Every subcommand takes ``--help`` and ``--config FILE``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+from cliconfig import EXIT_ERROR, EXIT_OK, EXIT_USAGE, ConfigParser, option, parser_for, run_main
 
 from . import ArchError, arch_hash, canonical, draw, encode, sample
-from .cli import EXIT_ERROR, EXIT_OK, HelpFormatter, add_config_flag, parse_into, run_main
 from .io import read_archs
+
+T = TypeVar("T")
 
 
 @dataclass
 class SampleConfig:
-    n: int = 5
-    seed: int = 0
-    out: str | None = None
+    """Sample archs uniformly from the space; JSONL to stdout or --out."""
+
+    n: int = option(5, "number of archs", aliases=("-n",))
+    seed: int = option(0, "random seed")
+    out: str | None = option(None, "write JSONL here instead of stdout")
 
 
 @dataclass
-class FileConfig:
-    file: str = ""
+class ValidateConfig:
+    """Validate archs in a JSON/JSONL file; exit 1 on the first bad one."""
+
+    file: str = option("", "JSON (object or list) or JSONL file", positional=True)
+
+
+@dataclass
+class EncodeConfig:
+    """Encode archs and print a node/edge summary per arch."""
+
+    file: str = option("", "JSON or JSONL file of archs", positional=True)
 
 
 @dataclass
 class DrawConfig:
-    file: str = ""
-    output: str = "arch.png"
-    index: int = 0
+    """Draw one arch of a JSON/JSONL file to PNG or SVG."""
+
+    file: str = option("", "JSON or JSONL file of archs", positional=True)
+    output: str = option("arch.png", "output .png or .svg", aliases=("-o",))
+    index: int = option(0, "which arch of the file")
 
 
 @dataclass
 class DemoConfig:
-    n: int = 3
-    seed: int = 0
-    out_dir: str = "runs/archgraph-demo"
+    """Sample, validate, encode and draw a few archs (the default job)."""
+
+    n: int = option(3, "number of archs", aliases=("-n",))
+    seed: int = option(0, "random seed")
+    out_dir: str = option("runs/archgraph-demo", "where files go")
 
 
 def _space():
@@ -51,20 +69,13 @@ def _space():
     return CTS_SPACE
 
 
-def _parser(name: str, doc: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=f"python -m archgraph {name}", description=doc, formatter_class=HelpFormatter
-    )
-    add_config_flag(parser)
-    return parser
+def _parser(name: str, config_cls: type[T]) -> ConfigParser[T]:
+    return parser_for(config_cls, prog=f"python -m archgraph {name}")
 
 
 def cmd_sample(argv: list[str]) -> int:
-    p = _parser("sample", "Sample archs uniformly from the space; JSONL to stdout or --out.")
-    p.add_argument("-n", "--n", type=int, default=5, help="number of archs (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", help="write JSONL here instead of stdout")
-    cfg = parse_into(p, SampleConfig, argv)
+    p = _parser("sample", SampleConfig)
+    cfg = p.parse(argv)
     if not 1 <= cfg.n <= MAX_SAMPLE:
         p.error(f"-n must be in 1..{MAX_SAMPLE} (about 600 bytes of JSONL an arch), got {cfg.n}")
     if cfg.out:
@@ -91,9 +102,8 @@ def _write_sample(n: int, seed: int, fh) -> None:
 
 
 def cmd_validate(argv: list[str]) -> int:
-    p = _parser("validate", "Validate archs in a JSON/JSONL file; exit 1 on the first bad one.")
-    p.add_argument("file", nargs="?", default="", help="JSON (object or list) or JSONL file")
-    cfg = parse_into(p, FileConfig, argv)
+    p = _parser("validate", ValidateConfig)
+    cfg = p.parse(argv)
     if not cfg.file:
         p.error("a FILE is required")
     archs = read_archs(cfg.file)
@@ -108,9 +118,8 @@ def cmd_validate(argv: list[str]) -> int:
 
 
 def cmd_encode(argv: list[str]) -> int:
-    p = _parser("encode", "Encode archs and print a node/edge summary per arch.")
-    p.add_argument("file", nargs="?", default="", help="JSON or JSONL file of archs")
-    cfg = parse_into(p, FileConfig, argv)
+    p = _parser("encode", EncodeConfig)
+    cfg = p.parse(argv)
     if not cfg.file:
         p.error("a FILE is required")
     for i, arch in enumerate(read_archs(cfg.file)):
@@ -133,13 +142,8 @@ def cmd_encode(argv: list[str]) -> int:
 
 
 def cmd_draw(argv: list[str]) -> int:
-    p = _parser("draw", "Draw one arch of a JSON/JSONL file to PNG or SVG.")
-    p.add_argument("file", nargs="?", default="", help="JSON or JSONL file of archs")
-    p.add_argument(
-        "-o", "--output", default="arch.png", help="output .png or .svg (default arch.png)"
-    )
-    p.add_argument("--index", type=int, default=0, help="which arch of the file (default 0)")
-    cfg = parse_into(p, DrawConfig, argv)
+    p = _parser("draw", DrawConfig)
+    cfg = p.parse(argv)
     if not cfg.file:
         p.error("a FILE is required")
     if Path(cfg.output).suffix.lower() not in (".png", ".svg"):
@@ -157,11 +161,8 @@ def cmd_draw(argv: list[str]) -> int:
 
 
 def cmd_demo(argv: list[str]) -> int:
-    p = _parser("demo", "Sample, validate, encode and draw a few archs (the default job).")
-    p.add_argument("-n", "--n", type=int, default=3, help="number of archs (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out-dir", default="runs/archgraph-demo", help="where files go")
-    cfg = parse_into(p, DemoConfig, argv)
+    p = _parser("demo", DemoConfig)
+    cfg = p.parse(argv)
     if cfg.n < 1:
         p.error(f"--n must be >= 1, got {cfg.n}")
     out = Path(cfg.out_dir)
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"error: unknown command {argv[0]!r}; expected one of {list(COMMANDS)}", file=sys.stderr
         )
-        return 2
+        return EXIT_USAGE
     name = argv.pop(0) if argv else "demo"
     return COMMANDS[name](argv)
 

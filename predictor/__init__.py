@@ -14,7 +14,7 @@ from archgraph.lazy import lazy_getattr
 # --help`` should not wait for it.
 _LAZY = {
     "Comparator": "comparator",
-    "ComparatorConfig": "comparator",
+    "ComparatorConfig": "config",
     "get_space": "comparator",
     "TaskFeatures": "tasks",
     "TaskFeaturizer": "tasks",

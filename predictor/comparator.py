@@ -12,7 +12,7 @@ import json
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +22,17 @@ import torch.nn.functional as F
 
 from archgraph.base import GraphSpace
 
+from .config import PAIR_RULES, ComparatorConfig
 from .graphs import GraphTable
 from .labels import aggregate, aggregate_se
 from .metrics import kendall_tau, pairwise_accuracy
-from .models import FUSIONS, GNNS, HEADS, READOUTS, ComparatorNet
+from .models import ComparatorNet
 from .tasks import TaskFeatures, TaskFeaturizer, torch_threads
 
 FORMAT = "ctsnas-comparator-1"
 # Graphs per forward pass when scoring: small enough that the [nodes, width] activations stay
 # in cache and in the allocator's reused memory (8192 graphs ran ~4x slower per graph on CPU).
 CHUNK = 512
-TASK_INPUTS = ("stats", "set", "both")
 
 
 def get_space(name: str) -> GraphSpace:
@@ -44,9 +44,6 @@ def get_space(name: str) -> GraphSpace:
     if name not in spaces:
         raise ValueError(f"unknown space {name!r}; known: {sorted(spaces)}")
     return spaces[name]
-
-
-PAIR_RULES = ("none", "drop", "weight")
 
 
 def pair_weights(diff: np.ndarray, se: np.ndarray, rule: str, z: float = 1.0) -> np.ndarray:
@@ -73,92 +70,6 @@ def pair_weights(diff: np.ndarray, se: np.ndarray, rule: str, z: float = 1.0) ->
     else:
         raise ValueError(f"unknown pair_rule {rule!r}; choose from {PAIR_RULES}")
     return w
-
-
-@dataclass
-class ComparatorConfig:
-    """Everything that defines a comparator and its training. ``tiny()`` is the CPU test config.
-
-    ``noise``: pairs whose labels differ by at most this are dropped (``-1``: the measured label
-    noise, the median std over seeds). ``pair_rule``: how a training pair's own label noise
-    counts, from the standard errors of its two mean labels (``labels.aggregate_se``): ``none``
-    (every pair counts fully), ``drop`` (pairs whose mean labels differ by at most ``pair_z``
-    times their combined SE ``sqrt(se_a^2 + se_b^2)`` are dropped) or ``weight`` (each pair's
-    loss is weighted by ``2 * Phi(|diff| / combined SE) - 1``, the confidence that its order is
-    not noise). Pairs with no SE estimate (no repeated seed on the task) count fully.
-    ``batch_archs``: archs of one task per step; all pairs among them are used.
-    """
-
-    gnn: str = "gin"
-    depth: int = 3
-    width: int = 64
-    readout: str = "sum"
-    jk: str | None = None
-    bidirectional: bool = True
-    fusion: str = "film"
-    task_inputs: str = "stats"
-    task_dim: int = 32
-    head: str = "score"
-    head_hidden: int = 64
-    dropout: float = 0.0
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    epochs: int = 300
-    batch_archs: int = 64
-    steps_per_epoch: int = 0
-    patience: int = 40
-    eval_every: int = 5
-    noise: float = 0.0
-    pair_rule: str = "none"
-    pair_z: float = 1.0
-    val_fraction: float = 0.2
-    concat_refs: int = 64
-    threads: int = 1
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        for name, options in (
-            ("gnn", GNNS),
-            ("readout", READOUTS),
-            ("fusion", FUSIONS),
-            ("head", HEADS),
-            ("task_inputs", TASK_INPUTS),
-        ):
-            if getattr(self, name) not in options:
-                raise ValueError(
-                    f"unknown {name} {getattr(self, name)!r}; choose from {sorted(options)}"
-                )
-        if self.pair_rule not in PAIR_RULES:
-            raise ValueError(f"unknown pair_rule {self.pair_rule!r}; choose from {PAIR_RULES}")
-        if not self.pair_z > 0:
-            raise ValueError(f"pair_z must be > 0, got {self.pair_z}")
-
-    @classmethod
-    def tiny(cls, **overrides: Any) -> ComparatorConfig:
-        base = dict(
-            depth=2,
-            width=16,
-            task_dim=8,
-            head_hidden=16,
-            epochs=30,
-            batch_archs=32,
-            patience=10,
-            eval_every=2,
-            concat_refs=16,
-        )
-        return cls(**{**base, **overrides})
-
-    @classmethod
-    def fast(cls, **overrides: Any) -> ComparatorConfig:
-        """The real config at GNN width 32: the same synthetic-label tau as width 64
-        (benchmarks/results/predictor_synthetic_speed_w32; not compared on real labels) and
-        ~1.5x less search CPU on the cts space (benchmarks/results/predictor_search_speed)."""
-        return cls(**{"width": 32, **overrides})
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ComparatorConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 def _as_features(v: Any) -> TaskFeatures:
@@ -700,7 +611,8 @@ EMBEDDER_BOUNDS = {"window": (1, 1 << 16), "hidden": (1, 4096), "dim": (1, 4096)
 
 
 def _kind_ok(value: Any, hint: Any) -> bool:
-    """Whether a JSON value fits a dataclass field annotation (``int``, ``str | None``...)."""
+    """Whether a JSON value fits a dataclass field annotation (``int``, ``str | None``,
+    ``Literal["a", "b"]``...)."""
     import typing
     from types import UnionType
 
@@ -710,6 +622,8 @@ def _kind_ok(value: Any, hint: Any) -> bool:
     for kind in args:
         if kind is type(None) and value is None:
             return True
+        if typing.get_origin(kind) is typing.Literal:  # a named choice (predictor.config):
+            kind = str  # its kind here; ComparatorConfig itself names the choices
         if kind is bool and isinstance(value, bool):
             return True
         if isinstance(value, bool):

@@ -36,7 +36,6 @@ Exit codes: 0 done; 1 bad input (unknown task, unreadable file or checkpoint); 2
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import shutil
@@ -50,8 +49,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, HelpFormatter, add_config_flag, parse_into, run_main
-from contrastive.dataflags import DataFlags, add_data_flags, check_data_flags
+from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
+from contrastive.dataflags import DataFlags, check_data_flags
+
+from .smbo import TrialFlags  # light: loads no torch
 
 # torch, PyG and pandas load inside the functions that need them, after the flags are parsed
 # and checked: --help and usage errors answer at once.
@@ -65,110 +66,68 @@ DEFAULT_OUT = Path("runs") / "search"
 OUTPUTS = ("result.json", "best.png", "best_encoder.pt")
 
 
+_DATA = "data (--task or --data; the other flags shape --data)"
+
+
 @dataclass
-class SearchConfig(DataFlags):
-    checkpoint: str = ""
-    task: str | None = None
-    data: str | None = None
-    out_dir: str | None = None
-    force: bool = False
-    n: int = 20000
-    top: int = 10
-    seed: int = 0
-    json: bool = False
-    out: str | None = None
-    draw: str | None = None
-    refine: int = 0
-    refine_rounds: int = 3
-    refine_mutations: int = 32
-    train_best: bool = False
-    train_top: int = 1
-    train_steps: int | None = None
-    save_encoder: str | None = None
-    device: str = "auto"
-    trials: int = 0
-    batch: int = 4
-    minutes: float = 0.0
-    surrogate: str = "comparator"
-    store: str | None = None
+class SearchConfig(DataFlags, TrialFlags):
+    """Zero-shot ranking of sampled archs for a task."""
 
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m predictor.search",
-        description=__doc__.split("\n")[0],
-        epilog=NOTATION,
-        formatter_class=HelpFormatter,
+    checkpoint: str = option(
+        "", "comparator checkpoint (default: the shipped predictor/checkpoints/default.pt)"
     )
-    add_config_flag(p)
-    p.add_argument(
-        "--checkpoint",
-        default="",
-        help="comparator checkpoint (default: the shipped predictor/checkpoints/default.pt)",
-    )
-    add_data_flags(
-        p,
-        task_help="a bundled task, or a task the checkpoint was trained on "
+    task: str | None = option(
+        None,
+        "a bundled task, or a task the checkpoint was trained on "
         f"(default without --data: {DEFAULT_TASK})",
+        metavar="NAME",
+        group=_DATA,
     )
-    p.add_argument(
-        "--out-dir",
-        default=None,
-        help="the run directory: result.json, best.png and best_encoder.pt go there (default: "
+    data: str | None = option(
+        None,
+        "your own CSV: a header row, one column per series",
+        metavar="FILE.csv",
+        group=_DATA,
+    )
+    out_dir: str | None = option(
+        None,
+        "the run directory: result.json, best.png and best_encoder.pt go there (default: "
         f"a new {DEFAULT_OUT}/TASK-YYYYmmdd-HHMMSS for every run)",
     )
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="overwrite the outputs of an earlier run in --out-dir / --out",
+    force: bool = option(False, "overwrite the outputs of an earlier run in --out-dir / --out")
+    n: int = option(20000, "archs to sample")
+    top: int = option(10, "how many to report")
+    seed: int = option(0, "sampling (and --train-best) seed")
+    json: bool = option(False, "print the result as JSON")
+    out: str | None = option(None, "write the JSON result here (default: OUT_DIR/result.json)")
+    draw: str | None = option(None, "draw the top archs into DIR", metavar="DIR")
+    refine: int = option(0, "mutation-based local search from the top K", metavar="K")
+    refine_rounds: int = option(3, "rounds of --refine")
+    refine_mutations: int = option(32, "mutations per arch per round")
+    train_best: bool = option(
+        False,
+        "train the winner (and the ts2vec preset) with contrastive.train and print their "
+        "probe metrics beside the references",
     )
-    p.add_argument("--n", type=int, default=20000, help="archs to sample")
-    p.add_argument("--top", type=int, default=10, help="how many to report")
-    p.add_argument("--seed", type=int, default=0, help="sampling (and --train-best) seed")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--out", help="write the JSON result here (default: OUT_DIR/result.json)")
-    p.add_argument("--draw", metavar="DIR", help="draw the top archs into DIR")
-    p.add_argument(
-        "--refine",
-        type=int,
-        default=0,
+    train_top: int = option(
+        1,
+        "with --train-best: train the top K of the shortlist and keep the one with the lowest "
+        "validation label (default 1: the comparator's winner)",
         metavar="K",
-        help="mutation-based local search from the top K",
     )
-    p.add_argument("--refine-rounds", type=int, default=3, help="rounds of --refine")
-    p.add_argument("--refine-mutations", type=int, default=32, help="mutations per arch per round")
-    p.add_argument(
-        "--train-best",
-        action="store_true",
-        help="train the winner (and the ts2vec preset) with contrastive.train and "
-        "print their probe metrics beside the references",
+    train_steps: int | None = option(
+        None, "training budget for --train-best (default: contrastive's default)"
     )
-    p.add_argument(
-        "--train-top",
-        type=int,
-        default=1,
-        metavar="K",
-        help="with --train-best: train the top K of the shortlist and keep the one with the "
-        "lowest validation label (default 1: the comparator's winner)",
-    )
-    p.add_argument(
-        "--train-steps",
-        type=int,
-        default=None,
-        help="training budget for --train-best (default: contrastive's default)",
-    )
-    p.add_argument(
-        "--save-encoder",
+    save_encoder: str | None = option(
+        None,
+        "with --train-best: where the trained winner goes (default: OUT_DIR/best_encoder.pt)",
         metavar="PATH",
-        help="with --train-best: where the trained winner goes (default: OUT_DIR/best_encoder.pt)",
     )
-    p.add_argument(
-        "--device", default="auto", help="device for --train-best (auto: CUDA if present)"
-    )
-    from .smbo import add_trial_flags  # light: loads no torch
+    device: str = option("auto", "device for --train-best (auto: CUDA if present)")
 
-    add_trial_flags(p)
-    return p
+
+def build_parser() -> ConfigParser[SearchConfig]:
+    return parser_for(SearchConfig, prog="python -m predictor.search", epilog=NOTATION)
 
 
 def resolve_task(
@@ -475,7 +434,7 @@ def print_train_report(report: dict[str, Any]) -> None:
         print(f"  {note}")
 
 
-def _defaults(cfg: SearchConfig, parser: argparse.ArgumentParser) -> SearchConfig:
+def _defaults(cfg: SearchConfig, parser: ConfigParser[SearchConfig]) -> SearchConfig:
     """Fill in the built-in default (shipped checkpoint, held-out task) and the run directory;
     refuse to overwrite an earlier run's outputs without ``--force``."""
     if not cfg.checkpoint:
@@ -527,7 +486,7 @@ def _say(text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    cfg = parse_into(parser, SearchConfig, argv)
+    cfg = parser.parse(argv)
     if cfg.n < 1 or cfg.top < 1:
         parser.error("--n and --top must be >= 1")
     if not 1 <= cfg.train_top <= cfg.top:

@@ -27,18 +27,21 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
+from cliconfig import option
+
 # torch and PyG (archgraph.base, predictor.surrogates) load on first use, so that
-# predictor.search can add these flags and answer --help before they load.
+# predictor.search can build these flags and answer --help before they load.
 if TYPE_CHECKING:
     from archgraph.base import GraphSpace
 
     from .surrogates import Surrogate
 
-SURROGATES = ("random", "rf", "gp", "zeroshot", "comparator")
+SurrogateName = Literal["random", "rf", "gp", "zeroshot", "comparator"]
+SURROGATES: tuple[str, ...] = get_args(SurrogateName)
 """The names ``predictor.surrogates.make_surrogate`` takes (the same tuple as
 ``predictor.surrogates.SURROGATES``; a test checks it)."""
 
@@ -552,29 +555,30 @@ def _encoder_hash(path: Path, space: GraphSpace) -> str | None:
         return None
 
 
-def add_trial_flags(p: Any) -> None:
-    """The ``--trials`` flags of ``predictor.search`` (an ``argparse`` parser)."""
-    g = p.add_argument_group("search with a budget of trainings (predictor.smbo)")
-    g.add_argument(
-        "--trials",
-        type=int,
-        default=0,
+_TRIALS = "search with a budget of trainings (predictor.smbo)"
+
+
+@dataclass
+class TrialFlags:
+    """The ``--trials`` settings of ``predictor.search`` (a base class of its config)."""
+
+    trials: int = option(
+        0,
+        "train K archs chosen one batch at a time by a surrogate refitted on the labels so far "
+        "(0: zero-shot ranking only)",
         metavar="K",
-        help="train K archs chosen one batch at a time by a surrogate refitted on the labels "
-        "so far (0: zero-shot ranking only)",
+        group=_TRIALS,
     )
-    g.add_argument("--batch", type=int, default=4, metavar="B", help="trials per refit")
-    g.add_argument(
-        "--minutes", type=float, default=0.0, metavar="M", help="stop after M minutes (0: none)"
+    batch: int = option(4, "trials per refit", metavar="B", group=_TRIALS)
+    minutes: float = option(0.0, "stop after M minutes (0: none)", metavar="M", group=_TRIALS)
+    surrogate: SurrogateName = option(
+        "comparator",
+        "what picks the next trials (comparator: the zero-shot comparator fine-tuned on your "
+        "labels, kept as a prior while they are few)",
+        group=_TRIALS,
     )
-    g.add_argument(
-        "--surrogate",
-        default="comparator",
-        choices=SURROGATES,
-        help="what picks the next trials (comparator: the zero-shot comparator fine-tuned on "
-        "your labels, kept as a prior while they are few)",
-    )
-    g.add_argument(
-        "--store",
-        help="label store of the trials (default OUT_DIR/trials.sqlite); rerun to continue",
+    store: str | None = option(
+        None,
+        "label store of the trials (default OUT_DIR/trials.sqlite); rerun to continue",
+        group=_TRIALS,
     )

@@ -2,127 +2,93 @@
 
 Examples::
 
-    python -m predictor.train --store labels.sqlite --model gin --fusion film --head score \\
+    python -m predictor.train --store labels.sqlite --gnn gin --fusion film --head score \\
         --out runs/NAME/ --holdout-tasks a,b --epochs 200 --seed 0
     python -m predictor.train --nbgraph cora,citeseer --n-train 100 --out runs/nb/
 
 Prints per-task validation pairwise accuracy and Kendall tau (and, for held-out tasks or archs
 left out by ``--n-train``, test figures); writes ``OUT/comparator.pt`` (+ ``.json``) and
-``OUT/summary.json``. Flags or ``--config FILE`` (see ``archgraph.cli``).
+``OUT/summary.json``. Flags or ``--config FILE`` (keys: the flags' names; see ``cliconfig``).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import shlex
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, HelpFormatter, add_config_flag, parse_into, run_main
+from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
+
+from .config import ComparatorConfig
 
 # torch loads inside the functions, after the flags are parsed: --help answers at once.
 if TYPE_CHECKING:
     from .tasks import TaskFeaturizer
 
+_LABELS = "labels (--store or --nbgraph)"
+
 
 @dataclass
-class TrainConfig:
-    store: str | None = None
-    nbgraph: str | None = None
-    metric: str = "perf"
-    label_kind: str = ""
-    out: str = "runs/comparator"
-    model: str = "gin"
-    fusion: str = "film"
-    head: str = "score"
-    readout: str = "sum"
-    depth: int = 3
-    width: int = 64
-    task_inputs: str = "stats"
-    task_features: str = "stats"
-    holdout_tasks: str = ""
-    n_train: int = 0
-    max_test: int = 5000
-    epochs: int = 300
-    noise: float = 0.0
-    pair_rule: str = "none"
-    pair_z: float = 1.0
-    budget: float | None = None
-    low_budget: float | None = None
-    finetune_epochs: int | None = None
-    tiny: bool = False
-    seed: int = 0
+class ComparatorTrainConfig(ComparatorConfig):
+    """Train a comparator on stored labels or NAS-Bench-Graph.
+
+    The comparator model and training flags are the fields of predictor.config.ComparatorConfig;
+    the others say where the labels come from, which archs and tasks train and test, and where
+    the result goes.
+    """
+
+    store: str | None = option(None, "contrastive label store (SQLite)", group=_LABELS)
+    nbgraph: tuple[str, ...] = option(
+        (), "NAS-Bench-Graph datasets, comma-separated (e.g. cora,photo)", group=_LABELS
+    )
+    metric: str = option("perf", "NAS-Bench-Graph metric (perf, valid_perf, ...)", group=_LABELS)
+    label_kind: str = option(
+        "",
+        "store: rank by this metric of each row (e.g. knn_val_mse) instead of its label",
+        group=_LABELS,
+    )
+    budget: float | None = option(None, "store: full budget to train on", group=_LABELS)
+    low_budget: float | None = option(
+        None, "store: two-stage training, first on this cheap budget", group=_LABELS
+    )
+    finetune_epochs: int | None = option(
+        None, "--low-budget: epochs of the second stage (default: --epochs)", group=_LABELS
+    )
+    task_features: Literal["stats", "embed", "both"] = option(
+        "stats", "store tasks: stats, or embed/both to also train the window embedder"
+    )
+    holdout_tasks: tuple[str, ...] = option(
+        (), "tasks left out of training (zero-shot test), comma-separated"
+    )
+    n_train: int = option(0, "training archs per task (0: all)")
+    max_test: int = option(5000, "test archs per task at most")
+    tiny: bool = option(
+        False,
+        "start from the tiny CPU config (tests, smoke runs); comparator flags set to other "
+        "values than their defaults apply on top of it",
+    )
+    out: str = option("runs/comparator", "output directory")
+
+    def comparator_config(self) -> ComparatorConfig:
+        """The :class:`ComparatorConfig` part (``tiny``: its tiny config, with every comparator
+        setting that differs from the default on top)."""
+        values = {f.name: getattr(self, f.name) for f in fields(ComparatorConfig)}
+        if not self.tiny:
+            return ComparatorConfig(**values)
+        default = ComparatorConfig()
+        return ComparatorConfig.tiny(
+            **{k: v for k, v in values.items() if v != getattr(default, k)}
+        )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m predictor.train",
-        description=__doc__.split("\n")[0],
-        formatter_class=HelpFormatter,
-    )
-    add_config_flag(p)
-    src = p.add_argument_group("labels (one of)")
-    src.add_argument("--store", help="contrastive label store (SQLite)")
-    src.add_argument(
-        "--nbgraph", help="NAS-Bench-Graph datasets, comma-separated (e.g. cora,photo)"
-    )
-    p.add_argument(
-        "--metric", default="perf", help="NAS-Bench-Graph metric (perf, valid_perf, ...)"
-    )
-    p.add_argument(
-        "--label-kind",
-        default="",
-        help="store: rank by this metric of each row (e.g. knn_val_mse) instead of its label",
-    )
-    p.add_argument("--out", default="runs/comparator", help="output directory")
-    p.add_argument("--model", default="gin", help="GNN: gcn, gin, gat, sage")
-    p.add_argument("--fusion", default="film", help="none, concat, film, attention")
-    p.add_argument("--head", default="score", help="score (antisymmetric) or concat (AutoCTS++)")
-    p.add_argument("--readout", default="sum", help="mean, sum, attention")
-    p.add_argument("--depth", type=int, default=3)
-    p.add_argument("--width", type=int, default=64)
-    p.add_argument("--task-inputs", default="stats", help="task branch reads: stats, set, both")
-    p.add_argument(
-        "--task-features",
-        default="stats",
-        help="store tasks: stats, or embed/both to also train the window embedder",
-    )
-    p.add_argument(
-        "--holdout-tasks", default="", help="tasks left out of training (zero-shot test)"
-    )
-    p.add_argument("--n-train", type=int, default=0, help="training archs per task (0: all)")
-    p.add_argument("--max-test", type=int, default=5000, help="test archs per task at most")
-    p.add_argument("--epochs", type=int, default=300)
-    p.add_argument(
-        "--noise", type=float, default=0.0, help="drop closer pairs (-1: measured noise)"
-    )
-    p.add_argument(
-        "--pair-rule",
-        default="none",
-        choices=("none", "drop", "weight"),
-        help="noise-aware pairs, from the SEs of the seed-averaged labels: drop pairs closer "
-        "than --pair-z combined SEs, or weight each by the confidence its order is real",
-    )
-    p.add_argument(
-        "--pair-z", type=float, default=1.0, help="--pair-rule drop: threshold in combined SEs"
-    )
-    p.add_argument("--budget", type=float, default=None, help="store: full budget to train on")
-    p.add_argument(
-        "--low-budget",
-        type=float,
-        default=None,
-        help="store: two-stage training, first on this cheap budget",
-    )
-    p.add_argument("--finetune-epochs", type=int, default=None)
-    p.add_argument("--tiny", action="store_true", help="tiny CPU config (tests, smoke runs)")
-    p.add_argument("--seed", type=int, default=0)
-    return p
+def build_parser() -> ConfigParser[ComparatorTrainConfig]:
+    return parser_for(ComparatorTrainConfig, prog="python -m predictor.train")
 
 
 def _store_task_features(names: list[str], mode: str, seed: int) -> tuple[dict, TaskFeaturizer]:
@@ -149,8 +115,8 @@ def _store_task_features(names: list[str], mode: str, seed: int) -> tuple[dict, 
     return {n: featurizer.features(t) for n, t in tasks.items()}, featurizer
 
 
-def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
-    from .comparator import Comparator, ComparatorConfig, get_space
+def run(cfg: ComparatorTrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
+    from .comparator import Comparator, get_space
     from .labels import aggregate, from_nbgraph, from_store
 
     if bool(cfg.store) == bool(cfg.nbgraph):
@@ -159,7 +125,7 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
     if cfg.nbgraph:
         from archgraph.nbgraph import META_FEATURES, meta_features, space_for
 
-        datasets = [d.strip() for d in cfg.nbgraph.split(",") if d.strip()]
+        datasets = list(cfg.nbgraph)
         for d in datasets:
             if d not in META_FEATURES:
                 raise ValueError(
@@ -183,29 +149,13 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
             if cfg.fusion != "none"
             else ({}, None)
         )
-    holdout = [t.strip() for t in cfg.holdout_tasks.split(",") if t.strip()]
+    holdout = list(cfg.holdout_tasks)
     tasks = sorted({r["task"] for r in records})
     unknown = [t for t in holdout if t not in tasks]
     if unknown:
         raise ValueError(f"--holdout-tasks: unknown tasks {unknown}; known: {tasks}")
 
-    overrides = dict(
-        gnn=cfg.model,
-        fusion=cfg.fusion,
-        head=cfg.head,
-        readout=cfg.readout,
-        depth=cfg.depth,
-        width=cfg.width,
-        task_inputs=cfg.task_inputs,
-        epochs=cfg.epochs,
-        noise=cfg.noise,
-        pair_rule=cfg.pair_rule,
-        pair_z=cfg.pair_z,
-        seed=cfg.seed,
-    )
-    if cfg.tiny:
-        overrides = {k: v for k, v in overrides.items() if k not in ("depth", "width")}
-    config = ComparatorConfig.tiny(**overrides) if cfg.tiny else ComparatorConfig(**overrides)
+    config = cfg.comparator_config()
     comp = Comparator(space, config, featurizer)
 
     # Per-task arch subsets: --n-train archs for training, the rest (<= --max-test) for testing.
@@ -275,7 +225,7 @@ def run(cfg: TrainConfig, argv: list[str] | None = None) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse_into(build_parser(), TrainConfig, argv)
+    cfg = build_parser().parse(argv)
     run(cfg, argv)
     return EXIT_OK
 

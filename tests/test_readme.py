@@ -27,7 +27,7 @@ def test_readme_search_command_uses_real_flags():
     cmd = _block("bash", "--data examples/weather.csv").replace("\\\n", " ")
     argv = shlex.split(cmd)
     assert argv[:3] == ["python", "-m", "predictor.search"]
-    args = build_parser().parse_args(argv[3:])
+    args = build_parser().parse(argv[3:])
     assert args.time_col == "day" and args.drop_columns == "station" and args.train_best
     assert args.out_dir == "runs/weather"
 

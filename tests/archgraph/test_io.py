@@ -1,4 +1,4 @@
-"""Bounded, strict reading of arch and config files (archgraph.io, archgraph.cli)."""
+"""Bounded, strict reading of arch files (archgraph.io) and the config files of python -m archgraph."""
 
 import json
 import os
@@ -7,7 +7,6 @@ import pytest
 
 from archgraph import ArchError
 from archgraph.__main__ import main
-from archgraph.cli import load_config_file
 from archgraph.io import MAX_DEPTH, read_archs, read_json
 
 from .conftest import EXAMPLE
@@ -67,20 +66,6 @@ def test_non_regular_and_oversized_files_are_refused_unread(tmp_path):
     big = _write(tmp_path, "big.json", json.dumps([EXAMPLE] * 50))
     with pytest.raises(ArchError, match="larger than 1000 bytes"):
         read_archs(big, max_bytes=1000)
-
-
-def test_config_file_is_bounded_like_an_arch_file(tmp_path):
-    with pytest.raises(ValueError, match="/dev/zero: cannot read config file: not a regular"):
-        load_config_file("/dev/zero")
-    deep = _write(tmp_path, "c.json", "[" * 100_000)
-    with pytest.raises(ValueError, match="nested deeper"):
-        load_config_file(deep)
-    dup = _write(tmp_path, "d.json", '{"n": 1, "n": 2}')
-    with pytest.raises(ValueError, match="duplicate key 'n'"):
-        load_config_file(dup)
-    toml = _write(tmp_path, "t.toml", "a = " + "[" * 5000 + "]" * 5000)
-    with pytest.raises(ValueError, match="t.toml: not valid toml"):
-        load_config_file(toml)
 
 
 @pytest.mark.parametrize(

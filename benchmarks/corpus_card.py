@@ -13,23 +13,23 @@ difference of the two labels.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
 from benchmarks import report
 from benchmarks.metrics import shared_tau
+from cliconfig import EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class CardConfig:
-    store: str = "corpus/labels.sqlite"
-    out: str = "corpus/CARD"
+    """The corpus data card: tasks, shapes, label distribution, failure rate, label noise."""
+
+    store: str = option("corpus/labels.sqlite", "the label store (SQLite), read only")
+    out: str = option("corpus/CARD", "path stem of the .md and .json")
 
 
 def task_card(rows: list[dict], refs: dict[str, float], info: dict) -> dict[str, Any]:
@@ -150,14 +150,7 @@ def markdown(card: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.corpus_card", description=__doc__.split("\n")[0]
-    )
-    add_config_flag(p)
-    p.add_argument("--store", default="corpus/labels.sqlite")
-    p.add_argument("--out", default="corpus/CARD", help="path stem of the .md and .json")
-    cfg = parse_into(p, CardConfig, argv)
+    cfg = parse(CardConfig, argv, prog="python -m benchmarks.corpus_card")
     if not Path(cfg.store).is_file():
         raise ValueError(f"{cfg.store}: no such label store")
     card = build(cfg.store)

@@ -7,24 +7,25 @@ sampler (known canonical, ``validated=True``) and archs re-validated first (what
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import archgraph as ag
-from archgraph.cli import add_config_flag, parse_into, run_main
+from benchmarks import report
 from benchmarks.report import machine
+from cliconfig import EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class Config:
-    n: int = 20000
-    repeats: int = 5
-    seed: int = 0
-    out: str = "benchmarks/results"
+    """Encode speed benchmark: sample, encode and collate N archs of the cts space."""
+
+    n: int = option(20000, "archs per repeat")
+    repeats: int = option(5, "repeats; medians reported")
+    seed: int = option(0, "first seed")
+    out: str = option("benchmarks/results", "output folder")
 
 
 def run(cfg: Config) -> dict:
@@ -95,18 +96,9 @@ sampler skip it.
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.encode_speed", description=__doc__)
-    add_config_flag(p)
-    p.add_argument("--n", type=int, default=20000, help="archs per repeat (default 20000)")
-    p.add_argument("--repeats", type=int, default=5, help="repeats; medians reported (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-    p.add_argument("--out", default="benchmarks/results", help="output folder")
-    cfg = parse_into(p, Config, argv)
+    cfg = parse(Config, argv, prog="python -m benchmarks.encode_speed", description=__doc__)
     result = run(cfg)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "encode_speed.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out / "encode_speed.md").write_text(markdown(result))
+    report.write(Path(cfg.out) / "encode_speed", result, markdown(result), indent=2)
     m = result["median_seconds"]
     print(
         f"{cfg.n} archs, median of {cfg.repeats}: sample {m['sample']:.2f}s, "
@@ -115,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         f"= {result['archs_per_s']:.0f} archs/s (goal <= {result['goal_s']} s: "
         f"{'met' if result['goal_met'] else 'missed'})"
     )
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -35,11 +35,11 @@ trained on N archs and tested on the rest (how much is learnable from the one-ho
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, load_labels
 from benchmarks import report
 from benchmarks.baselines import forest_scores, gp_scores
 from benchmarks.protocols import permutation_split
+from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
 from predictor.features import nbgraph_one_hot as one_hot
 from predictor.features import nbgraph_structure_row as structure_row
 from predictor.fewshot import RankerConfig, fit_scores, pretrain_encoder
@@ -122,38 +123,38 @@ def old_rows(seeds: list[int], datasets: list[str]) -> dict[tuple[str, int], flo
     }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.nbgraph_intask")
-    p.add_argument("--seeds", default="0,1")
-    p.add_argument("--datasets", default=",".join(DATASETS))
-    p.add_argument("--n-train", type=int, default=100)
-    p.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
-    p.add_argument("--ensemble", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--pretrain-epochs", type=int, default=5)
-    p.add_argument("--cv", action="store_true", help="also report 5-fold CV tau (slow)")
-    p.add_argument(
-        "--blend", default="gin-mse-ens5-side", help="variants also reported averaged with RF"
-    )
-    p.add_argument("--ceiling-n", type=int, default=10000, help="0: skip the rf-onehot-nN row")
-    p.add_argument(
-        "--curve",
-        default="",
-        help="comma-separated training-set sizes: rf-onehot trained on that many archs "
+@dataclass
+class InTaskConfig:
+    """NAS-Bench-Graph in-task, 100 labelled archs: few-label GNN rankers vs a random forest."""
+
+    seeds: str = option("0,1", "comma-separated seeds (split, forests, rankers)")
+    datasets: str = option(",".join(DATASETS), "comma-separated NAS-Bench-Graph datasets")
+    n_train: int = option(100, "labelled training archs per dataset")
+    variants: str = option(",".join(DEFAULT_VARIANTS), f"GNN variants, from {sorted(VARIANTS)}")
+    ensemble: int = option(5, "seeded members of each GNN ensemble")
+    epochs: int = option(200, "full-batch GNN epochs")
+    pretrain_epochs: int = option(5, "label-free pretraining epochs (variants that pretrain)")
+    cv: bool = option(False, "also report 5-fold CV tau (slow)")
+    blend: str = option("gin-mse-ens5-side", "variants also reported averaged with RF")
+    ceiling_n: int = option(10000, "0: skip the rf-onehot-nN row")
+    curve: str = option(
+        "",
+        "comma-separated training-set sizes: rf-onehot trained on that many archs "
         "(same forest, same permutation, tested on the rest); '' to skip",
     )
-    p.add_argument(
-        "--baselines",
-        default=",".join(BASELINES),
-        help=f"non-GNN learners to run, from {list(BASELINES)}; '' for none",
+    baselines: str = option(
+        ",".join(BASELINES), f"non-GNN learners to run, from {list(BASELINES)}; '' for none"
     )
-    p.add_argument("--notes", default="", help="markdown file inserted under the verdict")
-    p.add_argument("--pool-size", type=int, default=0, help="tests: first N archs only (0: all)")
-    p.add_argument("--out", default="benchmarks/results/nbgraph_intask")
-    return p
+    notes: str = option("", "markdown file inserted under the verdict")
+    pool_size: int = option(0, "tests: first N archs only (0: all)")
+    out: str = option("benchmarks/results/nbgraph_intask", "path stem of .json and .md")
 
 
-def _ranker_config(variant: str, args: argparse.Namespace, seed: int) -> RankerConfig:
+def build_parser() -> ConfigParser[InTaskConfig]:
+    return parser_for(InTaskConfig, prog="python -m benchmarks.nbgraph_intask")
+
+
+def _ranker_config(variant: str, args: InTaskConfig, seed: int) -> RankerConfig:
     return RankerConfig(
         **VARIANTS[variant],
         epochs=args.epochs,
@@ -165,7 +166,8 @@ def _ranker_config(variant: str, args: argparse.Namespace, seed: int) -> RankerC
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse(argv)
     torch.set_num_threads(1)
     t_start = time.time()
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -176,9 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     for asked, known in ((variants, VARIANTS), (baselines, BASELINES)):
         bad = [v for v in asked if v not in known]
         if bad:
-            raise SystemExit(f"unknown variant(s) {bad}; known: {sorted(known)}")
+            parser.error(f"unknown variant(s) {bad}; known: {sorted(known)}")
     if args.ceiling_n in curve:
-        raise SystemExit(f"--curve repeats --ceiling-n {args.ceiling_n} (a row name each)")
+        parser.error(f"--curve repeats --ceiling-n {args.ceiling_n} (a row name each)")
     archs, _ = load_labels(datasets[0])  # the same key-ordered pool for the 8 datasets
     pool = args.pool_size or len(archs)
     archs = archs[:pool]
@@ -308,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     md = markdown(doc, notes)
     report.write(args.out, doc, md, indent=2)
     print(md)
-    return 0
+    return EXIT_OK
 
 
 def _mean(rows: list[dict], name: str, dataset: str, key: str = "tau") -> float:
@@ -352,7 +354,7 @@ def _settings(doc: Mapping[str, Any]) -> dict[str, Any]:
     as the arguments joined by single spaces, an empty value as an empty word)."""
     if "curve" in doc:
         return {k: doc[k] for k in ("datasets", "blend", "curve", "ceiling_n")}
-    args = build_parser().parse_args(doc["command"].split(" ")[3:])
+    args = build_parser().parse(doc["command"].split(" ")[3:])
     return {
         "datasets": args.datasets.split(","),
         "blend": [v for v in doc["variants"] if v in args.blend.split(",")],
@@ -461,4 +463,4 @@ def markdown(doc: Mapping[str, Any], notes: str = "") -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -11,17 +11,30 @@ bias (a different hidden task mixes in). Equal cost: ``full-only`` gets ``B`` fu
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
 from archgraph import CTS_SPACE
 from benchmarks import report
+from cliconfig import EXIT_OK, option, parse, run_main
 from predictor.comparator import Comparator, ComparatorConfig
 from predictor.labels import synthetic_label
 from predictor.metrics import kendall_tau
+
+
+@dataclass
+class MultifidelityConfig:
+    """Two-stage (cheap then full labels) vs full labels alone, at equal labelling cost."""
+
+    budget: int = option(200, "cost in full-budget labels")
+    low_cost: float = option(0.2, "cost of a low-budget label, as a share of a full one")
+    n_test: int = option(500, "unseen archs the taus are measured on")
+    seeds: str = option("0,1", "comma-separated seeds (labels' noise and comparators)")
+    epochs: int = option(100, "comparator epochs")
+    out: str = option("benchmarks/results/predictor_multifidelity", "path stem of .json and .md")
 
 
 def markdown(doc: dict) -> str:
@@ -46,14 +59,7 @@ def markdown(doc: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    p = argparse.ArgumentParser(prog="python -m benchmarks.predictor_multifidelity")
-    p.add_argument("--budget", type=int, default=200, help="cost in full-budget labels")
-    p.add_argument("--low-cost", type=float, default=0.2)
-    p.add_argument("--n-test", type=int, default=500)
-    p.add_argument("--seeds", default="0,1")
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--out", default="benchmarks/results/predictor_multifidelity")
-    args = p.parse_args(argv)
+    args = parse(MultifidelityConfig, argv, prog="python -m benchmarks.predictor_multifidelity")
     n_low = int(args.budget / 2 / args.low_cost)
     archs = CTS_SPACE.sample(args.budget + n_low + args.n_test, seed=123)
     true = np.array([synthetic_label(CTS_SPACE, a, 0) for a in archs])
@@ -103,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     md = markdown(doc)
     report.write(args.out, doc, md, indent=2)
     print(md)
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -12,38 +12,38 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from archgraph import CTS_SPACE
 from benchmarks import report
+from cliconfig import EXIT_OK, option, parse, run_main
 from predictor.comparator import Comparator, ComparatorConfig
 from predictor.labels import synthetic_records
 from predictor.metrics import kendall_tau, pairwise_accuracy
 from predictor.search import search
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.predictor_synthetic_speed")
-    p.add_argument("--n-train", type=int, default=2000)
-    p.add_argument("--n-test", type=int, default=1000)
-    p.add_argument("--n-search", type=int, default=20000)
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--epochs", type=int, default=300)
-    p.add_argument(
-        "--width", type=int, default=64, help="GNN width (64: the real config; 32: fast)"
-    )
-    p.add_argument("--out", default="benchmarks/results/predictor_synthetic_speed")
-    return p
+@dataclass
+class SyntheticSpeedConfig:
+    """Synthetic check, training time and search speed of the comparator (cts space)."""
+
+    n_train: int = option(2000, "synthetic labels the comparators train on")
+    n_test: int = option(1000, "unseen archs the taus are measured on")
+    n_search: int = option(20000, "candidates a search ranks")
+    repeats: int = option(3, "searches timed per head; medians reported")
+    epochs: int = option(300, "comparator epochs (early-stopped)")
+    width: int = option(64, "GNN width (64: the real config; 32: fast)")
+    out: str = option("benchmarks/results/predictor_synthetic_speed", "path stem of .json and .md")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    args = parse(SyntheticSpeedConfig, argv, prog="python -m benchmarks.predictor_synthetic_speed")
     recs = synthetic_records(CTS_SPACE, args.n_train + args.n_test, ("synth",), seed=0)
     train, test = recs[: args.n_train], recs[args.n_train :]
     test_archs = [r["arch"] for r in test]
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     md = markdown(res)
     report.write(args.out, res, md, indent=2)
     print(md)
-    return 0
+    return EXIT_OK
 
 
 def markdown(res: dict) -> str:
@@ -121,7 +121,7 @@ def markdown(res: dict) -> str:
         mach = report.machine_line(mach) + " at the start"
     # A document written before ``n_test`` was recorded ran it at the default (its command
     # names no --n-test); one without ``width`` predates that flag and says nothing of it.
-    n_test = res.get("n_test", build_parser().get_default("n_test"))
+    n_test = res.get("n_test", SyntheticSpeedConfig.n_test)
     width = (
         f"; GNN width {res['width']} (GIN, depth 3, FiLM, sum readout)" if "width" in res else ""
     )
@@ -168,4 +168,4 @@ def markdown(res: dict) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -19,7 +19,6 @@ from part files (e.g. two processes run with ``--protocols``). Flags or ``--conf
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import shlex
@@ -29,11 +28,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
 from predictor.comparator import ComparatorConfig
 
 from . import plots
@@ -47,81 +46,53 @@ from .protocols import (
 )
 from .report import machine
 
-SUITES = ("nbgraph", "corpus", "speed", "custom", "all")
+Suite = Literal["nbgraph", "corpus", "speed", "custom", "all"]
+SUITES = get_args(Suite)
 PROTOCOLS = ("in_task", "zero_shot", "few_shot")
 
 
 @dataclass
 class RunConfig:
-    suite: str = "all"
-    out: str = "benchmarks/results"
-    quick: bool = False
-    space: str | None = None
-    labels: str | None = None
-    task_features: str | None = None
-    store: str | None = None
-    datasets: str = ""
-    tasks: str = ""
-    protocols: str = ",".join(PROTOCOLS)
-    n_grid: str = "50,100,200,500"
-    k_grid: str = "5,10,20"
-    seeds: int = 3
-    transfer_seeds: int = 1
-    max_test: int = 2000
-    source_archs: int = 500
-    n_boot: int = 100
-    epochs: int = 300
-    finetune_epochs: int = 30
-    finetune_check: str = "probes"
-    speed_n: int = 20000
-    tag: str = ""
-    merge: str = ""
-    seed: int = 0
+    """The ranking benchmark suites and their reports (``python -m benchmarks.run``)."""
+
+    suite: Suite = option("all", "the suite (all: nbgraph, speed, and corpus/custom given inputs)")
+    out: str = option("benchmarks/results", "output folder")
+    quick: bool = option(False, "tiny grids and models (CI, seconds)")
+    space: str | None = option(None, "custom suite: JSON space spec (archgraph.generic)")
+    labels: str | None = option(
+        None, "custom suite: CSV/JSONL rows (arch, task, value[, higher_is_better])"
+    )
+    task_features: str | None = option(None, "custom suite: JSON {task: [floats]} (optional)")
+    store: str | None = option(None, "corpus suite: contrastive label store (SQLite)")
+    datasets: str = option("", "nbgraph: comma-separated subset (default all 8)")
+    tasks: str = option("", "held-out/target tasks to run (default all)")
+    protocols: str = option(",".join(PROTOCOLS), "subset of in_task,zero_shot,few_shot")
+    n_grid: str = option("50,100,200,500", "in-task training sizes")
+    k_grid: str = option("5,10,20", "few-shot probe counts")
+    seeds: int = option(3, "in-task seeds")
+    transfer_seeds: int = option(1, "zero/few-shot seeds")
+    max_test: int = option(2000, "test archs per task at most")
+    source_archs: int = option(500, "zero/few-shot: archs per source task")
+    n_boot: int = option(100, "bootstrap resamples per metric")
+    epochs: int = option(300, "comparator epochs (early-stopped)")
+    finetune_epochs: int = option(30, "few-shot fine-tuning epochs")
+    finetune_check: Literal["probes", "cv"] = option(
+        "probes",
+        "few-shot: keep the zero-shot weights unless fine-tuning improves pairwise accuracy on "
+        "the probes themselves, or choose the epochs (0 = keep) by two-fold cross-validation "
+        "over the probes",
+    )
+    speed_n: int = option(20000, "speed: archs per throughput stage")
+    tag: str = option("", "suffix of the output names (parallel parts)")
+    merge: str = option("", "comma-separated part JSONs to merge into one report")
+    seed: int = option(0, "first seed")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n")[0])
-    add_config_flag(p)
-    p.add_argument("--suite", default="all", choices=SUITES)
-    p.add_argument("--out", default="benchmarks/results", help="output folder")
-    p.add_argument("--quick", action="store_true", help="tiny grids and models (CI, seconds)")
-    p.add_argument("--space", help="custom suite: JSON space spec (archgraph.generic)")
-    p.add_argument(
-        "--labels", help="custom suite: CSV/JSONL rows (arch, task, value[, higher_is_better])"
+def build_parser() -> ConfigParser[RunConfig]:
+    """The parser of ``python -m benchmarks.run`` (generated from :class:`RunConfig`)."""
+    return parser_for(
+        RunConfig, prog="python -m benchmarks.run", description=__doc__.split("\n")[0]
     )
-    p.add_argument("--task-features", help="custom suite: JSON {task: [floats]} (optional)")
-    p.add_argument("--store", help="corpus suite: contrastive label store (SQLite)")
-    p.add_argument("--datasets", default="", help="nbgraph: comma-separated subset (default all 8)")
-    p.add_argument("--tasks", default="", help="held-out/target tasks to run (default all)")
-    p.add_argument(
-        "--protocols", default=",".join(PROTOCOLS), help="subset of in_task,zero_shot,few_shot"
-    )
-    p.add_argument("--n-grid", default="50,100,200,500", help="in-task training sizes")
-    p.add_argument("--k-grid", default="5,10,20", help="few-shot probe counts")
-    p.add_argument("--seeds", type=int, default=3, help="in-task seeds")
-    p.add_argument("--transfer-seeds", type=int, default=1, help="zero/few-shot seeds")
-    p.add_argument("--max-test", type=int, default=2000, help="test archs per task at most")
-    p.add_argument(
-        "--source-archs", type=int, default=500, help="zero/few-shot: archs per source task"
-    )
-    p.add_argument("--n-boot", type=int, default=100, help="bootstrap resamples per metric")
-    p.add_argument("--epochs", type=int, default=300, help="comparator epochs (early-stopped)")
-    p.add_argument("--finetune-epochs", type=int, default=30, help="few-shot fine-tuning epochs")
-    p.add_argument(
-        "--finetune-check",
-        default="probes",
-        choices=("probes", "cv"),
-        help="few-shot: keep the zero-shot weights unless fine-tuning improves pairwise "
-        "accuracy on the probes themselves, or choose the epochs (0 = keep) by two-fold "
-        "cross-validation over the probes",
-    )
-    p.add_argument("--speed-n", type=int, default=20000, help="speed: archs per throughput stage")
-    p.add_argument("--tag", default="", help="suffix of the output names (parallel parts)")
-    p.add_argument(
-        "--merge", default="", help="comma-separated part JSONs to merge into one report"
-    )
-    p.add_argument("--seed", type=int, default=0)
-    return p
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -780,9 +751,7 @@ def run(cfg: RunConfig, argv: list[str] | None = None) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse_into(build_parser(), RunConfig, argv)
-    if cfg.suite not in SUITES:
-        raise ValueError(f"unknown suite {cfg.suite!r}; choose from {list(SUITES)}")
+    cfg = build_parser().parse(argv)
     run(cfg, argv)
     return EXIT_OK
 

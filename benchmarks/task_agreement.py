@@ -12,7 +12,6 @@ heatmap ``OUT.png``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from itertools import combinations
@@ -20,40 +19,23 @@ from pathlib import Path
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
 from benchmarks import report
 from benchmarks.metrics import shared_tau
+from cliconfig import EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class AgreementConfig:
-    store: str = "corpus/labels.sqlite"
-    label_kind: str = ""
-    families: str = ""
-    min_shared: int = 10
-    out: str = "benchmarks/results/task_agreement"
+    """Which tasks agree on which arch is good: the task x task agreement matrix of a store."""
 
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.task_agreement", description=__doc__.split("\n")[0]
+    store: str = option("corpus/labels.sqlite", "label store (SQLite)")
+    label_kind: str = option("", "rank by this metric (e.g. knn_val_mse); default: label")
+    families: str = option(
+        "",
+        "task families as 'NAME=task,task;NAME=task,...' (tasks not named are their own family)",
     )
-    add_config_flag(p)
-    p.add_argument("--store", default=AgreementConfig.store, help="label store (SQLite)")
-    p.add_argument(
-        "--label-kind", default="", help="rank by this metric (e.g. knn_val_mse); default: label"
-    )
-    p.add_argument(
-        "--families",
-        default="",
-        help="task families as 'NAME=task,task;NAME=task,...' (tasks not named are their own "
-        "family)",
-    )
-    p.add_argument(
-        "--min-shared", type=int, default=10, help="archs two tasks must share to be compared"
-    )
-    p.add_argument("--out", default=AgreementConfig.out, help="path stem of .json/.md/.png")
-    return p
+    min_shared: int = option(10, "archs two tasks must share to be compared")
+    out: str = option("benchmarks/results/task_agreement", "path stem of .json/.md/.png")
 
 
 def parse_families(text: str, tasks: list[str]) -> dict[str, str]:
@@ -170,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     from predictor.labels import from_store
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse_into(build_parser(), AgreementConfig, argv)
+    cfg = parse(AgreementConfig, argv, prog="python -m benchmarks.task_agreement")
     if not Path(cfg.store).is_file():
         raise ValueError(f"{cfg.store}: no such label store")
     recs = from_store(cfg.store, kind=cfg.label_kind, seeds="mean")
@@ -191,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     kind = cfg.label_kind or "stored label"
     heatmap(tasks, tau, family, out.with_suffix(".png"), f"{cfg.store}: {kind}, seed means")
     doc = {
-        "command": "python -m benchmarks.task_agreement " + " ".join(argv),
+        "command": report.command("benchmarks.task_agreement", argv),
         "config": dict(cfg.__dict__),
         "machine": report.machine(),
         "tasks": tasks,

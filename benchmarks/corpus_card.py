@@ -154,9 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(cfg.store).is_file():
         raise ValueError(f"{cfg.store}: no such label store")
     card = build(cfg.store)
-    md = markdown(card)
-    report.write(cfg.out, card, md)
-    print(md)
+    report.publish(cfg.out, card, markdown(card))
     return EXIT_OK
 
 

@@ -59,9 +59,8 @@ def _rows(cfg: RepeatabilityConfig) -> list[dict]:
                 }
                 for r in store.iter_records()
             ]
-    from benchmarks.label_analyze import jsonl_rows
 
-    rows = [r for r in jsonl_rows(cfg.runs) if r.get("status", "ok") == "ok"]
+    rows = [r for r in report.read_jsonl(cfg.runs) if r.get("status", "ok") == "ok"]
     if not rows:
         raise ValueError(f"--runs {cfg.runs!r}: no ok records")
     return rows
@@ -186,9 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": report.machine(),
         "tasks": analyse(_rows(cfg), cfg),
     }
-    md = markdown(doc)
-    report.write(cfg.out, doc, md)
-    print(md)
+    report.publish(cfg.out, doc, markdown(doc))
     return EXIT_OK
 
 

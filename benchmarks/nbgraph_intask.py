@@ -307,9 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
     }
     notes = Path(args.notes).read_text(encoding="utf-8") if args.notes else ""
-    md = markdown(doc, notes)
-    report.write(args.out, doc, md, indent=2)
-    print(md)
+    report.publish(args.out, doc, markdown(doc, notes), indent=2)
     return EXIT_OK
 
 

@@ -106,9 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         "mean": mean,
         "rows": rows,
     }
-    md = markdown(doc)
-    report.write(args.out, doc, md, indent=2)
-    print(md)
+    report.publish(args.out, doc, markdown(doc), indent=2)
     return EXIT_OK
 
 

@@ -108,9 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         }
     res["width"] = args.width
     res["load_avg_end"] = os.getloadavg()[0]
-    md = markdown(res)
-    report.write(args.out, res, md, indent=2)
-    print(md)
+    report.publish(args.out, res, markdown(res), indent=2)
     return EXIT_OK
 
 

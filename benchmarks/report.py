@@ -8,7 +8,8 @@ the Markdown from that document alone (so a committed ``.md`` can be regenerated
 - :func:`machine` / :func:`machine_line`: where a run happened, as a dict and as one sentence.
 - :func:`command`: the command line that reproduces a run.
 - :func:`table`: the lines of one Markdown table.
-- :func:`write`: ``STEM.json`` and ``STEM.md`` side by side.
+- :func:`read_jsonl`: the records of JSONL result files (label sweeps) by glob.
+- :func:`write` / :func:`publish`: ``STEM.json`` and ``STEM.md`` side by side (and printed).
 - :func:`pyplot` / :func:`save_figure`: headless matplotlib and PNG output.
 """
 
@@ -28,7 +29,9 @@ __all__ = [
     "command",
     "machine",
     "machine_line",
+    "publish",
     "pyplot",
+    "read_jsonl",
     "save_figure",
     "table",
     "write",
@@ -80,6 +83,27 @@ def _line(cells: Sequence[Any]) -> str:
     return "|" + "|".join(f" {c} " if str(c) else " " for c in cells) + "|"
 
 
+def read_jsonl(pattern: str) -> list[dict]:
+    """Every record of the JSONL files matching the glob ``pattern``, files in name order.
+
+    Raises:
+        ValueError: a line that is not JSON, naming the file and the line number.
+    """
+    import glob
+
+    rows = []
+    for path in sorted(glob.glob(pattern)):
+        with open(path, encoding="utf-8") as fh:
+            for i, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as err:
+                    raise ValueError(f"{path}: line {i}: not JSON ({err.msg})") from None
+    return rows
+
+
 def write_json(path: str | Path, doc: Any, indent: int = 1) -> Path:
     """``doc`` as JSON (non-JSON numbers such as numpy floats written as floats), with a final
     newline; the folder is created."""
@@ -101,6 +125,13 @@ def write(stem: str | Path, doc: Any, markdown: str | None = None, indent: int =
         md = Path(f"{stem}.md")
         md.write_text(markdown, encoding="utf-8")
         paths.append(md)
+    return paths
+
+
+def publish(stem: str | Path, doc: Any, markdown: str, indent: int = 1) -> list[Path]:
+    """:func:`write` the result, then print its Markdown (what a benchmark's command shows)."""
+    paths = write(stem, doc, markdown, indent)
+    print(markdown)
     return paths
 
 

@@ -44,7 +44,7 @@ from .protocols import (
     speed,
     transfer,
 )
-from .report import machine
+from .report import machine, table
 
 Suite = Literal["nbgraph", "corpus", "speed", "custom", "all"]
 SUITES = get_args(Suite)
@@ -287,7 +287,7 @@ def _mean_tau(cells: dict[str, list[dict]], method: str) -> float:
 
 def _table(by_task: dict, methods: list[str], goal: tuple[str, str, float] | None) -> list[str]:
     head = ["task", *methods] + ([f"{goal[0]} − {goal[1]}", "goal"] if goal else [])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    body = []
     for task in sorted(by_task):
         cells = by_task[task]
         row = [task] + [_cell(cells.get(m, [])) for m in methods]
@@ -298,8 +298,8 @@ def _table(by_task: dict, methods: list[str], goal: tuple[str, str, float] | Non
                 if np.isfinite(d)
                 else ["–", "–"]
             )
-        lines.append("| " + " | ".join(row) + " |")
-    return lines
+        body.append(row)
+    return table(head, body)
 
 
 def _methods(by_task: dict, order: list[str]) -> list[str]:
@@ -363,7 +363,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines += _table(by, _methods(by, ORDER), ("tahc", "rf", 0.10)) + [""]
         lines += ["## In-task tau vs n (mean over tasks and seeds)", ""]
         methods = _methods({"x": {r["method"]: 1 for r in in_rows if r.get("n")}}, ORDER)
-        lines += ["| n | " + " | ".join(methods) + " |", "|" + "---|" * (len(methods) + 1)]
+        body = []
         for n in ns:
             vals = []
             for m in methods:
@@ -373,7 +373,8 @@ def markdown(report: dict[str, Any]) -> str:
                     if r.get("n") == n and r["method"] == m
                 ]
                 vals.append(f"{np.mean(v):.3f}" if v else "–")
-            lines.append(f"| {n} | " + " | ".join(vals) + " |")
+            body.append([n, *vals])
+        lines += table(["n", *methods], body)
         lines += ["", f"## In-task, n = {n0}: all metrics (mean over tasks and seeds)", ""]
         lines += _metric_table([r for r in in_rows if r.get("n") in (n0, 0)])
     zs = [r for r in rows if r["protocol"] == "zero_shot"]
@@ -468,22 +469,16 @@ def _goals(rows: list[dict]) -> list[str]:
         checks.append((f"few-shot K=10: {ours} ≥ best_source_hindsight", d, 0.0))
     if not checks:
         return []
-    lines = [
-        "## Goals",
-        "",
-        "| goal | tasks hit | mean margin (tau) | verdict |",
-        "|---|---|---|---|",
-    ]
+    body = []
     for name, d, thr in checks:
         d = {t: v for t, v in d.items() if np.isfinite(v)}
         hit = [t for t, v in d.items() if v >= thr - 1e-12]
         verdict = "HIT" if d and len(hit) == len(d) else "MISSED"
         margin = f"{np.mean(list(d.values())):+.3f}" if d else "–"
-        lines.append(
-            f"| {name} | {len(hit)}/{len(d)} ({', '.join(sorted(hit)) or 'none'}) | "
-            f"{margin} | {verdict} |"
-        )
-    return [*lines, ""]
+        body.append([name, f"{len(hit)}/{len(d)} ({', '.join(sorted(hit)) or 'none'})"])
+        body[-1] += [margin, verdict]
+    head = ["goal", "tasks hit", "mean margin (tau)", "verdict"]
+    return ["## Goals", "", *table(head, body), ""]
 
 
 def _meta_feature_table() -> list[str]:
@@ -500,16 +495,14 @@ def _meta_feature_table() -> list[str]:
         "recomputed here. The table lives in `archgraph.nbgraph.META_FEATURES`; the comparator "
         "reads log10 of the counts and the homophily.",
         "",
-        "| dataset | nodes | edges | features | classes | homophily |",
-        "|---|---|---|---|---|---|",
     ]
-    for d in DATASETS:
-        m = META_FEATURES[d]
-        lines.append(
-            f"| {d} | {m['nodes']:,} | {m['edges']:,} | {m['features']:,} | "
-            f"{m['classes']} | {m['homophily']:.2f} |"
-        )
-    return [*lines, ""]
+    body = [
+        [d, f"{m['nodes']:,}", f"{m['edges']:,}", f"{m['features']:,}", m["classes"]]
+        + [f"{m['homophily']:.2f}"]
+        for d, m in ((d, META_FEATURES[d]) for d in DATASETS)
+    ]
+    head = ["dataset", "nodes", "edges", "features", "classes", "homophily"]
+    return [*lines, *table(head, body), ""]
 
 
 def _metric_table(rows: list[dict]) -> list[str]:
@@ -519,14 +512,11 @@ def _metric_table(rows: list[dict]) -> list[str]:
     for r in rows:
         for m in METRICS:
             by[r["method"]][m].append(r["metrics"][m]["value"])
-    lines = ["| method | " + " | ".join(METRICS) + " |", "|" + "---|" * (len(METRICS) + 1)]
-    for method in _methods({"x": dict.fromkeys(by, 1)}, ORDER):
-        lines.append(
-            f"| {method} | "
-            + " | ".join(f"{np.nanmean(by[method][m]):.3f}" for m in METRICS)
-            + " |"
-        )
-    return lines + [""]
+    body = [
+        [method, *(f"{np.nanmean(by[method][m]):.3f}" for m in METRICS)]
+        for method in _methods({"x": dict.fromkeys(by, 1)}, ORDER)
+    ]
+    return [*table(["method", *METRICS], body), ""]
 
 
 def write_report(report: dict[str, Any], out: Path, stem: str) -> list[Path]:
@@ -693,27 +683,20 @@ def speed_markdown(report: dict[str, Any]) -> str:
         lines += [
             f"## space `{res['space']}` ({res['n']:,} archs per stage)",
             "",
-            "| stage | median wall s | archs/s (wall) | median process CPU s |",
-            "|---|---|---|---|",
         ]
+        body = []
         for name, st in res["stages"].items():
             cpu = st.get("median_cpu_s")
-            lines.append(
-                f"| {name} | {st['median_s']:.3f} | {st['archs_per_s']:,.0f} | "
-                + (f"{cpu:.3f} |" if cpu is not None else "– |")
-            )
-        lines += [
-            "",
-            "| training | labels | wall s | CPU s | epochs run |",
-            "|---|---|---|---|---|",
-        ]
+            body.append([name, f"{st['median_s']:.3f}", f"{st['archs_per_s']:,.0f}"])
+            body[-1].append(f"{cpu:.3f}" if cpu is not None else "–")
+        head = ["stage", "median wall s", "archs/s (wall)", "median process CPU s"]
+        lines += [*table(head, body), ""]
+        body = []
         for head, tr in res["train"].items():
             cpu = tr.get("cpu_seconds")
-            lines.append(
-                f"| {head} head | {tr['labels']} | {tr['seconds']:.1f} | "
-                + (f"{cpu:.1f}" if cpu is not None else "–")
-                + f" | {tr['epochs_run']} |"
-            )
+            body.append([f"{head} head", tr["labels"], f"{tr['seconds']:.1f}"])
+            body[-1] += [f"{cpu:.1f}" if cpu is not None else "–", tr["epochs_run"]]
+        lines += table(["training", "labels", "wall s", "CPU s", "epochs run"], body)
         lines.append("")
     return "\n".join(lines)
 

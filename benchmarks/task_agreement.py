@@ -182,9 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "shared": shared.tolist(),
         "summary": summ,
     }
-    md = markdown(doc)
-    report.write(out, doc, md)
-    print(md)
+    report.publish(out, doc, markdown(doc))
     return EXIT_OK
 
 

@@ -57,3 +57,13 @@ def test_label_tau_and_shared_tau():
     assert n == 4 and tau == pytest.approx(1 / 3)
     tau, n = shared_tau(a, b, min_n=5)
     assert n == 4 and math.isnan(tau)
+
+
+def test_read_jsonl_globs_in_name_order_and_names_a_bad_line(tmp_path):
+    (tmp_path / "b.jsonl").write_text('{"i": 2}\n\n{"i": 3}\n')
+    (tmp_path / "a.jsonl").write_text('{"i": 1}\n')
+    assert [r["i"] for r in report.read_jsonl(str(tmp_path / "*.jsonl"))] == [1, 2, 3]
+    assert report.read_jsonl(str(tmp_path / "none*.jsonl")) == []
+    (tmp_path / "c.jsonl").write_text('{"i": 4}\n{oops\n')
+    with pytest.raises(ValueError, match=r"c\.jsonl: line 2: not JSON"):
+        report.read_jsonl(str(tmp_path / "*.jsonl"))

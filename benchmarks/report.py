@@ -23,8 +23,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-
 __all__ = [
     "command",
     "machine",
@@ -41,6 +39,8 @@ __all__ = [
 
 def machine() -> dict[str, Any]:
     """Where a run happened: platform, Python/torch versions, CPUs, threads, load average."""
+    import torch  # here, not at the top: the report code stays light for --help and workers
+
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),

@@ -25,7 +25,6 @@ names the file, and no file it was refused to modify changed.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -40,18 +39,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import report
+from cliconfig import option, parse, run_main
+
 ROOT = Path(__file__).resolve().parents[1]
 COUNT_ENV = "CTSNAS_BENCH_COUNT"
 
 
 @dataclass
 class Config:
-    timeout: float = 240.0
-    parallel: int = 2
-    sweep_archs: int = 6
-    budget: int = 3
-    per_category: int = 0
-    out: str = "benchmarks/results/robustness_cli.json"
+    """Robustness of the real command lines, each in a subprocess."""
+
+    timeout: float = option(240.0, "seconds per command")
+    parallel: int = option(2, "commands at once")
+    sweep_archs: int = option(6, "archs per sweep")
+    budget: int = option(3, "training steps a label")
+    per_category: int = option(0, "run only the first N cases of each category (0: all)")
+    out: str = option(
+        "benchmarks/results/robustness_cli.json", "the JSON file to write (and .md beside it)"
+    )
 
 
 # -- label functions that count their computations (imported by reference in the workers) ---
@@ -426,8 +432,6 @@ def concurrent_sweeps(folder: Path, cfg: Config) -> dict:
 
 
 def run(cfg: Config) -> dict:
-    from benchmarks.report import machine
-
     with tempfile.TemporaryDirectory(prefix="robust-cli-") as tmp:
         folder = Path(tmp)
         all_cases = cases(folder)
@@ -453,7 +457,7 @@ def run(cfg: Config) -> dict:
         "command": "python -m benchmarks.robustness_cli"
         + (f" --per-category {cfg.per_category}" if cfg.per_category else "")
         + f" --parallel {cfg.parallel} --out {cfg.out}",
-        "machine": machine(),
+        "machine": report.machine(),
         "config": cfg.__dict__,
         "summary": {
             "cases": len(results),
@@ -478,8 +482,6 @@ def run(cfg: Config) -> dict:
 
 def markdown(doc: dict) -> str:
     """The report of a result document: the summary, then one row per case."""
-    from benchmarks import report
-
     s = doc["summary"]
     m = doc["machine"]
     lines = [
@@ -514,35 +516,15 @@ def markdown(doc: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from archgraph.cli import add_config_flag, parse_into
-
-    d = Config()
-    p = argparse.ArgumentParser(prog="python -m benchmarks.robustness_cli", description=__doc__)
-    add_config_flag(p)
-    p.add_argument("--timeout", type=float, default=d.timeout, help="seconds per command")
-    p.add_argument("--parallel", type=int, default=d.parallel, help="commands at once")
-    p.add_argument("--sweep-archs", type=int, default=d.sweep_archs, help="archs per sweep")
-    p.add_argument("--budget", type=int, default=d.budget, help="training steps a label")
-    p.add_argument(
-        "--per-category",
-        type=int,
-        default=d.per_category,
-        help="run only the first N cases of each category (0: all)",
-    )
-    p.add_argument("--out", default=d.out, help="the JSON file to write (and .md beside it)")
-    cfg = parse_into(p, Config, argv)
+    cfg = parse(Config, argv, prog="python -m benchmarks.robustness_cli", description=__doc__)
     if not sys.platform.startswith("linux"):
         print("error: this benchmark reads /proc (Linux only)", file=sys.stderr)
         return 1
     doc = run(cfg)
-    from benchmarks import report
-
     report.write(Path(cfg.out).with_suffix(""), doc, markdown(doc), indent=2)
     print(json.dumps(doc["summary"], indent=2))
     return 0
 
 
 if __name__ == "__main__":
-    from archgraph.cli import run_main
-
     run_main(main)

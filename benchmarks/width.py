@@ -25,8 +25,6 @@ the load average before and after each timing: the numbers are noisy on a shared
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -34,40 +32,26 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from archgraph.cli import add_config_flag, parse_into, run_main
+from benchmarks import report
+from cliconfig import EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class Config:
-    part: str = "memory"
-    widths: str = "8,64,256,883"
-    steps: int = 8640
-    budget: int = 3
-    archs: int = 3
-    threads: int = 2
-    n: int = 20000
-    repeats: int = 3
-    seed: int = 0
-    out: str = "benchmarks/results/width_memory"
+    """Many series (width N): memory estimates against measured peaks, and label speed."""
 
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.width", description=__doc__)
-    add_config_flag(p)
-    d = Config()
-    p.add_argument("--part", choices=("memory", "speed"), default=d.part)
-    p.add_argument("--widths", default=d.widths, help="comma-separated N (memory part)")
-    p.add_argument("--steps", type=int, default=d.steps, help="T of the memory tasks")
-    p.add_argument("--budget", type=int, default=d.budget, help="training steps (memory part)")
-    p.add_argument("--archs", type=int, default=d.archs, help="sampled archs besides the preset")
-    p.add_argument("--threads", type=int, default=d.threads, help="torch threads (speed part)")
-    p.add_argument("--n", type=int, default=d.n, help="archs to rank (speed part)")
-    p.add_argument("--repeats", type=int, default=d.repeats)
-    p.add_argument("--seed", type=int, default=d.seed, help="arch sampling seed")
-    p.add_argument("--out", default=d.out, help="output stem (.json and .md are written)")
-    return p
+    part: Literal["memory", "speed"] = option("memory", "which measurement")
+    widths: str = option("8,64,256,883", "comma-separated N (memory part)")
+    steps: int = option(8640, "T of the memory tasks")
+    budget: int = option(3, "training steps (memory part)")
+    archs: int = option(3, "sampled archs besides the preset")
+    threads: int = option(2, "torch threads (speed part)")
+    n: int = option(20000, "archs to rank (speed part)")
+    repeats: int = option(3, "repeats of each timing; medians reported")
+    seed: int = option(0, "arch sampling seed")
+    out: str = option("benchmarks/results/width_memory", "output stem (.json and .md are written)")
 
 
 def _archs(k: int, seed: int) -> list[tuple[str, dict]]:
@@ -297,25 +281,19 @@ def markdown(doc: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.report import machine
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse_into(_parser(), Config, argv)
-    info = machine()
+    cfg = parse(Config, argv, prog="python -m benchmarks.width", description=__doc__)
+    info = report.machine()
     result = memory(cfg) if cfg.part == "memory" else speed(cfg)
     doc = {
-        "command": "python -m benchmarks.width " + " ".join(argv),
+        "command": report.command("benchmarks.width", argv),
         "config": asdict(cfg),
         "machine": info,
         "loadavg_end": os.getloadavg()[0],
         "result": result,
     }
-    stem = Path(cfg.out)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    stem.with_suffix(".json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
-    stem.with_suffix(".md").write_text(markdown(doc))
-    print(markdown(doc))
-    return 0
+    report.publish(cfg.out, doc, markdown(doc), indent=2)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

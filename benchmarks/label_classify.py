@@ -214,15 +214,23 @@ def _f(v: Any, digits: int = 3) -> str:
     return str(v)
 
 
-def _rows(summary: dict, prefix: str, cells: Callable[[dict, dict], list[Any]]) -> list[list]:
-    """One table row per dataset and ``prefix`` entry (``preset_s``/``arch_s`` + steps) whose
-    ``cells(dataset_summary, entry)`` is not None: ``[dataset, steps, *cells]``."""
+def _rows(
+    summary: dict, prefix: str, cells: Callable[[dict, dict], list[Any]], needs: str = ""
+) -> list[list]:
+    """One table row ``[dataset, steps, *cells(dataset_summary, entry)]`` per dataset and
+    ``prefix`` entry (``preset_s``/``arch_s`` + steps); with ``needs``, only the entries where
+    that figure was measured (not NaN)."""
     return [
-        [name, key[len(prefix) :], *row]
+        [name, key[len(prefix) :], *cells(d, s)]
         for name, d in summary.items()
         for key, s in d.items()
-        if key.startswith(prefix) and (row := cells(d, s)) is not None
+        if key.startswith(prefix) and not (needs and math.isnan(s.get(needs, math.nan)))
     ]
+
+
+def _taus(entry: dict, *metrics: str) -> list[str]:
+    """The seed-to-seed taus ``tau_{metric}`` of an arch entry, two decimals."""
+    return [_f(entry[f"tau_{m}"], 2) for m in metrics]
 
 
 def table(summary: dict) -> str:
@@ -246,15 +254,12 @@ def table(summary: dict) -> str:
     knn = _rows(
         summary,
         "preset_s",
-        lambda d, s: (
-            None
-            if math.isnan(s.get("knn_test_acc", math.nan))
-            else [
-                _f(s["knn_test_acc"]),
-                _f(s["untrained_knn_test_acc"]),
-                f"{s['knn_seeds_better']} / {s['knn_seeds_worse']} of {len(s['seeds'])}",
-            ]
-        ),
+        lambda d, s: [
+            _f(s["knn_test_acc"]),
+            _f(s["untrained_knn_test_acc"]),
+            f"{s['knn_seeds_better']} / {s['knn_seeds_worse']} of {len(s['seeds'])}",
+        ],
+        needs="knn_test_acc",
     )
     if knn:
         lines += ["", "kNN classifier (5 cosine neighbours) on the same max-pooled features:", ""]
@@ -265,8 +270,7 @@ def table(summary: dict) -> str:
         "arch_s",
         lambda d, s: [
             s["tau_archs"],
-            *(_f(s[k], 2) for k in ("tau_test_acc", "tau_cv_acc", "tau_untrained_test_acc")),
-            _f(s["tau_acc_gain"], 2),
+            *_taus(s, "test_acc", "cv_acc", "untrained_test_acc", "acc_gain"),
             " / ".join(_f(s[k], 2) for k in ("share_helped", "share_tied", "share_hurt")),
             f"{_f(s['mean_test_acc'])} / {_f(s['mean_untrained_test_acc'])}",
             _f(s["best_test_acc"]),
@@ -280,16 +284,12 @@ def table(summary: dict) -> str:
     knn_arch = _rows(
         summary,
         "arch_s",
-        lambda d, s: (
-            None
-            if math.isnan(s.get("knn_share_helped", math.nan))
-            else [
-                s["tau_archs"],
-                *(_f(s[k], 2) for k in ("tau_knn_test_acc", "tau_untrained_knn_test_acc")),
-                _f(s["tau_knn_acc_gain"], 2),
-                _f(s["knn_share_helped"], 2),
-            ]
-        ),
+        lambda d, s: [
+            s["tau_archs"],
+            *_taus(s, "knn_test_acc", "untrained_knn_test_acc", "knn_acc_gain"),
+            _f(s["knn_share_helped"], 2),
+        ],
+        needs="knn_share_helped",
     )
     if knn_arch:
         head = ["dataset", "steps", "archs", "tau kNN test acc", "tau kNN untrained"]

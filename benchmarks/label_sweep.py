@@ -102,19 +102,16 @@ def _task(name: str, task_dir: str) -> Task:
     return _TASKS[name]
 
 
+TRAIN_FIELDS = ("steps", "window", "schedule", "warmup", "scarce_windows", "probe_windows")
+TRAIN_FIELDS += ("knn_k", "probe_cv", "device")
+"""The sweep's settings that are :class:`TrainConfig` fields of the same name and meaning."""
+
+
 def _config(args: SweepArgs, seed: int) -> TrainConfig:
     return TrainConfig(
-        steps=args.steps,
-        window=args.window,
+        **{k: getattr(args, k) for k in TRAIN_FIELDS},
         seed=seed,
         checkpoints=_ints(args.checkpoints),
-        schedule=args.schedule,
-        warmup=args.warmup,
-        scarce_windows=args.scarce_windows,
-        probe_windows=args.probe_windows,
-        knn_k=args.knn_k,
-        probe_cv=args.probe_cv,
-        device=args.device,
     )
 
 

@@ -119,25 +119,24 @@ def quick_overrides(cfg: RunConfig) -> RunConfig:
     )
 
 
+PROTOCOL_FIELDS = ("seeds", "transfer_seeds", "max_test", "source_archs", "n_boot", "seed")
+PROTOCOL_FIELDS += ("finetune_epochs", "finetune_check")
+"""The run's settings that are :class:`ProtocolConfig` fields of the same name and meaning."""
+
+
 def protocol_config(cfg: RunConfig, scatter_task: str | None) -> ProtocolConfig:
+    """The protocols' settings of a run (``--quick``: a tiny comparator)."""
     if cfg.quick:
         comp = ComparatorConfig.tiny(epochs=cfg.epochs, seed=cfg.seed)
     else:
         comp = ComparatorConfig(epochs=cfg.epochs, seed=cfg.seed)
     return ProtocolConfig(
+        **{k: getattr(cfg, k) for k in PROTOCOL_FIELDS},
         n_grid=_ints(cfg.n_grid),
         k_grid=_ints(cfg.k_grid),
-        seeds=cfg.seeds,
-        transfer_seeds=cfg.transfer_seeds,
-        max_test=cfg.max_test,
-        source_archs=cfg.source_archs,
-        n_boot=cfg.n_boot,
         small_regressors=cfg.quick,
         comparator=comp,
-        finetune_epochs=cfg.finetune_epochs,
-        finetune_check=cfg.finetune_check,
         scatter_task=scatter_task,
-        seed=cfg.seed,
     )
 
 

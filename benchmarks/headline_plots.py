@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from benchmarks import report
 from benchmarks.corpus_loto import random_top_k_percentile
 from cliconfig import EXIT_OK, option, parse, run_main
 
@@ -198,8 +199,7 @@ def plot_repeatability(table: dict[str, dict[str, float]], path: Path, source: s
     ax.grid(axis="y", alpha=0.3)
     fig.text(0.01, 0.01, f"source: {source}", fontsize=7, color="grey")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    return path
+    return report.save_figure(fig, path)
 
 
 def plot_loto(panels: list[tuple[str, str, dict[str, Any]]], path: Path) -> Path:
@@ -269,8 +269,7 @@ def plot_loto(panels: list[tuple[str, str, dict[str, Any]]], path: Path) -> Path
         color="grey",
     )
     fig.tight_layout(rect=(0, 0.02, 1, 1))
-    fig.savefig(path, dpi=110)
-    return path
+    return report.save_figure(fig, path)
 
 
 def plot_topk(panels: list[tuple[str, str, dict[str, Any]]], n_archs: int, path: Path) -> Path:
@@ -300,8 +299,7 @@ def plot_topk(panels: list[tuple[str, str, dict[str, Any]]], n_archs: int, path:
         ax.legend(fontsize=7)
     fig.suptitle("What --train-top K buys: the best label among a ranker's top K (LOTO)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return report.save_figure(fig, path)
 
 
 def write_plots(results: str | Path, out: str | Path) -> list[Path]:

@@ -104,9 +104,9 @@ def read_jsonl(pattern: str) -> list[dict]:
     return rows
 
 
-def write_json(path: str | Path, doc: Any, indent: int = 1) -> Path:
+def write_json(path: str | Path, doc: Any, indent: int | None = 1) -> Path:
     """``doc`` as JSON (non-JSON numbers such as numpy floats written as floats), with a final
-    newline; the folder is created."""
+    newline; the folder is created. ``indent=None``: one compact line."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=indent, default=float) + "\n", encoding="utf-8")

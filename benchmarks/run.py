@@ -44,7 +44,7 @@ from .protocols import (
     speed,
     transfer,
 )
-from .report import machine, table
+from .report import machine, table, write, write_json
 
 Suite = Literal["nbgraph", "corpus", "speed", "custom", "all"]
 SUITES = get_args(Suite)
@@ -519,10 +519,7 @@ def _metric_table(rows: list[dict]) -> list[str]:
 
 
 def write_report(report: dict[str, Any], out: Path, stem: str) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f"{stem}.json", out / f"{stem}.md"]
-    paths[0].write_text(json.dumps(report, indent=1, default=float) + "\n")
-    paths[1].write_text(markdown(report))
+    paths = write(out / stem, report, markdown(report))
     if any(r["protocol"] == "in_task" for r in report["rows"]):
         paths.append(
             plots.tau_vs_n(
@@ -605,10 +602,7 @@ def run_suite(suite: str, cfg: RunConfig, command: str) -> list[Path]:
         }
         report["load_end"] = machine()["loadavg_1m"]
         stem = _stem("speed", cfg)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / f"{stem}.json").write_text(json.dumps(report, indent=1, default=float) + "\n")
-        (out / f"{stem}.md").write_text(speed_markdown(report))
-        return [out / f"{stem}.json", out / f"{stem}.md"]
+        return write(out / stem, report, speed_markdown(report))
 
     if suite == "nbgraph":
         from archgraph.nbgraph import DATASETS
@@ -653,8 +647,7 @@ def run_suite(suite: str, cfg: RunConfig, command: str) -> list[Path]:
     partial_path = out / f"{stem}.partial.json"
 
     def save_partial(rows: list[dict], scatter: dict) -> None:
-        out.mkdir(parents=True, exist_ok=True)
-        partial_path.write_text(json.dumps(report(rows, scatter), default=float) + "\n")
+        write_json(partial_path, report(rows, scatter), indent=None)
 
     rows, scatter = run_protocols(data, cfg, pcfg, save_partial)
     paths = write_report(report(rows, scatter), out, stem)

@@ -84,8 +84,7 @@ def test_arch_summary_taus_over_archs_with_both_seeds(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert (
-        lk.main([f"--archs={path}", "--preset=none", "--no-refs", f"--out={tmp_path / 'r'}"])
-        == 0
+        lk.main([f"--archs={path}", "--preset=none", "--no-refs", f"--out={tmp_path / 'r'}"]) == 0
     )
     text = (tmp_path / "r.md").read_text()
     doc = json.loads((tmp_path / "r.json").read_text())

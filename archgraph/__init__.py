@@ -2,7 +2,8 @@
 
 The search space (option grids, validation, canonical form, hashing, sampling, mutation), its
 invertible PyTorch Geometric encoding, pair batching and drawing. Module-level functions act on
-the contrastive time-series space (``CTS_SPACE``); other spaces implement :class:`GraphSpace`.
+the contrastive time-series space (``CTS_SPACE``); other spaces implement :class:`GraphSpace`
+and are found by name through :func:`get_space` (see :mod:`archgraph.registry`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 from .draw import draw
 from .grids import GRIDS, SPACE_VERSION, Grids
 from .lazy import lazy_getattr
+from .registry import get_space, register_space, space_names, unregister_space
 from .validate import ArchError, arch_hash, canonical, canonical_json, validate
 
 if TYPE_CHECKING:
@@ -63,9 +65,13 @@ __all__ = [
     "draw",
     "encode",
     "encode_many",
+    "get_space",
     "make_pair",
     "mutate",
+    "register_space",
     "sample",
+    "space_names",
+    "unregister_space",
     "validate",
 ]
 

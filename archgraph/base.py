@@ -3,7 +3,9 @@
 A space is one object. Subclasses of :class:`GraphSpace` supply the option logic through a few
 hooks (``canonical``, ``sample_one``, ``mutate``, ``to_graph``, ``from_graph``); the base class
 turns the hooks' plain lists into PyG tensors, batches many archs at once without building one
-``Data`` per arch, and hashes canonical forms. A second space is one new file.
+``Data`` per arch, and hashes canonical forms. A second space is one new file; registered by
+its ``name`` (``archgraph.register_space`` or a ``ctsnas.spaces`` entry point, see
+:mod:`archgraph.registry`), its checkpoints load and search by that name.
 """
 
 from __future__ import annotations

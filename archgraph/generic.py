@@ -25,13 +25,13 @@ ids 0 .. inputs + nodes - 2]``, so ``decode`` rebuilds the arch from the node fe
 
 Errors name the field: :class:`SpecError` (``spec.ops.conv.kernel: ...``) for a bad spec,
 :class:`~archgraph.validate.ArchError` (``nodes[2].params.kernel: ...``) for a bad arch.
-:func:`read_labels` reads user labels (CSV or JSONL rows of ``arch, task, value
-[, higher_is_better]``) into the project's records (``label`` lower is better).
+Labels of such a space (CSV or JSONL rows of ``arch, task, value[, higher_is_better]``) are
+read by ``predictor.labels.from_file``; the space is named ``generic-<spec name>`` (register it
+with ``archgraph.register_space(space.name, space)`` to find it by that name).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -346,85 +346,3 @@ def load_space(spec: str | Path | Mapping[str, Any]) -> GenericSpace:
         return GenericSpace(data)
     except SpecError as err:
         raise SpecError(err.path, f"{err.args[0].split(': ', 1)[1]} (in {path})") from err
-
-
-_TRUE, _FALSE = {"1", "true", "yes", "y", "t"}, {"0", "false", "no", "n", "f", ""}
-
-
-def _flag(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise ValueError(f"{where}.higher_is_better: expected true/false, got {value!r}")
-
-
-def read_labels(path: str | Path, space: GraphSpace) -> list[dict]:
-    """User labels from CSV (header ``arch,task,value[,higher_is_better]``, arch as JSON text)
-    or JSONL (one object per line, ``arch`` an object or JSON text).
-
-    Returns:
-        Records ``{"arch" (canonical), "task", "label", "budget": None, "seed": 0}`` with
-        ``label = -value`` where ``higher_is_better`` (so lower is always better).
-
-    Raises:
-        ValueError: naming the file, the line and the field (``labels.jsonl:3: arch.nodes[1].op:
-        ...``); a task mixing both directions is refused.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ValueError(f"{path}: cannot read labels ({err.strerror or err})") from err
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        rows = [(i + 2, r) for i, r in enumerate(reader)]
-    else:
-        rows = []
-        for i, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append((i, json.loads(line)))
-                except ValueError as err:
-                    raise ValueError(f"{path}:{i}: not valid JSON: {err}") from err
-    records, direction = [], {}
-    for line, row in rows:
-        where = f"{path}:{line}"
-        if not isinstance(row, Mapping):
-            raise ValueError(f"{where}: expected an object with arch, task, value")
-        for key in ("arch", "task", "value"):
-            if key not in row or row[key] in (None, ""):
-                raise ValueError(f"{where}: {key}: missing")
-        arch = row["arch"]
-        if isinstance(arch, str):
-            try:
-                arch = json.loads(arch)
-            except ValueError as err:
-                raise ValueError(f"{where}: arch: not valid JSON: {err}") from err
-        try:
-            arch = space.canonical(arch)
-        except ArchError as err:
-            raise ValueError(f"{where}: arch.{err}") from err
-        try:
-            value = float(row["value"])
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"{where}: value: expected a number, got {row['value']!r}") from err
-        if not math.isfinite(value):
-            raise ValueError(f"{where}: value: expected a finite number, got {row['value']!r}")
-        task = str(row["task"])
-        hib = _flag(row.get("higher_is_better", False), where)
-        if direction.setdefault(task, hib) != hib:
-            raise ValueError(f"{where}: higher_is_better: task {task!r} mixes both directions")
-        records.append(
-            {
-                "arch": arch,
-                "task": task,
-                "label": -value if hib else value,
-                "budget": None,
-                "seed": 0,
-            }
-        )
-    if not records:
-        raise ValueError(f"{path}: no label rows")
-    return records

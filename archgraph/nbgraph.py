@@ -10,21 +10,15 @@ whole space (2,021 for ``proteins``, which has a smaller op list).
 Graph layout: ``input -> op nodes (by link) -> output`` with every leaf op feeding ``output``.
 Parameter vector (``param_dim = 2``): op nodes ``[slot / 3, link / 4]``; input/output zeros.
 
-Labels come from the installed ``nas-bench-graph`` package's ``light/*.bench`` files, which hold
-per-arch ``valid_perf``, ``perf`` (test accuracy), ``latency`` and ``para`` (no per-epoch curves:
-those live in the package's separately downloaded full files, which are not used). The files are
-pickles; they are parsed here by a small opcode interpreter that accepts only the opcodes and the
-two numpy globals those files use, so no pickle is ever executed. Accuracies are turned into
-``label = 1 - accuracy`` (lower is better, the project's convention) in :func:`load_labels` only.
+The benchmark's labels (per-arch ``valid_perf``, ``perf``, ``latency``, ``para`` from the
+installed ``nas-bench-graph`` package's ``light/*.bench`` files) are read where every label is
+read, ``predictor.labels.nbgraph_labels``; this module holds the space and the datasets'
+meta-features.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import pickletools
-import struct
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,8 +43,6 @@ DATASETS = ("cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers",
 """The 8 datasets that share the 9-op space (``proteins`` has its own space)."""
 
 NODE_TYPES = ("input", "op", "output")
-METRICS = ("perf", "valid_perf", "latency", "para")
-HIGHER_IS_BETTER = {"perf": True, "valid_perf": True, "latency": False, "para": False}
 
 # Public meta-features of the datasets: nodes, undirected edges, node features, classes, and
 # edge homophily (approximate literature values; arxiv/proteins homophily as commonly reported).
@@ -259,149 +251,3 @@ NBGRAPH_PROTEINS_SPACE = NbGraphSpace(proteins=True)
 def space_for(dataset: str) -> NbGraphSpace:
     """The space a dataset's archs live in (``proteins`` has its own)."""
     return NBGRAPH_PROTEINS_SPACE if dataset == "proteins" else NBGRAPH_SPACE
-
-
-# --- labels: a safe reader of the package's light/*.bench files -----------------------------
-
-
-class _Scalar:
-    """Stand-in for ``numpy.core.multiarray.scalar`` / ``numpy.dtype`` during parsing."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-
-_ALLOWED_GLOBALS = {"numpy.core.multiarray scalar", "numpy dtype", "numpy._core.multiarray scalar"}
-_DTYPE_FORMATS = {"f8": "<d", "f4": "<f", "i8": "<q", "i4": "<i"}
-
-
-def parse_bench_bytes(data: bytes) -> dict[int, dict[str, float]]:
-    """Parse a NAS-Bench-Graph light bench file without unpickling it.
-
-    Interprets the protocol-3 opcode stream with :mod:`pickletools` (which only decodes) and
-    builds dicts, tuples, ints, floats and numpy scalars by hand; any other opcode or global
-    raises ``ValueError``.
-
-    Returns:
-        ``{benchmark key: {"valid_perf", "perf", "latency", "para"}}`` as Python floats.
-    """
-    stack: list[Any] = []
-    marks: list[int] = []
-    memo: dict[int, Any] = {}
-    for op, arg, _ in pickletools.genops(data):
-        name = op.name
-        if name == "PROTO":
-            continue
-        if name in ("BINGET", "LONG_BINGET"):
-            stack.append(memo[arg])
-        elif name in ("BINPUT", "LONG_BINPUT"):
-            memo[arg] = stack[-1]
-        elif name in (
-            "BINFLOAT",
-            "BININT",
-            "BININT1",
-            "BININT2",
-            "BINUNICODE",
-            "SHORT_BINBYTES",
-            "SHORT_BINUNICODE",
-        ):
-            stack.append(arg)
-        elif name == "NONE":
-            stack.append(None)
-        elif name in ("NEWTRUE", "NEWFALSE"):
-            stack.append(name == "NEWTRUE")
-        elif name == "EMPTY_DICT":
-            stack.append({})
-        elif name == "MARK":
-            marks.append(len(stack))
-        elif name == "SETITEMS":
-            start = marks.pop()
-            items = stack[start:]
-            del stack[start:]
-            target = stack[-1]
-            for k, v in zip(items[::2], items[1::2], strict=True):
-                target[k] = v
-        elif name == "SETITEM":
-            v = stack.pop()
-            k = stack.pop()
-            stack[-1][k] = v
-        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
-            n = int(name[-1])
-            items = tuple(stack[-n:])
-            del stack[-n:]
-            stack.append(items)
-        elif name == "TUPLE":
-            start = marks.pop()
-            items = tuple(stack[start:])
-            del stack[start:]
-            stack.append(items)
-        elif name == "GLOBAL":
-            if arg not in _ALLOWED_GLOBALS:
-                raise ValueError(f"bench file: global {arg!r} is not allowed")
-            stack.append(_Scalar(arg.split()[-1]))
-        elif name == "REDUCE":
-            args = stack.pop()
-            fn = stack.pop()
-            if not isinstance(fn, _Scalar):
-                raise ValueError("bench file: REDUCE of a non-allowed callable")
-            if fn.name == "dtype":
-                if args[0] not in _DTYPE_FORMATS:
-                    raise ValueError(f"bench file: dtype {args[0]!r} is not supported")
-                stack.append(("dtype", args[0]))
-            else:
-                dtype, raw = args
-                stack.append(struct.unpack(_DTYPE_FORMATS[dtype[1]], raw)[0])
-        elif name == "BUILD":
-            stack.pop()  # dtype state (byte order etc.); little-endian f8 is assumed above
-        elif name == "STOP":
-            break
-        else:
-            raise ValueError(f"bench file: opcode {name} is not supported")
-    (result,) = stack
-    return {int(k): {m: float(v) for m, v in rec.items()} for k, rec in result.items()}
-
-
-def bench_path(dataset: str) -> Path:
-    """Path of a dataset's light bench file inside the installed package."""
-    try:
-        import nas_bench_graph
-    except ImportError as err:  # pragma: no cover
-        raise ImportError("NAS-Bench-Graph needs the pip package 'nas-bench-graph'") from err
-    path = (
-        Path(os.path.dirname(os.path.abspath(nas_bench_graph.__file__)))
-        / "light"
-        / f"{dataset}.bench"
-    )
-    if dataset not in META_FEATURES or not path.is_file():
-        raise ValueError(
-            f"unknown NAS-Bench-Graph dataset {dataset!r}; known: {sorted(META_FEATURES)}"
-        )
-    return path
-
-
-@functools.lru_cache(maxsize=16)
-def read_bench(dataset: str) -> dict[int, dict[str, float]]:
-    """All records of one dataset, keyed by benchmark key (parsed once per process)."""
-    return parse_bench_bytes(bench_path(dataset).read_bytes())
-
-
-def load_labels(dataset: str, metric: str = "perf") -> tuple[list[dict], np.ndarray]:
-    """Archs and labels of one dataset, lower is better.
-
-    Args:
-        dataset: one of :data:`DATASETS` or ``"proteins"``.
-        metric: ``perf`` (test accuracy), ``valid_perf``, ``latency`` or ``para``.
-
-    Returns:
-        ``(archs, labels)``: canonical archs in key order and ``labels`` ``[n]`` float64, with
-        ``1 - accuracy`` for the accuracies (the only place the direction is flipped).
-    """
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; known: {list(METRICS)}")
-    bench = read_bench(dataset)
-    space = space_for(dataset)
-    keys = sorted(bench)
-    archs = [space.from_key(k) for k in keys]
-    values = np.array([bench[k][metric] for k in keys], dtype=np.float64)
-    labels = 1.0 - values if HIGHER_IS_BETTER[metric] else values
-    return archs, labels

@@ -384,8 +384,9 @@ def train_picks(
     ``cfg.label_kind``, else the store's own label kind), never by the training default's
     label, which may differ.
     """
+    from contrastive.config import TrainConfig
     from contrastive.data import load_task
-    from contrastive.train import TrainConfig, label
+    from contrastive.protocol import label
     from predictor.search import search
 
     kind = cfg.judge_kind or cfg.label_kind or store_label_kind(cfg.store)

@@ -318,7 +318,7 @@ def data_outcomes(kind: str, seed: int, folder: str | Path, cfg: Any = None) -> 
     out["from_csv"] = ("worked", f"{task.shape[0]} x {task.shape[1]}")
     if cfg is not None:
         from contrastive.presets import preset
-        from contrastive.train import label
+        from contrastive.protocol import label
 
         try:
             rec = label(preset("ts2vec"), task, cfg)

@@ -1,6 +1,6 @@
 """Classification probe on aeon's bundled datasets: is the contrastive label valid there?
 
-Measures, per dataset (:func:`contrastive.classify.classify_label`, JSONL out, resumable: a
+Measures, per dataset (:func:`contrastive.protocol.classify_label`, JSONL out, resumable: a
 record already in ``--out`` with the same dataset, kind, arch index, seed and steps is skipped):
 
 * ``raw``: the same linear classifier on the flattened standardised samples (once per dataset);
@@ -34,9 +34,13 @@ from archgraph import arch_hash, sample
 from benchmarks import report
 from benchmarks.metrics import shared_tau
 from cliconfig import EXIT_OK, option, parse, run_main
-from contrastive.classify import AEON_DATASETS, POOLS, classify_label, load_aeon, raw_probe
+from contrastive.config import TrainConfig
 from contrastive.presets import preset
-from contrastive.train import TrainConfig, _setup
+from contrastive.probes import POOLS
+from contrastive.protocol import classify_label
+from contrastive.references import raw_probe
+from contrastive.samples import AEON_DATASETS, load_aeon
+from contrastive.training import compute_settings as _setup
 
 PARTS = ("raw", "preset", "arch")
 

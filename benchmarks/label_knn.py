@@ -171,8 +171,9 @@ def references_summary(tasks: list[str], window: int, cache_file: str) -> dict[s
     cached = json.load(open(cache_file)) if os.path.exists(cache_file) else {}
     missing = [t for t in tasks if t not in cached]
     if missing:
+        from contrastive.config import TrainConfig
         from contrastive.data import load_task
-        from contrastive.train import TrainConfig, references
+        from contrastive.references import references
 
         cfg = TrainConfig(window=window)
         for task in missing:

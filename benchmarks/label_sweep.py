@@ -27,9 +27,10 @@ import numpy as np
 
 from archgraph import arch_hash, sample
 from cliconfig import option, parse, run_main
+from contrastive.config import TrainConfig
 from contrastive.data import DataError, Task, load_task
 from contrastive.presets import preset
-from contrastive.train import TrainConfig, label
+from contrastive.protocol import label
 
 
 @dataclass

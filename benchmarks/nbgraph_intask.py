@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, load_labels
+from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE
 from benchmarks import report
 from benchmarks.baselines import forest_scores, gp_scores
 from benchmarks.protocols import permutation_split
@@ -55,6 +55,7 @@ from predictor.features import nbgraph_one_hot as one_hot
 from predictor.features import nbgraph_structure_row as structure_row
 from predictor.fewshot import RankerConfig, fit_scores, pretrain_encoder
 from predictor.graphs import GraphTable
+from predictor.labels import nbgraph_labels
 from predictor.metrics import kendall_tau
 
 OLD_BEST = "sage-all100"
@@ -181,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown variant(s) {bad}; known: {sorted(known)}")
     if args.ceiling_n in curve:
         parser.error(f"--curve repeats --ceiling-n {args.ceiling_n} (a row name each)")
-    archs, _ = load_labels(datasets[0])  # the same key-ordered pool for the 8 datasets
+    archs, _ = nbgraph_labels(datasets[0])  # the same key-ordered pool for the 8 datasets
     pool = args.pool_size or len(archs)
     archs = archs[:pool]
     table = GraphTable(NBGRAPH_SPACE, archs, validated=True)
@@ -216,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                     }
                 )
         for d in datasets:
-            d_archs, labels = load_labels(d)
+            d_archs, labels = nbgraph_labels(d)
             d_archs, labels = d_archs[:pool], labels[:pool]
             if d_archs != archs:
                 raise ValueError(f"{d}: arch pool differs from {datasets[0]}'s")
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
                         "seconds": time.time() - t0,
                     }
                 )
-            valid = load_labels(d, "valid_perf")[1][:pool]
+            valid = nbgraph_labels(d, "valid_perf")[1][:pool]
             log({**base, "variant": "valid-oracle", "tau": kendall_tau(-valid[te], labels[te])})
             if (d, seed) in old:
                 log({**base, "variant": OLD_BEST, "tau": old[(d, seed)], "copied": True})

@@ -86,9 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             "runs": times,
         }
         print(head, res[f"search_cts_{head}"]["median_total_s"], flush=True)
-    from archgraph.nbgraph import NBGRAPH_SPACE, load_labels
+    from archgraph.nbgraph import NBGRAPH_SPACE
+    from predictor.labels import nbgraph_labels
 
-    archs, labels = load_labels("cora")
+    archs, labels = nbgraph_labels("cora")
     NBGRAPH_SPACE.all_archs  # noqa: B018 - build the sampling table once, outside the timing
     for head in ("score", "concat"):
         comp = Comparator(NBGRAPH_SPACE, ComparatorConfig(head=head, fusion="none", epochs=5))

@@ -110,7 +110,7 @@ def arch_fuzz(cases: int, seed: int) -> dict[str, Any]:
 
 def data_fuzz(seeds: int, folder: Path) -> dict[str, Any]:
     """The malformed CSVs through ``from_csv`` and a tiny label of each that loads."""
-    from contrastive.train import TrainConfig
+    from contrastive.config import TrainConfig
 
     t0 = time.perf_counter()
     cfg = TrainConfig.tiny()
@@ -139,10 +139,11 @@ def memory_bounds(folder: Path, n_archs: int = 6) -> dict[str, Any]:
     a training step of ``n_archs`` sampled archs on 8 series x 32 steps)."""
     import archgraph as ag
     from contrastive import resources as rs
+    from contrastive.config import TrainConfig
     from contrastive.data import DataError, from_array, from_csv
     from contrastive.net import ContrastiveNet
     from contrastive.presets import preset
-    from contrastive.train import TrainConfig, label
+    from contrastive.protocol import label
 
     rng = np.random.default_rng(0)
     task = from_array(rng.normal(size=(400, 3)).cumsum(0), "walk")

@@ -73,7 +73,7 @@ def _count(what: str) -> None:
 def counted_label(arch: dict, task: Any, cfg: Any) -> dict:
     """``contrastive.train.label``, appending one line per computation to ``$CTSNAS_BENCH_COUNT``."""
     import archgraph
-    from contrastive.train import label
+    from contrastive.protocol import label
 
     _count(f"label {archgraph.arch_hash(arch)} {task.name} {cfg.steps} {cfg.seed}")
     return label(arch, task, cfg)
@@ -81,7 +81,7 @@ def counted_label(arch: dict, task: Any, cfg: Any) -> dict:
 
 def counted_references(task: Any, cfg: Any) -> dict:
     """``contrastive.train.references``, counted like :func:`counted_label`."""
-    from contrastive.train import references
+    from contrastive.references import references
 
     _count(f"references {task.name} {cfg.seed}")
     return references(task, cfg)

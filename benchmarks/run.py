@@ -150,14 +150,15 @@ def log(msg: str) -> None:
 def nbgraph_data(datasets: list[str]) -> TaskSet:
     """NAS-Bench-Graph labels (``1 - test accuracy``) of ``datasets`` with the datasets' public
     meta-features as task features (``archgraph.nbgraph.META_FEATURES``)."""
-    from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, load_labels, meta_features
+    from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE, meta_features
+    from predictor.labels import nbgraph_labels
 
     unknown = [d for d in datasets if d not in DATASETS]
     if unknown:
         raise ValueError(f"unknown NAS-Bench-Graph datasets {unknown}; known: {list(DATASETS)}")
     archs, rows = None, []
     for d in datasets:
-        a, y = load_labels(d)
+        a, y = nbgraph_labels(d)
         if archs is None:
             archs = a
         elif a != archs:
@@ -205,10 +206,11 @@ def corpus_data(store: str) -> tuple[TaskSet, str]:
 
 
 def custom_data(space_path: str, labels_path: str, features_path: str | None) -> TaskSet:
-    from archgraph.generic import load_space, read_labels
+    from archgraph.generic import load_space
+    from predictor.labels import from_file
 
     space = load_space(space_path)
-    records = read_labels(labels_path, space)
+    records = from_file(labels_path, space)
     features = None
     if features_path:
         features = json.loads(Path(features_path).read_text(encoding="utf-8"))

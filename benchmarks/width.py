@@ -75,7 +75,8 @@ def memory(cfg: Config) -> dict[str, Any]:
     from tqdm import tqdm
 
     from contrastive import resources as rs
-    from contrastive.train import TrainConfig, label
+    from contrastive.config import TrainConfig
+    from contrastive.protocol import label
 
     rows = []
     widths = [int(w) for w in cfg.widths.split(",")]
@@ -126,9 +127,10 @@ def speed(cfg: Config) -> dict[str, Any]:
     from tqdm import tqdm
 
     from contrastive import resources as rs
+    from contrastive.config import TrainConfig
     from contrastive.data import from_csv
+    from contrastive.protocol import label
     from contrastive.synthetic import synthetic_traffic
-    from contrastive.train import TrainConfig, label
     from predictor.comparator import Comparator
     from predictor.search import DEFAULT_CHECKPOINT, search
     from predictor.tasks import TaskFeaturizer

@@ -40,6 +40,7 @@ class Config:
     seed: int = 0
     budget: int | None = None
     out: str = "benchmarks/results/width_spatial"
+    summary_only: bool = False
 
 
 def temporal_twin(arch: dict) -> dict | None:
@@ -62,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=d.seed, help="arch sampling seed")
     p.add_argument("--budget", type=int, default=None, help="training steps (default: protocol)")
     p.add_argument("--out", default=d.out, help="output stem (.jsonl, .md)")
+    p.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="only rewrite OUT.md and OUT.json from the rows in OUT.jsonl (e.g. of a stopped run)",
+    )
     return p
 
 
@@ -77,9 +83,11 @@ def run(cfg: Config, argv: list[str]) -> Path:
     from tqdm import tqdm
 
     import archgraph
+    from contrastive.config import TrainConfig
     from contrastive.data import load_task
     from contrastive.presets import preset
-    from contrastive.train import TrainConfig, label, references
+    from contrastive.protocol import label
+    from contrastive.references import references
 
     jsonl = Path(cfg.out).with_suffix(".jsonl")
     jsonl.parent.mkdir(parents=True, exist_ok=True)
@@ -90,13 +98,14 @@ def run(cfg: Config, argv: list[str]) -> Path:
             done.add((row["task"], row["kind"], row.get("arch_hash")))
     tcfg = TrainConfig() if cfg.budget is None else TrainConfig(steps=cfg.budget)
     sampled = archgraph.sample(cfg.archs, seed=cfg.seed)
-    jobs: list[tuple[str, str, dict | None]] = []
-    for t in cfg.tasks.split(","):
-        jobs.append((t, "references", None))
-        jobs.append((t, "preset", preset("ts2vec")))
-        for a in sampled:
+    tasks = cfg.tasks.split(",")
+    # arch-major order: a run stopped early still has the same archs (and twins) on every task
+    jobs: list[tuple[str, str, dict | None]] = [(t, "references", None) for t in tasks]
+    jobs += [(t, "preset", preset("ts2vec")) for t in tasks]
+    for a in sampled:
+        twin = temporal_twin(a)
+        for t in tasks:
             jobs.append((t, "arch", a))
-            twin = temporal_twin(a)
             if twin is not None:
                 jobs.append((t, "twin", twin))
     with jsonl.open("a") as f:
@@ -226,6 +235,13 @@ def _write_summary(cfg: Config, argv: list[str], jsonl: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse_into(_parser(), Config, argv)
+    if cfg.summary_only:
+        jsonl = Path(cfg.out).with_suffix(".jsonl")
+        if not jsonl.exists():
+            print(f"error: {jsonl}: no rows to summarise", file=sys.stderr)
+            return 1
+        _write_summary(cfg, [a for a in argv if a != "--summary-only"], jsonl)
+        return 0
     run(cfg, argv)
     return 0
 

@@ -139,7 +139,11 @@ def _specs(cls: type) -> list[_Spec]:
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
     hints = typing.get_type_hints(cls)
-    return [_spec(cls, f, hints[f.name]) for f in dataclasses.fields(cls) if f.init]
+    specs = [_spec(cls, f, hints[f.name]) for f in dataclasses.fields(cls) if f.init]
+    taken = [s.name for s in specs if s.name in ("config", "help", "h")]
+    if taken:
+        raise TypeError(f"{cls.__name__}.{taken[0]}: the name of a flag every command has")
+    return specs
 
 
 _SECTION = re.compile(r"^\s*(Args|Arguments|Attributes|Returns|Raises|Examples?|Notes?):\s*$")
@@ -233,9 +237,8 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
             or default is argparse.SUPPRESS
         ):
             return text
-        if isinstance(default, tuple):
-            return f"{text} (default: {','.join(map(str, default))})".lstrip()
-        return f"{text} (default: %(default)s)".lstrip()
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else str(default)
+        return f"{text} (default: {shown.replace('%', '%%')})".lstrip()  # help is %-formatted
 
 
 class ConfigParser(argparse.ArgumentParser, Generic[T]):

@@ -143,10 +143,12 @@ def parse_json(text: str, where: str) -> Any:
 
 
 def parse_toml(text: str, where: str) -> dict[str, Any]:
-    """Parse TOML (a table, always), with the depth bound of :func:`parse_json`.
+    """Parse TOML (a table, always), with the bounds of :func:`parse_json` (TOML itself has no
+    duplicate keys).
 
     Raises:
-        ReadError: not TOML, or nested deeper than :data:`MAX_DEPTH`.
+        ReadError: not TOML, nested deeper than :data:`MAX_DEPTH`, a key longer than
+            :data:`MAX_KEY_CHARS` or an integer of more than :data:`MAX_INT_DIGITS` digits.
     """
     try:
         import tomllib
@@ -160,6 +162,20 @@ def parse_toml(text: str, where: str) -> dict[str, Any]:
         raise ReadError(where, f"not valid toml: {short(str(err), 200)}") from err
     if _depth(value) > MAX_DEPTH:
         raise ReadError(where, f"toml nested deeper than {MAX_DEPTH} levels")
+    stack: list[Any] = [value]
+    while stack:  # the key and integer bounds that parse_json checks as it parses
+        v = stack.pop()
+        if isinstance(v, dict):
+            for key in v:
+                if len(key) > MAX_KEY_CHARS:
+                    raise ReadError(
+                        where, f"key {short(key)} is longer than {MAX_KEY_CHARS} characters"
+                    )
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**MAX_INT_DIGITS:
+            raise ReadError(where, f"an integer of more than {MAX_INT_DIGITS} digits")
     return value
 
 

@@ -60,7 +60,7 @@ from .resources import DEFAULT_MAX_MEMORY_GB, check, csv_bytes
 WINDOW = 48
 HORIZON = 12
 # Default width cap: none. A label's cost is bounded by training on node subsets and probing
-# a seeded subset (contrastive.train.TrainConfig.node_subset / probe_nodes), not by dropping
+# a seeded subset (contrastive.config.TrainConfig.node_subset / probe_nodes), not by dropping
 # series; a cap is the caller's explicit choice.
 MAX_SERIES: int | None = None
 # The nine original bundled tasks are defined with this many series (a seeded choice).

@@ -1,7 +1,10 @@
 """The data flags that every command taking a task shares, and the one function that reads them.
 
-``add_data_flags(parser)`` adds ``--task NAME`` / ``--data FILE.csv`` and the flags that say how a
-CSV becomes a task:
+The flags are the fields of a config group that a command's config dataclass inherits
+(:mod:`cliconfig` generates them, listed under one ``--help`` section): :class:`DataFlags` holds
+``--task NAME`` / ``--data FILE.csv`` and the flags that say how a CSV becomes a task
+(:class:`CsvFlags`, for a command that names its bundled tasks otherwise, as
+``contrastive.label --tasks`` does):
 
 - ``--time-col COL``: the time column (any position, any name); rows are sorted by it. Without
   it, a column named like a time (``date``, ``time``, ``timestamp``, ``ds``, ``day``, ...) is used.
@@ -10,8 +13,8 @@ CSV becomes a task:
   default: every series (a cap is said on stderr and recorded in the task report).
 
 Bundled tasks (``--task``) come cleaned and fixed, so these flags apply to ``--data`` only; using
-them with ``--task`` is a usage error. This module imports nothing heavy: commands parse and check
-their flags before torch or pandas load.
+them with ``--task`` is a usage error (:func:`check_data_flags`). This module imports nothing
+heavy: commands parse and check their flags before torch or pandas load.
 """
 
 from __future__ import annotations
@@ -20,69 +23,61 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
+from cliconfig import option
+
 from .sweep import TaskSpec
 
 CSV_FLAGS = ("time_col", "columns", "drop_columns", "max_series")
+GROUP = "data (--task or --data; the other flags shape --data)"
+TASK_HELP = "a bundled task (python -m contrastive.label --list-tasks lists them)"
+# field -> (metavar, help) of each data flag
+_FLAGS = {
+    "task": ("NAME", TASK_HELP),
+    "data": ("FILE.csv", "your own CSV: a header row, one column per series"),
+    "time_col": (
+        "COL",
+        "time column of --data, in any position (default: a column named like a time: "
+        "date, time, timestamp, ds, day, ...)",
+    ),
+    "columns": ("A,B", "keep only these series of --data (default: all)"),
+    "drop_columns": ("C,D", "leave these series of --data out (e.g. an ID)"),
+    "max_series": ("N", "keep at most N series of --data, a seeded choice (default: all of them)"),
+}
+
+
+def _flag(name: str) -> Any:
+    metavar, text = _FLAGS[name]
+    return option(None, text, metavar=metavar, group=GROUP)
 
 
 @dataclass
-class DataFlags:
-    """The CSV flags as a command's config dataclass holds them (its base class).
+class CsvFlags:
+    """How ``--data FILE.csv`` becomes a task (a command's config inherits these fields).
 
     Attributes:
+        data: the CSV file.
         time_col: the time column of ``--data``.
         columns: comma-separated series to keep (``None``: all).
         drop_columns: comma-separated series to leave out.
         max_series: at most this many series (``None``: every series).
     """
 
-    time_col: str | None = None
-    columns: str | None = None
-    drop_columns: str | None = None
-    max_series: int | None = None
+    data: str | None = _flag("data")
+    time_col: str | None = _flag("time_col")
+    columns: str | None = _flag("columns")
+    drop_columns: str | None = _flag("drop_columns")
+    max_series: int | None = _flag("max_series")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from err
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
+@dataclass
+class DataFlags(CsvFlags):
+    """A bundled task or a CSV and how it becomes a task (a command's config inherits these).
 
+    Attributes:
+        task: a bundled task (``None``: ``--data`` or the command's default).
+    """
 
-def add_data_flags(
-    parser: argparse.ArgumentParser,
-    *,
-    task: bool = True,
-    task_help: str = "a bundled task (python -m contrastive.label --list-tasks lists them)",
-) -> None:
-    """Add ``--task`` (unless ``task=False``), ``--data`` and the CSV flags to ``parser``."""
-    group = parser.add_argument_group("data (--task or --data; the other flags shape --data)")
-    if task:
-        group.add_argument("--task", metavar="NAME", help=task_help)
-    group.add_argument(
-        "--data", metavar="FILE.csv", help="your own CSV: a header row, one column per series"
-    )
-    group.add_argument(
-        "--time-col",
-        metavar="COL",
-        help="time column of --data, in any position (default: a column named like a time: "
-        "date, time, timestamp, ds, day, ...)",
-    )
-    group.add_argument(
-        "--columns", metavar="A,B", help="keep only these series of --data (default: all)"
-    )
-    group.add_argument(
-        "--drop-columns", metavar="C,D", help="leave these series of --data out (e.g. an ID)"
-    )
-    group.add_argument(
-        "--max-series",
-        type=_positive_int,
-        metavar="N",
-        help="keep at most N series of --data, a seeded choice (default: all of them)",
-    )
+    task: str | None = _flag("task")
 
 
 def column_list(text: str | None, flag: str) -> tuple[str, ...] | None:
@@ -112,7 +107,7 @@ def check_data_flags(cfg: Any, parser: argparse.ArgumentParser, *, need: bool = 
     if given and data is None:
         parser.error(f"{', '.join(given)} shape a CSV: they need --data FILE.csv")
     if cfg.max_series is not None and (not isinstance(cfg.max_series, int) or cfg.max_series < 1):
-        parser.error(f"--max-series must be a whole number >= 1, got {cfg.max_series!r}")
+        parser.error(f"--max-series: expected a whole number >= 1, got {cfg.max_series!r}")
     try:
         keep = column_list(cfg.columns, "--columns")
         drop = column_list(cfg.drop_columns, "--drop-columns")

@@ -20,7 +20,7 @@ Exit codes: 0 every requested label is stored ``ok``; 1 an error stopped the swe
 value, bad data, unknown task); 2 usage error; 3 the sweep ran but some requested labels are
 stored as ``failed`` (see their ``error``; ``--retry-failed`` reruns them); 130 interrupted.
 
-The label of an arch is the mean over its training seeds (``LabelStore.seed_means``).
+The label of an arch is the mean over its training seeds (``predictor.labels.from_store``).
 ``--n-seeds K`` labels with seeds 0..K-1; ``--n-seeds auto`` labels seeds 0 and 1, measures each
 task's split-half repeatability over the sweep's archs (``contrastive.repeatability``) and adds
 the seeds that task needs to reach ``--target-tau`` (at most ``--max-seeds``); a rerun measures
@@ -29,158 +29,91 @@ again on what is stored and fills what is missing.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from archgraph.io import read_archs
+from cliconfig import ConfigParser, option, parser_for
 
 from . import sweep as sw
-from .dataflags import (
-    CsvTaskSpec,
-    DataFlags,
-    add_data_flags,
-    check_data_flags,
-    csv_options,
-    report_cleaning,
-)
+from .dataflags import CsvFlags, CsvTaskSpec, check_data_flags, csv_options, report_cleaning
 
 # archgraph (and so torch_geometric) is imported inside the functions: spawned worker
 # processes re-import this module as their main module and must start fast.
 
+SEEDS = "training seeds"
+
 
 @dataclass
-class LabelConfig(DataFlags):
-    tasks: str = ""
-    n_archs: int = 10
-    n_shared: int | None = None
-    seed: int = 0
-    seeds: str = "0"
-    n_seeds: str | None = None
-    max_seeds: int = 10
-    target_tau: float = 0.8
-    store: str = "labels.sqlite"
-    workers: int = 1
-    budget: int | None = None
-    backend: str = "local"
-    ray_address: str | None = None
-    data: str | None = None
-    task_name: str | None = None
-    device: str = "auto"
-    archs: str | None = None
-    retry_failed: bool = False
-    refresh: str = ""
-    label_kind: str | None = None
-    label_fn: str = sw.DEFAULT_LABEL_FN
-    export: str | None = None
-    no_references: bool = False
-    references_fn: str = sw.DEFAULT_REFERENCES_FN
-    no_progress: bool = False
-    list_tasks: bool = False
-    max_memory_gb: float | None = None
+class LabelConfig(CsvFlags):
+    """Label seeded archs on tasks (train + probe) into a SQLite store; reruns skip what is
+    stored."""
+
+    tasks: str = option("", "comma-separated bundled task names, or 'all'")
+    task_name: str | None = option(None, "name of the --data task (default: its file's stem)")
+    list_tasks: bool = option(False, "list bundled tasks and exit")
+    n_archs: int = option(10, "archs per task")
+    n_shared: int | None = option(None, "how many of the archs all tasks share (default: all)")
+    seed: int = option(0, "arch sampling seed")
+    archs: str | None = option(None, "JSON/JSONL file of archs to label instead of sampling")
+    seeds: str = option("0", "training seeds, comma-separated", group=SEEDS)
+    n_seeds: str | None = option(
+        None,
+        "label every arch with training seeds 0..K-1 (the label is their mean); 'auto': seeds 0 "
+        "and 1 first, then per task the k its measured split-half repeatability needs to reach "
+        "--target-tau by Spearman-Brown (at most --max-seeds); instead of --seeds",
+        metavar="K|auto",
+        group=SEEDS,
+    )
+    max_seeds: int = option(10, "--n-seeds auto: seeds a label at most", group=SEEDS)
+    target_tau: float = option(
+        0.8,
+        "--n-seeds auto: the Kendall tau two independent seed-averaged labels should reach",
+        group=SEEDS,
+    )
+    store: str = option("labels.sqlite", "SQLite store")
+    workers: int = option(1, "parallel labels (0 runs in this process)")
+    budget: int | None = option(None, "training steps a label (default: TrainConfig's default)")
+    backend: Literal["local", "ray"] = option("local", "where the labels run")
+    ray_address: str | None = option(
+        None, "Ray cluster to join ('auto', 'ray://host:10001'); default: local Ray"
+    )
+    device: str = option("auto", "torch device: auto, cpu, cuda")
+    retry_failed: bool = option(False, "rerun labels stored as failed")
+    label_kind: str | None = option(
+        None,
+        "which metric is a row's label (default: the protocol's, see "
+        "contrastive.config.LABEL_KINDS); a store holds one kind",
+    )
+    refresh: str = option(
+        "",
+        "also rerun ok rows that lack METRIC (e.g. knn_val_mse) and add the rerun's metrics "
+        "where it reproduces the stored label exactly",
+        metavar="METRIC",
+    )
+    label_fn: str = option(sw.DEFAULT_LABEL_FN, "label function as module:function")
+    no_references: bool = option(
+        False, "do not compute the per-task references (raw-lag ridge, untrained preset)"
+    )
+    references_fn: str = option(sw.DEFAULT_REFERENCES_FN, "references function as module:function")
+    max_memory_gb: float | None = option(
+        None,
+        "refuse up front (a failed label) a label or CSV whose estimated memory exceeds this "
+        "many GiB (default: TrainConfig's, 8; 0: no cap)",
+    )
+    export: str | None = option(None, "after the sweep, export rows to .jsonl/.csv")
+    no_progress: bool = option(False, "no progress bar")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (flags mirror :class:`LabelConfig`)."""
-    from archgraph.cli import add_config_flag
-
-    p = argparse.ArgumentParser(
+def build_parser() -> ConfigParser[LabelConfig]:
+    """The argument parser, generated from :class:`LabelConfig`."""
+    return parser_for(
+        LabelConfig,
         prog="python -m contrastive.label",
-        description="Label seeded archs on tasks (train + probe) into a SQLite store; "
-        "reruns skip what is stored.",
         epilog="Exit codes: 0 all ok, 1 error, 2 usage, 3 some labels failed, 130 interrupted.",
     )
-    add_config_flag(p)
-    p.add_argument("--tasks", default="", help="comma-separated bundled task names, or 'all'")
-    p.add_argument("--n-archs", type=int, default=10, help="archs per task (default 10)")
-    p.add_argument(
-        "--n-shared",
-        type=int,
-        default=None,
-        help="how many of the archs all tasks share (default: all)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="arch sampling seed (default 0)")
-    p.add_argument("--seeds", default="0", help="training seeds, comma-separated (default 0)")
-    p.add_argument(
-        "--n-seeds",
-        default=None,
-        metavar="K|auto",
-        help="label every arch with training seeds 0..K-1 (the label is their mean); 'auto': "
-        "seeds 0 and 1 first, then per task the k its measured split-half repeatability needs "
-        "to reach --target-tau by Spearman-Brown (at most --max-seeds); instead of --seeds",
-    )
-    p.add_argument(
-        "--max-seeds", type=int, default=10, help="--n-seeds auto: seeds a label at most"
-    )
-    p.add_argument(
-        "--target-tau",
-        type=float,
-        default=0.8,
-        help="--n-seeds auto: the Kendall tau two independent seed-averaged labels should reach",
-    )
-    p.add_argument("--store", default="labels.sqlite", help="SQLite store (default labels.sqlite)")
-    p.add_argument(
-        "--workers", type=int, default=1, help="parallel labels (default 1; 0 runs in this process)"
-    )
-    p.add_argument(
-        "--budget",
-        type=int,
-        default=None,
-        help="training steps a label (default: TrainConfig's default)",
-    )
-    p.add_argument("--backend", choices=("local", "ray"), default="local")
-    p.add_argument(
-        "--ray-address",
-        default=None,
-        help="Ray cluster to join ('auto', 'ray://host:10001'); default: local Ray",
-    )
-    add_data_flags(p, task=False)
-    p.add_argument("--task-name", default=None, help="name of the --data task (default: stem)")
-    p.add_argument("--device", default="auto", help="torch device: auto, cpu, cuda (default auto)")
-    p.add_argument(
-        "--archs", default=None, help="JSON/JSONL file of archs to label instead of sampling"
-    )
-    p.add_argument("--retry-failed", action="store_true", help="rerun labels stored as failed")
-    p.add_argument(
-        "--label-kind",
-        default=None,
-        help="which metric is a row's label (default: the protocol's, see "
-        "contrastive.train.LABEL_KINDS); a store holds one kind",
-    )
-    p.add_argument(
-        "--refresh",
-        default="",
-        metavar="METRIC",
-        help="also rerun ok rows that lack METRIC (e.g. knn_val_mse) and add the rerun's metrics "
-        "where it reproduces the stored label exactly",
-    )
-    p.add_argument(
-        "--label-fn",
-        default=sw.DEFAULT_LABEL_FN,
-        help=f"label function as module:function (default {sw.DEFAULT_LABEL_FN})",
-    )
-    p.add_argument("--export", default=None, help="after the sweep, export rows to .jsonl/.csv")
-    p.add_argument(
-        "--no-references",
-        action="store_true",
-        help="do not compute the per-task references (raw-lag ridge, untrained preset)",
-    )
-    p.add_argument(
-        "--references-fn",
-        default=sw.DEFAULT_REFERENCES_FN,
-        help=f"references function as module:function (default {sw.DEFAULT_REFERENCES_FN})",
-    )
-    p.add_argument(
-        "--max-memory-gb",
-        type=float,
-        default=None,
-        help="refuse up front (a failed label) a label or CSV whose estimated memory exceeds "
-        "this many GiB (default: TrainConfig's, 8; 0: no cap)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--list-tasks", action="store_true", help="list bundled tasks and exit")
-    return p
 
 
 def _int_list(text: str, flag: str) -> list[int]:
@@ -241,10 +174,10 @@ def _worst(summaries: list) -> sw.SweepSummary:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (see the module docstring)."""
-    from archgraph.cli import EXIT_OK, parse_into
+    from cliconfig import EXIT_OK
 
     parser = build_parser()
-    cfg = parse_into(parser, LabelConfig, argv)
+    cfg = parser.parse(argv)
     if cfg.max_memory_gb is not None and not cfg.max_memory_gb >= 0:
         parser.error(f"--max-memory-gb must be >= 0 (0: no cap), got {cfg.max_memory_gb}")
     check_data_flags(cfg, parser, need=False)
@@ -316,13 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.label_kind is not None:
         config["label_kind"] = cfg.label_kind
     probe_cfg = sw.make_config(budget, seeds[0], overrides=config)
-    if hasattr(probe_cfg, "check"):
-        probe_cfg.check()  # a bad --label-kind fails here, before any work
-    kind = getattr(probe_cfg, "label_kind", None)
+    probe_cfg.check()  # a bad --label-kind fails here, before any work
+    kind = probe_cfg.label_kind
     jobs = sw.plan_jobs(specs, archs, budget, seeds, cfg.device, config)
     with LabelStore(cfg.store) as store:
         stored = store.label_kinds()
-        if kind is not None and stored and stored != {kind}:
+        if stored and stored != {kind}:
             raise ValueError(
                 f"{cfg.store}: its labels are of kind {sorted(stored)}, this sweep's are "
                 f"{kind!r}; pass --label-kind {sorted(stored)[0]} to add to it (every record "
@@ -375,6 +307,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from archgraph.cli import run_main
+    from cliconfig import run_main
 
     run_main(main)

@@ -24,9 +24,9 @@ any width, and ``encode`` still returns every series, ``[T, N, R]`` for the full
 forward passes see all ``N`` series at once; graph ops use the adjacency of all of them).
 
 ``fit`` standardises each series with its own mean and standard deviation (kept in the object
-and applied again by ``encode``) and trains with :func:`contrastive.train.train_net`, so with the
+and applied again by ``encode``) and trains with :func:`contrastive.training.train_net`, so with the
 same arch, data, ``TrainConfig`` and seed it gives exactly the net that
-:func:`contrastive.train.label` trains and probes (on CPU). The random state of the caller is
+:func:`contrastive.protocol.label` trains and probes (on CPU). The random state of the caller is
 left untouched (the training runs under ``torch.random.fork_rng``).
 """
 
@@ -42,10 +42,12 @@ import torch
 
 from archgraph import SPACE_VERSION, canonical
 
+from .config import TrainConfig
 from .data import column_scaling
 from .net import ContrastiveNet
 from .presets import preset
-from .train import TrainConfig, check_memory, resolve_device, train_net
+from .protocol import check_memory
+from .training import resolve_device, train_net
 
 FORMAT = "ctsnas-encoder-1"
 ENCODE_ROWS = 16384  # most (window, series) rows of one encode forward pass

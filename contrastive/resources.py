@@ -21,7 +21,7 @@ What is counted (bytes; float32 tensors unless said otherwise):
   ``BACKWARD_FACTOR`` for the backward pass's transient buffers. Attention adds no ``T^2`` or
   ``N^2`` term: ``scaled_dot_product_attention`` runs fused kernels that never hold the score
   matrix (measured on CPU: 20 MB peak for ``T = 2048``, where the matrix would take 268 MB).
-* :func:`label_bytes`: a whole label (:func:`contrastive.train.label`): the task's values and
+* :func:`label_bytes`: a whole label (:func:`contrastive.protocol.label`): the task's values and
   standardised splits, the probe windows and targets, the probe's ridge fits (float64), the
   frozen encoder's forward over 64-window chunks, and the training step.
 
@@ -58,7 +58,7 @@ BACKWARD_FACTOR = 1.3
 # measured on whole steps with 70-270 MB logits. The Euclidean similarity adds EUCLIDEAN_COPIES.
 LOGIT_COPIES = {"InfoNCE": 2.5, "NTXent": 2.0, "Triplet": 4.0}
 EUCLIDEAN_COPIES = 2.0
-PROBE_CHUNK = 64  # windows per frozen forward (contrastive.train.encode_last)
+PROBE_CHUNK = 64  # windows (samples) per frozen forward (contrastive.probes)
 FLOAT = 4
 
 # The parts of an estimate, and what to lower when a part is the largest.
@@ -331,7 +331,7 @@ def label_widths(n_series: int, cfg: Any) -> tuple[int, int]:
 
 
 def label_bytes(arch: Mapping, shape: tuple[int, int], cfg: Any, train: bool = True) -> Estimate:
-    """Peak bytes of ``contrastive.train.label(arch, task, cfg)`` on a task of ``shape``
+    """Peak bytes of ``contrastive.protocol.label(arch, task, cfg)`` on a task of ``shape``
     ``(T, N)``: :func:`data_bytes` + :func:`probe_bytes` + :func:`train_step_bytes` (the last
     only when ``train``), with the widths of :func:`label_widths` (training steps on ``S``
     series, probes on ``M``). ``cfg`` needs ``window``, ``horizons`` and ``probe_windows``."""
@@ -342,6 +342,24 @@ def label_bytes(arch: Mapping, shape: tuple[int, int], cfg: Any, train: bool = T
         length, n, cfg.window, horizon, cfg.probe_windows, probe_series=m
     ) + probe_bytes(arch, length, m, cfg.window, cfg.probe_windows)
     return out + train_step_bytes(arch, s, cfg.window, param_series=n) if train else out
+
+
+def sample_label_bytes(arch: Mapping, shape: tuple[int, int, int, int], window: int) -> Estimate:
+    """Peak bytes of a classification label (:func:`contrastive.protocol.classify_label`) on
+    samples of ``shape`` ``(S_train, S_test, N, L)``: one training step on ``[B, 1, N, window]``
+    plus one frozen forward of ``PROBE_CHUNK`` whole samples and the float32 representations of
+    every sample."""
+    s_tr, s_te, n, length = (int(v) for v in shape)
+    hyper = arch["hyper"]
+    h, r = int(hyper["hidden"]), int(hyper["repr_dim"])
+    n_nodes = (len(arch["encoder"]) + 1) // 2
+    forward = min(PROBE_CHUNK, s_tr + s_te) * n * length * ((n_nodes + 6) * h + 2 * r)
+    return train_step_bytes(arch, n, window) + Estimate(
+        {
+            "probe forward": forward * FLOAT,
+            "sample representations": (s_tr + s_te) * n * length * r * FLOAT,
+        }
+    )
 
 
 def peak_rss(fn: Callable[[], Any]) -> tuple[Any, int | None]:

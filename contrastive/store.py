@@ -6,9 +6,10 @@ metrics as JSON, ``seconds``, ``code_version``, ``space_version`` and ``created`
 ISO 8601). Table ``refs`` holds per-task references (``kind`` such as ``raw_lag`` or
 ``untrained``) under ``(task, kind, budget, seed)``.
 
-The label of an arch on a task is the mean over its training seeds (every seed's row is kept):
-:meth:`LabelStore.seed_means` gives the mean, its standard error and ``k`` per
-``(arch_hash, task, budget)``.
+The label of an arch on a task is the mean over its training seeds (every seed's row is kept);
+the store only returns rows (:meth:`LabelStore.records`): the one reader of labels,
+``predictor.labels.from_store`` (``seeds="mean"``), gives the mean, its standard error and
+``k`` per ``(arch_hash, task, budget)``.
 
 Write semantics (idempotent, documented once here):
 
@@ -140,52 +141,6 @@ def _plain(obj: Any) -> Any:
 
 def _dumps(obj: Any) -> str:
     return json.dumps(_plain(obj), sort_keys=True, default=_json_default, allow_nan=False)
-
-
-def seed_stats(values: Iterable[float]) -> tuple[float, float | None, int]:
-    """Mean, standard error (``sd / sqrt(k)``, ``ddof=1``; None for one value) and ``k``."""
-    vals = [float(v) for v in values]
-    k = len(vals)
-    if k == 0:
-        raise ValueError("seed_stats needs at least one value")
-    mean = math.fsum(vals) / k
-    if k == 1:
-        return mean, None, 1
-    var = math.fsum((v - mean) ** 2 for v in vals) / (k - 1)
-    return mean, math.sqrt(var / k), k
-
-
-def mean_over_seeds(rows: Iterable[dict], value: str = "label") -> list[dict]:
-    """One record per ``(arch_hash, task, budget)`` of label rows: the mean of ``value`` over
-    their seeds with its standard error.
-
-    Args:
-        rows: dicts with ``arch_hash``, ``task``, ``budget``, ``seed``, ``arch`` and ``value``.
-        value: the key holding the number to average.
-
-    Returns:
-        Dicts ``arch_hash, task, budget, arch, label`` (the mean), ``se`` (None when ``k`` is
-        1), ``k`` and ``seeds`` (sorted), ordered by task, budget and arch hash.
-    """
-    groups: dict[tuple, list[dict]] = {}
-    for r in rows:
-        groups.setdefault((r["task"], r["budget"], r["arch_hash"]), []).append(r)
-    out = []
-    for (task, budget, h), group in sorted(groups.items()):
-        mean, se, k = seed_stats(r[value] for r in group)
-        out.append(
-            {
-                "arch_hash": h,
-                "task": task,
-                "budget": budget,
-                "arch": group[0]["arch"],
-                "label": mean,
-                "se": se,
-                "k": k,
-                "seeds": sorted(int(r["seed"]) for r in group),
-            }
-        )
-    return out
 
 
 def _finite(value: Any) -> float | None:
@@ -573,28 +528,6 @@ class LabelStore:
             rec["arch"] = _stored_json(rec["arch"], self.path, "arch", rec["arch_hash"])
             rec["metrics"] = _stored_json(rec["metrics"], self.path, "metrics", rec["arch_hash"])
             yield rec
-
-    def seed_means(
-        self, task: str | None = None, budget: int | None = None, kind: str = ""
-    ) -> list[dict]:
-        """The seed-averaged label: per ``(arch_hash, task, budget)`` the mean of the ``ok``
-        rows' labels over their training seeds, its standard error and ``k``
-        (see :func:`mean_over_seeds`).
-
-        Args:
-            task, budget: optional filters.
-            kind: ``""``: each row's stored ``label``; otherwise the metric of that name in the
-                row's metrics (rows without a finite value of it are left out).
-        """
-        rows = []
-        for r in self.iter_records(task=task, budget=budget, status="ok"):
-            if kind:
-                value = _finite(r["metrics"].get(kind))
-                if value is None:
-                    continue
-                r["label"] = value
-            rows.append(r)
-        return mean_over_seeds(rows)
 
     def count(self, status: str | None = None) -> int:
         """Number of label rows (of one status, or all)."""

@@ -44,7 +44,7 @@ from typing import Any
 from .store import Key, LabelStore
 
 LabelFn = Callable[[dict, Any, Any], dict]
-DEFAULT_LABEL_FN = "contrastive.train:label"
+DEFAULT_LABEL_FN = "contrastive.protocol:label"
 MAX_CRASHES = 2  # Ray: attempts of a task whose worker dies
 # Exit codes of ``python -m contrastive.label``.
 EXIT_OK, EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
@@ -258,40 +258,25 @@ def resolve_label_fn(ref: str | LabelFn | None) -> LabelFn:
     return fn
 
 
-@dataclass
-class _FallbackConfig:
-    """Stand-in for ``contrastive.train.TrainConfig`` while that module is absent."""
-
-    steps: int = 100
-    seed: int = 0
-    device: str = "auto"
-    threads: int = 1
-
-
-def _config_class() -> type:
-    try:
-        from .train import TrainConfig
-    except ImportError:
-        return _FallbackConfig
-    return TrainConfig
-
-
 def default_budget() -> int:
-    """The default step budget of ``TrainConfig`` (100 while ``contrastive.train`` is absent)."""
-    return int(_config_class()().steps)
+    """The default step budget of :class:`~contrastive.config.TrainConfig`."""
+    from .config import TrainConfig
+
+    return int(TrainConfig().steps)
 
 
 def make_config(budget: int, seed: int, device: str = "auto", overrides: dict | None = None) -> Any:
     """A training config: defaults, then ``overrides``, then this budget, seed, device and
     one thread. Unknown override names raise ``ValueError``."""
-    cls = _config_class()
-    names = {f.name for f in dataclasses.fields(cls)}
+    from .config import TrainConfig
+
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = set(overrides or {}) - names
     if unknown:
-        raise ValueError(f"unknown {cls.__name__} fields {sorted(unknown)}")
+        raise ValueError(f"unknown TrainConfig fields {sorted(unknown)}")
     want = dict(overrides or {})
     want.update({"steps": int(budget), "seed": int(seed), "device": device, "threads": 1})
-    return dataclasses.replace(cls(), **{k: v for k, v in want.items() if k in names})
+    return dataclasses.replace(TrainConfig(), **want)
 
 
 def single_thread() -> None:
@@ -411,22 +396,20 @@ def _take_next(pending: deque, record: _Recorder) -> Job | None:
 
 
 def _code_version(label_fn: str | LabelFn | None) -> str:
-    """Package version, plus the label protocol's ``LABEL_VERSION`` (when
-    ``contrastive.train`` defines one) or the name of a custom label function."""
+    """Package version, plus the label protocol's ``LABEL_VERSION``
+    (:mod:`contrastive.config`) or the name of a custom label function."""
     from . import __version__
+    from .config import LABEL_VERSION
 
     base = f"ctsnas-{__version__}"
-    if label_fn is not None and label_fn != DEFAULT_LABEL_FN:
+    if label_fn is not None:
         ref = (
             label_fn
             if isinstance(label_fn, str)
             else f"{label_fn.__module__}:{label_fn.__qualname__}"
         )
-        return f"{base}+{ref}"
-    try:
-        from .train import LABEL_VERSION  # type: ignore[attr-defined]
-    except ImportError:
-        return base
+        if ref != DEFAULT_LABEL_FN:
+            return f"{base}+{ref}"
     return f"{base}+label-{LABEL_VERSION}"
 
 
@@ -527,7 +510,7 @@ def sweep(
         jobs: Planned jobs (see :func:`plan_jobs`).
         store: Where labels go.
         label_fn: ``label(arch, task, cfg) -> dict`` or ``"module:function"``; default
-            ``contrastive.train:label``. Worker processes import it by reference, so it must
+            ``contrastive.protocol:label``. Worker processes import it by reference, so it must
             be a module-level function.
         workers: Parallel labels (``0``: in this process; local backend only).
         backend: ``"local"`` or ``"ray"``.
@@ -598,7 +581,7 @@ def sweep(
     return summary
 
 
-DEFAULT_REFERENCES_FN = "contrastive.train:references"
+DEFAULT_REFERENCES_FN = "contrastive.references:references"
 
 
 def add_references(
@@ -734,7 +717,8 @@ _PRELOAD = [
     "numpy",
     "pandas",
     "torch",
-    "contrastive.train",
+    "contrastive.protocol",
+    "contrastive.references",
 ]
 
 

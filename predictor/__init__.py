@@ -2,7 +2,8 @@
 
 - :class:`Comparator` / :class:`ComparatorConfig`: ``fit``, ``score``, ``compare``, ``save``/``load``.
 - :mod:`predictor.tasks`: task statistics, window embedder, cached :class:`TaskFeaturizer`.
-- :mod:`predictor.labels`: label store / NAS-Bench-Graph / synthetic records.
+- :mod:`predictor.labels`: the one reader of label records (store, JSONL/CSV, NAS-Bench-Graph,
+  synthetic) and their aggregation.
 - CLIs: ``python -m predictor.train`` and ``python -m predictor.search``.
 """
 

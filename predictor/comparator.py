@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from archgraph.base import GraphSpace
+from archgraph.generic import GenericSpace, SpecError
+from archgraph.registry import get_space  # spaces by name; predictor.get_space is this one
 
 from .config import PAIR_RULES, ComparatorConfig
 from .graphs import GraphTable
@@ -35,15 +37,6 @@ FORMAT = "ctsnas-comparator-1"
 CHUNK = 512
 
 
-def get_space(name: str) -> GraphSpace:
-    """A space by its ``name`` (``cts``, ``nbgraph``, ``nbgraph-proteins``)."""
-    from archgraph import CTS_SPACE
-    from archgraph.nbgraph import NBGRAPH_PROTEINS_SPACE, NBGRAPH_SPACE
-
-    spaces = {s.name: s for s in (CTS_SPACE, NBGRAPH_SPACE, NBGRAPH_PROTEINS_SPACE)}
-    if name not in spaces:
-        raise ValueError(f"unknown space {name!r}; known: {sorted(spaces)}")
-    return spaces[name]
 
 
 def pair_weights(diff: np.ndarray, se: np.ndarray, rule: str, z: float = 1.0) -> np.ndarray:
@@ -529,6 +522,8 @@ class Comparator:
             "config": asdict(self.config),
             "dims": list(self.dims),
         }
+        if isinstance(self.space, GenericSpace):  # the spec rebuilds the space on load
+            meta["space_spec"] = self.space.spec.to_dict()
         tasks = {
             name: {
                 "stats": torch.from_numpy(np.asarray(f.stats, np.float32)),
@@ -553,9 +548,18 @@ class Comparator:
     def load(cls, path: str | Path, space: GraphSpace | None = None) -> Comparator:
         """Load a checkpoint written by :meth:`save`.
 
+        Args:
+            path: the checkpoint.
+            space: the space its archs live in; default: the space its ``meta.space`` names,
+                found through :func:`archgraph.get_space` (built in, registered with
+                ``archgraph.register_space`` or declared as a ``ctsnas.spaces`` entry point),
+                or, for a generic cell space that is not registered, rebuilt from the spec the
+                checkpoint carries (``meta.space_spec``).
+
         Raises:
-            ValueError: unreadable file, not a comparator checkpoint, or made for another
-                space / space version than ``space`` (default: the space it names).
+            ValueError: unreadable file, not a comparator checkpoint, a space name that is not
+                known (naming it and the known ones), or made for another space / space version
+                than ``space``.
         """
         path = Path(path)
         try:
@@ -564,10 +568,7 @@ class Comparator:
             raise ValueError(f"{path}: not a readable comparator checkpoint ({err})") from err
         meta = check_checkpoint(blob, path)
         if space is None:
-            try:
-                space = get_space(meta["space"])
-            except ValueError as err:
-                raise ValueError(f"{path}: meta.space: {err}") from None
+            space = _space_of(meta, path)
         if meta["space"] != space.name or meta["space_version"] != space.version:
             raise ValueError(
                 f"{path}: checkpoint was made for space {meta['space']!r} version "
@@ -591,6 +592,16 @@ class Comparator:
             for n, t in blob["tasks"].items()
         }
         return comp
+
+
+def _space_of(meta: Mapping[str, Any], path: str | Path) -> GraphSpace:
+    """The space a checked checkpoint ``meta`` names: by name, else from its generic spec."""
+    try:
+        return get_space(meta["space"])
+    except ValueError as err:
+        if "space_spec" not in meta:
+            raise ValueError(f"{path}: meta.space: {err}") from None
+    return GenericSpace(meta["space_spec"])  # parsed in check_checkpoint: cannot fail here
 
 
 # --- checkpoint checks: a checkpoint is untrusted input -------------------------------------
@@ -666,11 +677,12 @@ def check_checkpoint(blob: Any, path: str | Path) -> dict[str, Any]:
     """The checked ``meta`` of a loaded checkpoint, validated before anything is built.
 
     Checks: ``blob`` holds ``meta`` (a JSON object), ``state_dict`` and ``tasks``; ``meta`` has
-    this ``format``, a ``space`` name and ``space_version``, a ``config`` whose every field
-    has its :class:`ComparatorConfig` type and sizes within :data:`CONFIG_BOUNDS`, and ``dims``
-    ``[stats, window_dim]`` of ints in ``0..MAX_DIM``; each task holds float tensors ``stats
-    [S]`` (``S = dims[0]``), ``windows [W, D]`` and ``pooled [D]``; every weight is a finite
-    float tensor; an ``embedder`` has a config of :class:`~predictor.tasks.EmbedderConfig`
+    this ``format``, a ``space`` name and ``space_version`` (and, for a generic cell space, a
+    ``space_spec`` that parses and describes that space and version), a ``config`` whose every
+    field has its :class:`ComparatorConfig` type and sizes within :data:`CONFIG_BOUNDS`, and
+    ``dims`` ``[stats, window_dim]`` of ints in ``0..MAX_DIM``; each task holds float tensors
+    ``stats [S]`` (``S = dims[0]``), ``windows [W, D]`` and ``pooled [D]``; every weight is a
+    finite float tensor; an ``embedder`` has a config of :class:`~predictor.tasks.EmbedderConfig`
     fields. A JSON sidecar ``path.json``, where present, must agree with the embedded meta.
 
     Raises:
@@ -691,6 +703,17 @@ def check_checkpoint(blob: Any, path: str | Path) -> dict[str, Any]:
     for key in ("space", "space_version"):
         if not isinstance(meta.get(key), str):
             raise ValueError(f"{path}: meta.{key} must be a string, got {meta.get(key)!r:.60}")
+    if "space_spec" in meta:
+        try:
+            spec_space = GenericSpace(meta["space_spec"])
+        except (SpecError, TypeError) as err:
+            raise ValueError(f"{path}: meta.space_spec: {str(err)[:200]}") from None
+        if (spec_space.name, spec_space.version) != (meta["space"], meta["space_version"]):
+            raise ValueError(
+                f"{path}: meta.space_spec describes space {spec_space.name!r} version "
+                f"{spec_space.version!r}, but meta.space says {meta['space']!r} version "
+                f"{meta['space_version']!r}"
+            )
     _check_fields(meta.get("config"), ComparatorConfig, CONFIG_BOUNDS, f"{path}: meta.config")
     try:
         ComparatorConfig.from_dict(meta["config"])  # names of GNN, head, fusion... are known

@@ -324,11 +324,14 @@ def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str
             f"--train-top must be between 1 and --top ({len(top)}), got {cfg.train_top}"
         )
     try:
+        from contrastive.config import TrainConfig
         from contrastive.model import ContrastiveEncoder
         from contrastive.presets import preset
-        from contrastive.train import TrainConfig, label, references, step_bar
+        from contrastive.protocol import label
+        from contrastive.references import references
+        from contrastive.report import step_bar
     except ImportError as err:  # pragma: no cover - contrastive ships with the project
-        raise ValueError(f"--train-best: contrastive.train cannot be imported ({err})") from err
+        raise ValueError(f"--train-best: contrastive cannot be imported ({err})") from err
     task = task if task is not None else _raw_task(cfg)
     overrides = {"steps": cfg.train_steps} if cfg.train_steps else {}
     tcfg = TrainConfig(device=cfg.device, seed=cfg.seed, **overrides)
@@ -397,7 +400,7 @@ def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str
 def print_train_report(report: dict[str, Any]) -> None:
     """The probe metrics of the trained candidates, the trained preset and the references,
     then the verdict: what was kept, how it compares, what to do next."""
-    from contrastive.train import (
+    from contrastive.report import (
         lags_note,
         print_rows,
         reference_rows,

@@ -336,11 +336,13 @@ def run_trials(cfg: Any, comp: Any, task_features: Any, label_fn: LabelFn | None
         )
     if cfg.surrogate not in SURROGATES:
         raise ValueError(f"--surrogate {cfg.surrogate!r}: choose from {list(SURROGATES)}")
+    from contrastive.config import TrainConfig
     from contrastive.data import from_csv, load_task
     from contrastive.model import ContrastiveEncoder
     from contrastive.presets import preset
+    from contrastive.protocol import label
+    from contrastive.references import references
     from contrastive.store import LabelStore
-    from contrastive.train import TrainConfig, label, references
 
     label_fn = label_fn or (lambda a, t, c, cb: label(a, t, c, on_trained=cb))
     loop = LoopConfig(cfg.trials, cfg.batch, cfg.minutes or 0.0, seed=cfg.seed)

@@ -7,7 +7,8 @@ fingerprint in memory and, optionally, as ``.npz`` files (no pickle) in a cache 
 - :func:`task_stats`: ``[S]`` statistics (:data:`STAT_NAMES`).
 - :class:`WindowEmbedder`: a small TS2Vec-style dilated-conv encoder, trained contrastively on
   the corpus' windows (two overlapping random crops of a window must match each other among the
-  batch, the instance-contrast term of TS2Vec, plus a timestamp-level term on the overlap).
+  batch, the instance-contrast term of TS2Vec, plus a timestamp-level term on the overlap; both
+  are ``contrastive.losses.info_nce``, the loss the LossCell trains archs with).
 - :class:`TaskFeaturizer`: both together; ``features(task)`` gives a :class:`TaskFeatures`.
 """
 
@@ -24,6 +25,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from contrastive.losses import dot_sim, info_nce
 
 ACF_LAGS = (1, 2, 4, 8, 24)
 STAT_NAMES = (
@@ -242,17 +245,17 @@ class WindowEmbedder:
                     xb[:, o2 : o2 + crop] + 0.05 * torch.randn(xb[:, :crop].shape, generator=gen)
                 )
                 lo, hi = max(o1, o2), min(o1, o2) + crop  # overlap in window coordinates
-                z1 = F.normalize(h1.max(1).values, dim=-1)
-                z2 = F.normalize(h2.max(1).values, dim=-1)
-                logits = z1 @ z2.T / c.temperature  # instance contrast
-                target = torch.arange(len(xb))
-                loss = F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)
-                if hi - lo >= 2:  # temporal contrast on the overlap, per window
-                    a = F.normalize(h1[:, lo - o1 : hi - o1], dim=-1)
-                    b = F.normalize(h2[:, lo - o2 : hi - o2], dim=-1)
-                    tl = torch.einsum("bld,bmd->blm", a, b) / c.temperature
-                    tt = torch.arange(hi - lo).expand(len(xb), -1)
-                    loss = loss + F.cross_entropy(tl.reshape(-1, hi - lo), tt.reshape(-1))
+                # Unit vectors, so the dot product is the cosine similarity.
+                z1 = F.normalize(h1.max(1).values, dim=-1)[None]  # [1, B, D]
+                z2 = F.normalize(h2.max(1).values, dim=-1)[None]  # [1, B, D]
+                # Instance contrast, both crops as anchors: one group of the B windows.
+                loss = info_nce(z1, z2, dot_sim, c.temperature) + info_nce(
+                    z2, z1, dot_sim, c.temperature
+                )
+                if hi - lo >= 2:  # temporal contrast on the overlap: one group per window
+                    a = F.normalize(h1[:, lo - o1 : hi - o1], dim=-1)  # [B, hi - lo, D]
+                    b = F.normalize(h2[:, lo - o2 : hi - o2], dim=-1)  # [B, hi - lo, D]
+                    loss = loss + info_nce(a, b, dot_sim, c.temperature)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

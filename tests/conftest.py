@@ -33,3 +33,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             red=True,
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def clean_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spaces a test registers (``archgraph.register_space``) are forgotten after it."""
+    from archgraph import registry
+
+    monkeypatch.setattr(registry, "_registered", {})
+    monkeypatch.setattr(registry, "_built", {})

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from contrastive.config import TrainConfig
 from contrastive.model import ContrastiveEncoder
-from contrastive.train import TrainConfig
 from predictor.search import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""The user-defined generic cell space: spec validation, sampling, round trip, errors, labels."""
+"""The user-defined generic cell space: spec validation, sampling, round trip, errors."""
 
 import json
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archgraph.generic import CellSpec, GenericSpace, SpecError, load_space, read_labels
+from archgraph.generic import CellSpec, GenericSpace, SpecError, load_space
 from archgraph.validate import ArchError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "benchmarks" / "examples" / "cell_spec.json"
@@ -163,63 +163,3 @@ def test_decode_rejects_foreign_tensors(space):
 def test_version_tracks_the_spec(space):
     other = GenericSpace({**space.spec.to_dict(), "nodes": 3})
     assert other.version != space.version and other.name == space.name
-
-
-def test_read_labels_jsonl_and_csv(space, tmp_path):
-    a, b = space.sample(2, seed=9)
-    jl = tmp_path / "l.jsonl"
-    jl.write_text(
-        "\n".join(
-            json.dumps(r)
-            for r in [
-                {"arch": a, "task": "t1", "value": 0.2},
-                {"arch": json.dumps(b), "task": "t2", "value": 0.9, "higher_is_better": True},
-            ]
-        )
-        + "\n"
-    )
-    recs = read_labels(jl, space)
-    assert [r["label"] for r in recs] == [0.2, -0.9]
-    assert recs[1]["arch"] == space.canonical(b)
-    csv = tmp_path / "l.csv"
-    csv.write_text(
-        'arch,task,value,higher_is_better\n"'
-        + json.dumps(a).replace('"', '""')
-        + '",t1,0.5,false\n'
-    )
-    assert read_labels(csv, space)[0]["label"] == 0.5
-
-
-def test_read_labels_errors_name_line_and_field(space, tmp_path):
-    a = space.sample(1, seed=9)[0]
-    bad = json.loads(json.dumps(a))
-    bad["nodes"][1]["op"] = "lstm"
-    f = tmp_path / "l.jsonl"
-    f.write_text(
-        json.dumps({"arch": a, "task": "t", "value": 1})
-        + "\n"
-        + json.dumps({"arch": bad, "task": "t", "value": 1})
-        + "\n"
-    )
-    with pytest.raises(ValueError, match=r"l\.jsonl:2: arch\.nodes\[1\]\.op"):
-        read_labels(f, space)
-    f.write_text(json.dumps({"arch": a, "task": "t", "value": "x"}) + "\n")
-    with pytest.raises(ValueError, match=r":1: value"):
-        read_labels(f, space)
-    f.write_text(
-        json.dumps({"arch": a, "task": "t", "value": 1})
-        + "\n"
-        + json.dumps({"arch": a, "task": "t", "value": 1, "higher_is_better": True})
-        + "\n"
-    )
-    with pytest.raises(ValueError, match="mixes both directions"):
-        read_labels(f, space)
-    f.write_text(json.dumps({"task": "t", "value": 1}) + "\n")
-    with pytest.raises(ValueError, match=r":1: arch: missing"):
-        read_labels(f, space)
-
-
-def test_example_labels_are_valid_and_complete(space):
-    recs = read_labels(EXAMPLE.parent / "labels.jsonl", space)
-    tasks = {r["task"] for r in recs}
-    assert tasks == {"smooth", "periodic", "noisy"} and len(recs) == 600

@@ -1,5 +1,3 @@
-import pickle
-
 import numpy as np
 import pytest
 
@@ -8,41 +6,11 @@ from archgraph.nbgraph import (
     LINKS,
     NBGRAPH_PROTEINS_SPACE,
     NBGRAPH_SPACE,
-    bench_path,
-    load_labels,
     meta_features,
-    parse_bench_bytes,
-    read_bench,
 )
 from archgraph.validate import ArchError
 
 nbg = pytest.importorskip("nas_bench_graph")
-
-
-def test_safe_reader_matches_the_package_reader():
-    ours = read_bench("proteins")
-    with open(bench_path("proteins"), "rb") as fh:
-        ref = pickle.load(fh)  # the package's own way, only here as the reference
-    assert set(ours) == set(ref) and len(ours) == 2021
-    k = next(iter(ref))
-    assert ours[k] == {m: float(v) for m, v in ref[k].items()}
-
-
-def test_reader_refuses_other_globals():
-    evil = pickle.dumps({1: {"perf": 0.5}}, protocol=3).replace(b"}", b"cos\nsystem\n)\x85R}", 1)
-    with pytest.raises(ValueError, match="global|opcode"):
-        parse_bench_bytes(evil)
-
-
-def test_labels_direction_and_keys():
-    archs, labels = load_labels("proteins")
-    bench = read_bench("proteins")
-    assert len(archs) == 2021
-    k = NBGRAPH_PROTEINS_SPACE.key(archs[0])
-    assert labels[0] == pytest.approx(1 - bench[k]["perf"])
-    _, lat = load_labels("proteins", "latency")
-    assert lat[0] == pytest.approx(bench[k]["latency"])
-    assert NBGRAPH_PROTEINS_SPACE.from_key(k) == archs[0]
 
 
 def test_canonical_is_the_benchmark_representative():

@@ -178,5 +178,22 @@ def test_fields_that_cannot_be_flags_fail_when_the_parser_is_built():
 
     with pytest.raises(TypeError, match=r"Bad.shape: type <class 'dict'> cannot be a flag"):
         parser_for(Bad)
+
+    @dataclass
+    class Clash:
+        config: str = ""
+
     with pytest.raises(TypeError, match="NoDefault.n: a flag needs a default"):
         parser_for(NoDefault)
+    with pytest.raises(TypeError, match="Clash.config: the name of a flag every command has"):
+        parser_for(Clash)
+
+
+def test_a_percent_in_a_default_shows_as_is(capsys):
+    @dataclass
+    class Pct:
+        fmt: str = option("100%", "label format")
+
+    with pytest.raises(SystemExit):
+        parse(Pct, ["--help"])
+    assert "label format (default: 100%)" in capsys.readouterr().out

@@ -24,6 +24,9 @@ def test_config_file_is_bounded_like_an_arch_file(tmp_path):
         (_write(tmp_path, "c.json", "[" * 100_000), f"JSON nested deeper than {MAX_DEPTH} levels"),
         (_write(tmp_path, "d.json", '{"n": 1, "n": 2}'), "d.json: duplicate key 'n' in one object"),
         (_write(tmp_path, "t.toml", "a = " + "[" * 5000 + "]" * 5000), "t.toml: not valid toml"),
+        (_write(tmp_path, "k.toml", "k" * 300 + " = 1\n"), "(300 characters) is longer than 256"),
+        (_write(tmp_path, "i.toml", "a = " + "9" * 31 + "\n"), "an integer of more than 30 digits"),
+        (_write(tmp_path, "e.toml", "a = 1\na = 2\n"), "e.toml: not valid toml"),
         (_write(tmp_path, "u.toml", "a = 1\n"), None),
         (
             _write(tmp_path, "l.json", "[1]"),

@@ -1,4 +1,4 @@
-"""Deterministic stand-ins for ``contrastive.train.label`` used by the sweep tests.
+"""Deterministic stand-ins for ``contrastive.protocol.label`` used by the sweep tests.
 
 They live in an importable module because worker processes (spawn, Ray) import the label
 function by reference.
@@ -48,7 +48,7 @@ def crash_label(arch: dict, task: Any, cfg: Any) -> dict:
 
 
 def quick_references(task: Any, cfg: Any) -> dict:
-    """References shaped like ``contrastive.train.references``'s, instantly."""
+    """References shaped like ``contrastive.references.references``'s, instantly."""
     return {
         "raw_short": {"lags": 4, "val_mse": 0.5, "test_mse": 0.6},
         "raw_long": {"lags": 8, "val_mse": 0.4, "test_mse": 0.5},

@@ -7,7 +7,7 @@ task must then label (tiny budget) to an ok or failed record: nothing else may e
 import pytest
 
 from benchmarks.fuzz import DATA_CASES, data_outcomes
-from contrastive.train import TrainConfig
+from contrastive.config import TrainConfig
 
 
 def test_there_are_at_least_50_cases():

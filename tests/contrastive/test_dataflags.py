@@ -1,18 +1,18 @@
 """The shared data flags (--time-col, --columns, --drop-columns, --max-series) and what cleaning
 reports, on the three example CSVs (returns, trending levels, a weather table with ``day``)."""
 
-import argparse
 import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 
+from cliconfig import ConfigParser, parser_for
 from contrastive.data import DataError, cleaning_notes, from_csv, level_shift
 from contrastive.dataflags import (
+    GROUP,
     CsvTaskSpec,
     DataFlags,
-    add_data_flags,
     check_data_flags,
     load_data_task,
 )
@@ -20,18 +20,13 @@ from contrastive.dataflags import (
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="x")
-    add_data_flags(p)
-    return p
+def _parser() -> ConfigParser[DataFlags]:
+    return parser_for(DataFlags, prog="x")
 
 
 def _parse(argv):
     p = _parser()
-    args = p.parse_args(argv)
-    cfg = DataFlags(**{k: getattr(args, k) for k in ("time_col", "columns", "drop_columns")})
-    cfg.max_series = args.max_series
-    cfg.task, cfg.data = args.task, args.data
+    cfg = p.parse(argv)
     check_data_flags(cfg, p)
     return cfg
 
@@ -116,3 +111,19 @@ def test_csv_task_spec_reads_the_file_with_the_flags_in_every_worker():
     )
     task = spec.load()
     assert task.shape[1] == 2 and task.name == "w" and spec.load() is task  # cached per process
+
+
+def test_the_data_flags_are_one_group_of_the_generated_parser():
+    (group,) = [g for g in _parser()._action_groups if g.title == GROUP]
+    flags = [a.option_strings[0] for a in group._group_actions]
+    assert flags == [
+        "--data",
+        "--time-col",
+        "--columns",
+        "--drop-columns",
+        "--max-series",
+        "--task",
+    ]
+    assert all(a.help and a.metavar for a in group._group_actions)
+    cfg = _parse(["--data", "x.csv", "--max-series", "2", "--columns", "a"])
+    assert (cfg.data, cfg.max_series, cfg.columns, cfg.task) == ("x.csv", 2, "a", None)

@@ -12,6 +12,7 @@ from contrastive.data import DataError
 from contrastive.label import main
 from contrastive.store import LabelStore
 from contrastive.sweep import EXIT_FAILED, EXIT_OK
+from predictor.labels import from_store
 
 DOUBLES = "tests.contrastive.sweep_doubles"
 
@@ -156,14 +157,15 @@ def test_n_seeds_fixed_and_auto(tmp_path, tiny_csv, capsys):
     assert main(_args(tmp_path, tiny_csv, "--n-seeds", "3", "--n-archs", "5")) == EXIT_OK
     with LabelStore(tmp_path / "l.sqlite") as s:
         assert {r["seed"] for r in s.records()} == {0, 1, 2} and s.count() == 15
-        assert {r["k"] for r in s.seed_means()} == {3}
+        assert {r["k"] for r in from_store(str(s.path), seeds="mean")} == {3}
     # independent seeds (tau ~ 0): auto goes to the cap
     auto = ["--n-seeds", "auto", "--n-archs", "6", "--max-seeds", "4"]
     assert main(_args(tmp_path / "a", tiny_csv, *auto)) == EXIT_OK
     out = capsys.readouterr().out
     assert "tiny: split-half tau" in out and "(capped)" in out
     with LabelStore(tmp_path / "a" / "l.sqlite") as s:
-        assert {r["k"] for r in s.seed_means()} == {4} and s.count() == 24
+        assert {r["k"] for r in from_store(str(s.path), seeds="mean")} == {4}
+        assert s.count() == 24
         note = s.note("repeatability/tiny/3")
         assert note["seeds_needed"] == 4 and note["n_archs"] == 6 and note["seeds"] == [0, 1]
     # a rerun measures again on all 4 stored seeds and has nothing to add

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 import torch
 
+from contrastive.config import TrainConfig
 from contrastive.data import from_array
 from contrastive.model import ContrastiveEncoder
-from contrastive.train import TrainConfig, encode_last, label
+from contrastive.probes import encode_last
+from contrastive.protocol import label
 
-from .test_train import BASE, tiny_series
+from .tiny import BASE, tiny_series
 
 CFG = TrainConfig.tiny(steps=3, window=8)
 

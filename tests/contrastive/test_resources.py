@@ -9,11 +9,12 @@ import torch
 import archgraph as ag
 from contrastive import resources as rs
 from contrastive import sweep as sw
+from contrastive.config import TrainConfig
 from contrastive.data import DataError, from_array, from_csv
 from contrastive.net import ContrastiveNet
 from contrastive.presets import preset
+from contrastive.protocol import label
 from contrastive.store import LabelStore
-from contrastive.train import TrainConfig, label
 
 
 @pytest.fixture(scope="module")

@@ -154,44 +154,43 @@ def test_reader_is_not_blocked_by_open_write(tmp_path):
         raw.close()
 
 
-def test_seed_means_mean_se_and_k(store):
-    from contrastive.store import mean_over_seeds, seed_stats
+def test_seed_stats():
+    from predictor.labels import mean_over_seeds, seed_stats
 
     assert seed_stats([2.0]) == (2.0, None, 1)
     mean, se, k = seed_stats([1.0, 2.0, 6.0])
     assert (mean, k) == (3.0, 3) and se == pytest.approx(math.sqrt(7.0 / 3.0))
     with pytest.raises(ValueError, match="at least one"):
         seed_stats([])
+    assert mean_over_seeds([]) == []
+
+
+def test_from_store_seed_mean_se_and_k(store):
+    """The store keeps every seed's row; the reader averages them (``seeds="mean"``)."""
+    from predictor.labels import from_store
+
     for seed, v in enumerate((1.0, 2.0, 6.0)):
         store.put(("h1", "t", 30, seed), {"a": 1}, _ok(v, knn_val_mse=10 * v))
     store.put(("h2", "t", 30, 0), {"a": 2}, _ok(0.5))
     store.put(("h2", "t", 100, 0), {"a": 2}, _ok(0.25))
     store.put(("h2", "t", 30, 1), {"a": 2}, {"status": "failed", "error": "x"})
-    rows = store.seed_means()
-    assert [(r["arch_hash"], r["budget"], r["k"], r["seeds"]) for r in rows] == [
-        ("h1", 30, 3, [0, 1, 2]),
-        ("h2", 30, 1, [0]),
-        ("h2", 100, 1, [0]),
+    path = str(store.path)
+    each = from_store(path)
+    assert [r["label"] for r in each] == [1.0, 0.5, 2.0, 6.0, 0.25]  # by budget, seed, hash
+    rows = from_store(path, seeds="mean")
+    assert [(r["arch"], r["budget"], r["k"], r["seeds"]) for r in rows] == [
+        ({"a": 1}, 30, 3, [0, 1, 2]),
+        ({"a": 2}, 30, 1, [0]),
+        ({"a": 2}, 100, 1, [0]),
     ]
-    assert rows[0]["label"] == 3.0 and rows[0]["se"] == pytest.approx(math.sqrt(7.0 / 3.0))
-    assert rows[1]["se"] is None and rows[0]["arch"] == {"a": 1}
-    by_knn = store.seed_means(kind="knn_val_mse")  # rows without the metric are left out
-    assert [(r["arch_hash"], r["label"]) for r in by_knn] == [("h1", 30.0)]
-    assert [r["budget"] for r in store.seed_means(budget=100)] == [100]
-    assert mean_over_seeds([]) == []
-
-
-def test_from_store_seed_mean(store):
-    from predictor.labels import from_store
-
-    for seed, v in enumerate((1.0, 3.0)):
-        store.put(("h1", "t", 30, seed), {"a": 1}, _ok(v))
-    each = from_store(str(store.path))
-    assert [r["label"] for r in each] == [1.0, 3.0]
-    (mean,) = from_store(str(store.path), seeds="mean")
-    assert mean == {
-        "arch": {"a": 1}, "task": "t", "label": 2.0, "budget": 30, "se": 1.0, "k": 2,
-        "seeds": [0, 1],
+    assert rows[0] == {
+        "arch": {"a": 1}, "task": "t", "label": 3.0, "budget": 30,
+        "se": pytest.approx(math.sqrt(7.0 / 3.0)), "k": 3, "seeds": [0, 1, 2],
     }  # fmt: skip
+    assert rows[1]["se"] is None
+    # rank by a metric, on the rows that have it
+    by_knn = from_store(path, kind="knn_val_mse", having="knn_val_mse", seeds="mean")
+    assert [(r["arch"], r["label"]) for r in by_knn] == [({"a": 1}, 30.0)]
+    assert [r["budget"] for r in from_store(path, budget=100, seeds="mean")] == [100]
     with pytest.raises(ValueError, match="seeds must be"):
-        from_store(str(store.path), seeds="median")
+        from_store(path, seeds="median")

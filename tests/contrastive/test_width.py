@@ -10,14 +10,19 @@ import numpy as np
 import pytest
 import torch
 
-from contrastive import train as tr
+from contrastive import probes as pr
+from contrastive import references as rf
+from contrastive import training as tg
+from contrastive.config import TrainConfig
 from contrastive.data import from_array, load_task
 from contrastive.encoder import DiffusionGCN, Encoder
 from contrastive.model import ContrastiveEncoder
 from contrastive.net import ContrastiveNet
-from contrastive.train import TrainConfig, label, node_sampler, probe_node_index
+from contrastive.probes import probe_node_index
+from contrastive.protocol import label
+from contrastive.training import node_sampler
 
-from .test_train import BASE, tiny_series, tiny_task
+from .tiny import BASE, series_task, tiny_series
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "labels.sqlite"
 
@@ -45,7 +50,7 @@ def test_node_sampler_subset_rule():
     a, b = node_sampler(17, 5, seed=0), node_sampler(17, 5, seed=0)
     first = [a() for _ in range(3)]
     assert all(torch.equal(x, b()) for x in first)  # seeded
-    gen = torch.Generator().manual_seed(0 ^ tr.NODE_SEED_SALT)
+    gen = torch.Generator().manual_seed(0 ^ tg.NODE_SEED_SALT)
     expect = torch.sort(torch.randperm(17, generator=gen)[:5]).values
     assert torch.equal(first[0], expect)
     assert all(len(set(x.tolist())) == 5 and x.max() < 17 for x in first)
@@ -55,7 +60,7 @@ def test_node_sampler_subset_rule():
 def test_probe_subset_rule():
     assert probe_node_index(17, 0) is None and probe_node_index(17, 17) is None
     idx = probe_node_index(17, 6)
-    rule = np.sort(np.random.default_rng(tr.PROBE_NODE_SEED).choice(17, size=6, replace=False))
+    rule = np.sort(np.random.default_rng(pr.PROBE_NODE_SEED).choice(17, size=6, replace=False))
     np.testing.assert_array_equal(idx, rule)
 
 
@@ -69,27 +74,27 @@ def test_label_trains_on_subsets_of_s_and_records_the_widths(monkeypatch):
 
     monkeypatch.setattr(ContrastiveNet, "loss", spy)
     cfg = TrainConfig.tiny(steps=3, node_subset=5, probe_nodes=6)
-    rec = label(BASE, tiny_task(200, 17), cfg)
+    rec = label(BASE, series_task(200, 17), cfg)
     assert rec["status"] == "ok", rec["error"]
     assert [s for s, _ in seen] == [(8, 1, 5, 16)] * 3  # [B, 1, S, T]
     draw = node_sampler(17, 5, seed=0)
     assert [n for _, n in seen] == [draw().tolist() for _ in range(3)]
     assert (rec["n_series"], rec["node_subset"], rec["probe_nodes"]) == (17, 5, 6)
     assert rec["probe_node_index"] == probe_node_index(17, 6).tolist()
-    narrow = label(BASE, tiny_task(200, 3), cfg)  # N = 3 <= S, M: every series, as before
+    narrow = label(BASE, series_task(200, 3), cfg)  # N = 3 <= S, M: every series, as before
     assert (narrow["n_series"], narrow["node_subset"], narrow["probe_nodes"]) == (3, 3, 3)
     assert "probe_node_index" not in narrow
 
 
 def test_narrow_task_labels_do_not_depend_on_s_or_m():
-    task = tiny_task(200, 3)
+    task = series_task(200, 3)
     a = label(BASE, task, TrainConfig.tiny(node_subset=3, probe_nodes=3))
     b = label(BASE, task, TrainConfig.tiny(node_subset=32, probe_nodes=0))
     assert a["label"] == b["label"] and a["val_mse"] == b["val_mse"]
 
 
 def test_references_probe_the_same_subset():
-    refs = tr.references(tiny_task(200, 17), TrainConfig.tiny(probe_nodes=6))
+    refs = rf.references(series_task(200, 17), TrainConfig.tiny(probe_nodes=6))
     for kind in ("raw_short", "raw_long", "untrained_preset"):
         assert refs[kind]["probe_nodes"] == 6 and refs[kind]["n_series"] == 17
         assert refs[kind]["probe_node_index"] == probe_node_index(17, 6).tolist()
@@ -140,7 +145,7 @@ def test_correlated_series_ranks_by_differences():
     d[:, 2] = d[:, 0] + 0.1 * rng.normal(size=300)  # 2 shares 0's steps
     d[:, 3] = -d[:, 1] + 0.5 * rng.normal(size=300)  # 3 mirrors 1 (absolute correlation)
     x = d.cumsum(axis=0) + 50 * np.arange(300)[:, None]  # a common trend: levels all correlate
-    top = tr.correlated_series(x, 2)
+    top = rf.correlated_series(x, 2)
     assert top.shape == (4, 2)
     assert (top[0, 0], top[2, 0], top[1, 0], top[3, 0]) == (2, 0, 3, 1)
 
@@ -151,7 +156,7 @@ def test_cross_series_reference_sees_a_leading_series():
     other = rng.normal(size=(404, 1)).cumsum(axis=0)
     x = np.concatenate([lead[4:], lead[:-4], other[4:]], axis=1)  # series 1 = series 0, 4 late
     task = from_array(x, "leadlag", window=16, horizon=4)
-    refs = tr.references(task, TrainConfig.tiny())
+    refs = rf.references(task, TrainConfig.tiny())
     cross, own = refs["raw_cross"], refs["raw_short"]
     assert cross["lags"] == own["lags"] == 16 and cross["neighbours"] in (1, 2)
     assert cross["chosen_by"] == "knn_val_mse"
@@ -159,4 +164,4 @@ def test_cross_series_reference_sees_a_leading_series():
     # so only part of that shows in the mean): 0.067 vs 0.081
     assert cross["val_mse"] < 0.9 * own["val_mse"]
     single = from_array(x[:, :1], "one", window=16, horizon=4)
-    assert "raw_cross" not in tr.references(single, TrainConfig.tiny())
+    assert "raw_cross" not in rf.references(single, TrainConfig.tiny())

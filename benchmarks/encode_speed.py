@@ -68,6 +68,29 @@ def markdown(d: dict) -> str:
     """The results table of :func:`run`'s output, with the command and the machine."""
     m, mach = d["median_seconds"], d["machine"]
     verdict = "met" if d["goal_met"] else "missed"
+    rows = [
+        ["`archgraph.sample(n)`", f"{m['sample']:.2f}"],
+        [
+            "`encode_many(archs, validated=True)` (archs from the sampler)",
+            f"{m['encode_collate']:.2f}",
+        ],
+        [
+            "`encode_many(archs)` (re-validates every arch first)",
+            f"{m['validate_encode_collate']:.2f}",
+        ],
+        [
+            "**sample + encode + collate**",
+            f"**{d['sample_encode_collate_s']:.2f}** ({d['archs_per_s']:,.0f} archs/s)",
+        ],
+        [
+            "sample + validate + encode + collate",
+            f"{d['sample_validate_encode_collate_s']:.2f} "
+            f"({d['archs_per_s_with_validation']:,.0f} archs/s)",
+        ],
+    ]
+    stages = "\n".join(
+        report.table([f"stage (median of {d['config']['repeats']})", "seconds"], rows)
+    )
     return f"""# Encode speed: sample, encode and collate {d["config"]["n"]:,} cts archs
 
 Command: `{d["command"]}`
@@ -75,14 +98,7 @@ Command: `{d["command"]}`
 Machine: {mach["platform"]}, {mach["cpus"]} CPUs, Python {mach["python"]}, torch {mach["torch"]}; \
 1-min load average {mach["loadavg_1m"]:.2f} at start.
 
-| stage (median of {d["config"]["repeats"]}) | seconds |
-|---|---|
-| `archgraph.sample(n)` | {m["sample"]:.2f} |
-| `encode_many(archs, validated=True)` (archs from the sampler) | {m["encode_collate"]:.2f} |
-| `encode_many(archs)` (re-validates every arch first) | {m["validate_encode_collate"]:.2f} |
-| **sample + encode + collate** | **{d["sample_encode_collate_s"]:.2f}** ({d["archs_per_s"]:,.0f} archs/s) |
-| sample + validate + encode + collate | {d["sample_validate_encode_collate_s"]:.2f} \
-({d["archs_per_s_with_validation"]:,.0f} archs/s) |
+{stages}
 
 Goal: <= {d["goal_s"]} s for sample + encode + collate on this 2-core machine: **{verdict}**.
 

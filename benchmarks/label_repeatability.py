@@ -142,22 +142,17 @@ def markdown(doc: dict) -> str:
     ]
     for kind in dict.fromkeys(e["kind"] for e in doc["tasks"]):
         ents = [e for e in doc["tasks"] if e["kind"] == kind and "error" not in e]
-        lines += [
-            f"## {kind}",
-            "",
-            "| task | archs | seeds | split-half | single | 2 seeds | 4 seeds | 8 seeds | needed "
-            "| kept | s/label | CPU h |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        body = [
+            [e["task"], e["n_archs"], len(e["seeds"]), f"{e['split_tau']:.2f}"]
+            + [f"{e['single_tau']:.2f}", *(f"{_predicted(e, k):.2f}" for k in (2, 4, 8))]
+            + [f"{e['seeds_needed']}{'' if e['reaches_target'] else '*'}"]
+            + ["yes" if e["kept"] else "no", f"{e['median_seconds']:.1f}"]
+            + [f"{e['corpus_cpu_hours']:.1f}"]
+            for e in ents
         ]
-        for e in ents:
-            p = {int(k): v for k, v in e["predicted"].items()}  # JSON keys are strings
-            lines.append(
-                f"| {e['task']} | {e['n_archs']} | {len(e['seeds'])} | {e['split_tau']:.2f} | "
-                f"{e['single_tau']:.2f} | {p[2]:.2f} | {p[4]:.2f} | "
-                f"{p.get(8, float('nan')):.2f} | {e['seeds_needed']}"
-                f"{'' if e['reaches_target'] else '*'} | {'yes' if e['kept'] else 'no'} | "
-                f"{e['median_seconds']:.1f} | {e['corpus_cpu_hours']:.1f} |"
-            )
+        head = ["task", "archs", "seeds", "split-half", "single", "2 seeds", "4 seeds"]
+        head += ["8 seeds", "needed", "kept", "s/label", "CPU h"]
+        lines += [f"## {kind}", "", *report.table(head, body)]
         if ents:
             kept = [e for e in ents if e["kept"]]
             strict = [e["task"] for e in ents if _predicted(e, 2) < cfg["keep_tau"]]

@@ -225,20 +225,17 @@ def markdown(doc: dict[str, Any]) -> str:
     ]
     res = doc["result"]
     if doc["config"]["part"] == "memory":
-        lines += [
-            "| N | T | arch | status | estimate MiB | measured peak MiB | estimate / peak | "
-            "largest part | S | M | s | load |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        body = [
+            [r["n_series"], r["steps"], r["arch"], r["status"], f"{r['estimate_mib']:.0f}"]
+            + ["-" if r["peak_mib"] is None else f"{r['peak_mib']:.0f}"]
+            + ["-" if r["ratio"] is None else f"{r['ratio']:.2f}", r["largest_part"]]
+            + [r["node_subset"], r["probe_nodes"], f"{r['seconds']:.1f}"]
+            + [f"{r['loadavg_before']:.1f}"]
+            for r in res["rows"]
         ]
-        for r in res["rows"]:
-            peak = "-" if r["peak_mib"] is None else f"{r['peak_mib']:.0f}"
-            ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
-            lines.append(
-                f"| {r['n_series']} | {r['steps']} | {r['arch']} | {r['status']} | "
-                f"{r['estimate_mib']:.0f} | {peak} | {ratio} | {r['largest_part']} | "
-                f"{r['node_subset']} | {r['probe_nodes']} | {r['seconds']:.1f} | "
-                f"{r['loadavg_before']:.1f} |"
-            )
+        head = ["N", "T", "arch", "status", "estimate MiB", "measured peak MiB"]
+        head += ["estimate / peak", "largest part", "S", "M", "s", "load"]
+        lines += report.table(head, body)
         lines += [
             "",
             f"Estimate / peak: {res['ratio_min']:.2f} .. {res['ratio_max']:.2f}; within 2x: "
@@ -250,15 +247,15 @@ def markdown(doc: dict[str, Any]) -> str:
             f"## One label at N = 200, T = {a['shape'][0]} (synthetic), budget {a['budget']}, "
             f"{a['threads']} threads, S = {a['node_subset']}, M = {a['probe_nodes']}",
             "",
-            "| arch | status | wall s | CPU s | train s | peak MiB | load before / after |",
-            "|---|---|---|---|---|---|---|",
         ]
-        for r in a["rows"]:
-            lines.append(
-                f"| {r['arch']} | {r['status']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
-                f"{(r['train_seconds'] or 0):.1f} | {(r['peak_mib'] or 0):.0f} | "
-                f"{r['loadavg_before']:.1f} / {r['loadavg_after']:.1f} |"
-            )
+        body = [
+            [r["arch"], r["status"], f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}"]
+            + [f"{(r['train_seconds'] or 0):.1f}", f"{(r['peak_mib'] or 0):.0f}"]
+            + [f"{r['loadavg_before']:.1f} / {r['loadavg_after']:.1f}"]
+            for r in a["rows"]
+        ]
+        head = ["arch", "status", "wall s", "CPU s", "train s", "peak MiB"]
+        lines += report.table([*head, "load before / after"], body)
         lines += [
             "",
             f"Median wall {a['median_seconds']:.1f} s (goal <= 60 s), median CPU "

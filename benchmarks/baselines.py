@@ -7,6 +7,8 @@ All return scores ``[n]`` with HIGHER = predicted better; labels are LOWER-is-be
 - :func:`best_source_scores`: one source task's labels as the ranking (hindsight or probe pick).
 - :func:`regressor_scores`: random forest, gradient boosting, or an MLP (scikit-learn) on flat
   features (optionally with task features appended).
+- :func:`forest_scores`: a random forest fitted to the raw labels or to their ranks (the
+  NAS-Bench-Graph in-task forests); :func:`gp_scores`: a Gaussian process on label ranks.
 """
 
 from __future__ import annotations
@@ -138,3 +140,60 @@ def regressor_scores(
         model.fit(x_train, y)
         pred = model.predict(x_test)
     return -np.asarray(pred, dtype=np.float64)
+
+
+def rank_targets(y: np.ndarray) -> np.ndarray:
+    """Labels ``[n]`` as ranks in ``(0, 1]`` (lower label, lower rank; ties share the average):
+    robust to the few archs whose accuracy collapses, which dominate a squared loss on raw
+    labels."""
+    y = np.asarray(y, dtype=np.float64)
+    return rankdata(y) / len(y)
+
+
+def forest_scores(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    seed: int = 0,
+    *,
+    target: str = "label",
+    n_estimators: int = 200,
+    min_samples_leaf: int = 1,
+) -> np.ndarray:
+    """A scikit-learn random forest on ``x_train [n, D]`` -> ``y_train [n]`` (lower better);
+    returns ``-prediction [m]`` of ``x_test [m, D]`` (higher better).
+
+    Unlike :func:`regressor_scores` the target is not standardised: ``target="label"`` fits the
+    labels as they are, ``"rank"`` fits :func:`rank_targets` of them.
+    """
+    from sklearn.ensemble import RandomForestRegressor
+
+    if target not in ("label", "rank"):
+        raise ValueError(f"target must be 'label' or 'rank', got {target!r}")
+    y = rank_targets(y_train) if target == "rank" else np.asarray(y_train)
+    rf = RandomForestRegressor(
+        n_estimators, min_samples_leaf=min_samples_leaf, random_state=seed, n_jobs=1
+    )
+    with threadpool_limits(1):  # small matrices: threaded BLAS only contends (see above)
+        rf.fit(x_train, y)
+        return -rf.predict(x_test)
+
+
+def gp_scores(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, seed: int = 0
+) -> np.ndarray:
+    """Gaussian-process regression of label ranks (:func:`rank_targets`) on feature rows
+    ``x_train [n, F]``; returns the posterior mean's negative at ``x_test [m, F]`` (higher better).
+
+    RBF kernel times a constant plus white noise, hyperparameters by maximum marginal likelihood
+    (scikit-learn's optimiser, length scale started at 3, i.e. about two differing one-hot
+    slots of a NAS-Bench-Graph row).
+    """
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+
+    kernel = ConstantKernel(1.0) * RBF(3.0) + WhiteKernel(0.1, (1e-6, 10.0))
+    gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed)
+    with threadpool_limits(1):
+        gp.fit(x_train, rank_targets(y_train))
+        return -gp.predict(x_test)

@@ -13,23 +13,23 @@ difference of the two labels.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
-from predictor.metrics import kendall_tau
+from benchmarks import report
+from benchmarks.metrics import shared_tau
+from cliconfig import EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class CardConfig:
-    store: str = "corpus/labels.sqlite"
-    out: str = "corpus/CARD"
+    """The corpus data card: tasks, shapes, label distribution, failure rate, label noise."""
+
+    store: str = option("corpus/labels.sqlite", "the label store (SQLite), read only")
+    out: str = option("corpus/CARD", "path stem of the .md and .json")
 
 
 def task_card(rows: list[dict], refs: dict[str, float], info: dict) -> dict[str, Any]:
@@ -56,7 +56,9 @@ def task_card(rows: list[dict], refs: dict[str, float], info: dict) -> dict[str,
     if len(both) >= 3:
         a = np.array([seed0[h]["label"] for h in both])
         b = np.array([seed1[h]["label"] for h in both])
-        card["seed_tau"] = kendall_tau(-a, b)  # scores higher-better vs labels lower-better
+        card["seed_tau"], _ = shared_tau(
+            {h: seed0[h]["label"] for h in both}, {h: seed1[h]["label"] for h in both}
+        )
         card["seed_median_rel_diff"] = float(np.median(np.abs(a - b) / ((a + b) / 2)))
     return card
 
@@ -65,14 +67,15 @@ def build(store_path: str) -> dict[str, Any]:
     from contrastive.data import list_tasks
     from contrastive.store import LabelStore
 
-    store = LabelStore(store_path)
     infos = {t["name"]: t for t in list_tasks()}
-    rows_all = store.records(status=None)
+    with LabelStore(store_path, readonly=True) as store:  # the card only reads
+        rows_all = store.records(status=None)
+        references = store.references()
     budgets: dict[str, int] = {}
     for r in rows_all:
         budgets[r["task"]] = max(budgets.get(r["task"], r["budget"]), r["budget"])
     refs: dict[str, dict[str, float]] = {}
-    for ref in store.references():
+    for ref in references:
         refs.setdefault(ref["task"], {})[ref["kind"]] = ref["label"]
     cards = []
     for task in sorted(budgets):
@@ -108,6 +111,26 @@ def _f(v: Any, fmt: str = ".3f") -> str:
 
 
 def markdown(card: dict[str, Any]) -> str:
+    head = ["task", "domain", "freq", "[T, N]", "archs ok", "failed", "label min / median / max"]
+    head += ["raw lags 48 / long", "training helped", "seed tau (archs)", "median rel. seed diff"]
+    body = []
+    for c in card["tasks"]:
+        shape = "x".join(str(s) for s in c["shape"]) if c["shape"] else "-"
+        body.append(
+            [
+                c["task"],
+                c.get("domain") or "-",
+                c.get("freq") or "-",
+                shape,
+                c["archs_ok"],
+                c["failed"],
+                f"{_f(c['label_min'])} / {_f(c['label_median'])} / {_f(c['label_max'])}",
+                f"{_f(c['raw_short'])} / {_f(c['raw_long'])}",
+                _f(c["share_training_helped"], ".0%"),
+                f"{_f(c.get('seed_tau'), '.2f')} ({c['repeat_archs']})",
+                _f(c.get("seed_median_rel_diff"), ".1%"),
+            ]
+        )
     lines = [
         "# Corpus data card",
         "",
@@ -121,37 +144,17 @@ def markdown(card: dict[str, Any]) -> str:
         "same probe on 48 lags and on the longest lag window that fits (up to 336). "
         "Noise: seed 0 vs seed 1 of the same arch (init, batches, views).",
         "",
-        "| task | domain | freq | [T, N] | archs ok | failed | label min / median / max | "
-        "raw lags 48 / long | training helped | seed tau (archs) | median rel. seed diff |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        *report.table(head, body),
     ]
-    for c in card["tasks"]:
-        shape = "x".join(str(s) for s in c["shape"]) if c["shape"] else "-"
-        lines.append(
-            f"| {c['task']} | {c.get('domain') or '-'} | {c.get('freq') or '-'} | {shape} | "
-            f"{c['archs_ok']} | {c['failed']} | {_f(c['label_min'])} / {_f(c['label_median'])} / "
-            f"{_f(c['label_max'])} | {_f(c['raw_short'])} / {_f(c['raw_long'])} | "
-            f"{_f(c['share_training_helped'], '.0%')} | {_f(c.get('seed_tau'), '.2f')} "
-            f"({c['repeat_archs']}) | {_f(c.get('seed_median_rel_diff'), '.1%')} |"
-        )
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.corpus_card", description=__doc__.split("\n")[0]
-    )
-    add_config_flag(p)
-    p.add_argument("--store", default="corpus/labels.sqlite")
-    p.add_argument("--out", default="corpus/CARD", help="path stem of the .md and .json")
-    cfg = parse_into(p, CardConfig, argv)
+    cfg = parse(CardConfig, argv, prog="python -m benchmarks.corpus_card")
     if not Path(cfg.store).is_file():
         raise ValueError(f"{cfg.store}: no such label store")
     card = build(cfg.store)
-    Path(f"{cfg.out}.json").write_text(json.dumps(card, indent=1) + "\n")
-    Path(f"{cfg.out}.md").write_text(markdown(card))
-    print(markdown(card))
+    report.publish(cfg.out, card, markdown(card))
     return EXIT_OK
 
 

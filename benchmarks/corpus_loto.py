@@ -28,99 +28,69 @@ Example (the command behind ``benchmarks/results/corpus_loto.md``)::
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import sys
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+from benchmarks import report
 from benchmarks.baselines import random_scores, rank_matrix, regressor_scores
-from benchmarks.metrics import evaluate
-from benchmarks.protocols import TaskSet, _records, _task_matrix, machine
+from benchmarks.metrics import evaluate, shared_tau
+from benchmarks.protocols import TaskSet, records, task_matrix
+from benchmarks.report import machine
+from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
 
 PRESET_NAME = "ts2vec"
 
 
 @dataclass
 class LotoConfig:
-    store: str = "corpus/labels.sqlite"
-    label_kind: str = ""
-    judge_kind: str = ""
-    having: str = ""
-    variants: str = "gin:film,gin:none"
-    tasks: str = ""
-    epochs: int = 150
-    width: int = 64
-    seed: int = 0
-    n_boot: int = 200
-    out: str = "benchmarks/results/corpus_loto"
-    train_picks: bool = False
-    search_n: int = 20000
-    ship: str | None = None
-    ship_holdout: str = "pedestrian"
-    ship_variant: str | None = None
-    train_seeds: str = "first"
-    pair_rule: str = "none"
-    pair_z: float = 1.0
+    """Leave-one-task-out benchmark of comparator variants on the label corpus."""
 
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.corpus_loto", description=__doc__.split("\n")[0]
-    )
-    add_config_flag(p)
-    p.add_argument("--store", default="corpus/labels.sqlite")
-    p.add_argument(
-        "--label-kind", default="", help="rank by this metric (e.g. knn_val_mse); default: label"
-    )
-    p.add_argument(
-        "--judge-kind",
-        default="",
-        metavar="METRIC",
-        help="score the rankings against this metric instead of the one trained on (e.g. a "
+    store: str = option("corpus/labels.sqlite", "the label store (SQLite), read only")
+    label_kind: str = option("", "rank by this metric (e.g. knn_val_mse); default: label")
+    judge_kind: str = option(
+        "",
+        "score the rankings against this metric instead of the one trained on (e.g. a "
         "comparator trained on the ridge label, judged by knn_val_mse)",
-    )
-    p.add_argument(
-        "--having",
-        default="",
         metavar="METRIC",
-        help="only rows with this metric (compare label kinds on the same rows)",
     )
-    p.add_argument("--variants", default="gin:film,gin:none", help="comma list of gnn:fusion")
-    p.add_argument("--tasks", default="", help="held-out tasks (default: all)")
-    p.add_argument("--epochs", type=int, default=150)
-    p.add_argument("--width", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-boot", type=int, default=200)
-    p.add_argument("--out", default="benchmarks/results/corpus_loto", help="path stem")
-    p.add_argument("--train-picks", action="store_true")
-    p.add_argument("--search-n", type=int, default=20000)
-    p.add_argument("--ship", metavar="PATH", help="write the chosen comparator here")
-    p.add_argument("--ship-holdout", default="pedestrian", help="task left out of --ship")
-    p.add_argument("--ship-variant", help="ship this gnn:fusion instead of the LOTO winner")
-    p.add_argument(
-        "--train-seeds",
-        default="first",
-        choices=("first", "mean"),
-        help="comparators train on seed 0's labels (first) or on each arch's mean over its "
-        "stored seeds (mean); rankings are judged by seed 0's labels either way",
+    having: str = option(
+        "", "only rows with this metric (compare label kinds on the same rows)", metavar="METRIC"
     )
-    p.add_argument(
-        "--pair-rule",
-        default="none",
-        choices=("none", "drop", "weight"),
-        help="noise-aware training pairs (ComparatorConfig.pair_rule)",
+    variants: str = option("gin:film,gin:none", "comma list of gnn:fusion")
+    tasks: str = option("", "held-out tasks (default: all)")
+    epochs: int = option(150, "comparator epochs")
+    width: int = option(64, "comparator GNN width")
+    seed: int = option(0, "seed of comparators, forest, random scores and bootstrap")
+    n_boot: int = option(200, "bootstrap resamples per metric")
+    out: str = option("benchmarks/results/corpus_loto", "path stem")
+    train_picks: bool = option(False, "train each held-out task's zero-shot search winner")
+    search_n: int = option(20000, "--train-picks: archs a search samples")
+    ship: str | None = option(None, "write the chosen comparator here", metavar="PATH")
+    ship_holdout: str = option("pedestrian", "task left out of --ship")
+    ship_variant: str | None = option(None, "ship this gnn:fusion instead of the LOTO winner")
+    train_seeds: Literal["first", "mean"] = option(
+        "first",
+        "comparators train on seed 0's labels (first) or on each arch's mean over its stored "
+        "seeds (mean); rankings are judged by seed 0's labels either way",
     )
-    p.add_argument("--pair-z", type=float, default=1.0, help="--pair-rule drop threshold (SEs)")
-    return p
+    pair_rule: Literal["none", "drop", "weight"] = option(
+        "none", "noise-aware training pairs (ComparatorConfig.pair_rule)"
+    )
+    pair_z: float = option(1.0, "--pair-rule drop threshold (SEs)")
+
+
+def build_parser() -> ConfigParser[LotoConfig]:
+    """The parser of ``python -m benchmarks.corpus_loto`` (generated from :class:`LotoConfig`)."""
+    return parser_for(
+        LotoConfig, prog="python -m benchmarks.corpus_loto", description=__doc__.split("\n")[0]
+    )
 
 
 def log(msg: str) -> None:
@@ -133,18 +103,15 @@ def seed_noise(recs: list[dict], space: Any) -> dict[str, dict[str, float]]:
     This bounds what any ranker can reach against one seed's labels: a perfect model of the
     expected label agrees with a single noisy label only about as well as two seeds agree.
     """
-    from scipy.stats import kendalltau
-
     by: dict[tuple[str, int], dict[str, float]] = {}
     for r in recs:
         by.setdefault((r["task"], r.get("seed", 0)), {})[space.arch_hash(r["arch"])] = r["label"]
     out = {}
     for task in sorted({t for t, _ in by}):
         a, b = by.get((task, 0), {}), by.get((task, 1), {})
-        common = sorted(set(a) & set(b))
-        if len(common) >= 5:
-            tau = kendalltau([a[h] for h in common], [b[h] for h in common]).statistic
-            out[task] = {"tau": float(tau), "n_archs": len(common)}
+        tau, n = shared_tau(a, b, min_n=5)
+        if n >= 5:
+            out[task] = {"tau": tau, "n_archs": n}
     return out
 
 
@@ -232,7 +199,7 @@ def fit_variant(
     their seed mean (with its SE for ``--pair-rule``)."""
     from predictor.comparator import Comparator
 
-    recs = [r for t in tasks for r in _records(data, t, data.labelled(t))]
+    recs = [r for t in tasks for r in records(data, t, data.labelled(t))]
     recs += [r for r in extra if r["task"] in tasks]
     comp = Comparator(data.space, comparator_config(variant, cfg, cfg.seed))
     feats = {t: data.features[t] for t in tasks} if parse_variant(variant)[1] != "none" else {}
@@ -343,8 +310,8 @@ def loto(
             src_pairs.append(np.stack([sid, np.full(len(sid), s)], 1))
             src_ranks.append(rank_matrix(data.labels[s, sid][None])[0])
         pairs = np.concatenate(src_pairs)
-        x_src = np.concatenate([flat[pairs[:, 0]], _task_matrix(data, pairs[:, 1])], 1)
-        x_test = np.concatenate([flat[ids], _task_matrix(data, np.full(len(ids), t_idx))], 1)
+        x_src = np.concatenate([flat[pairs[:, 0]], task_matrix(data, pairs[:, 1])], 1)
+        x_test = np.concatenate([flat[ids], task_matrix(data, np.full(len(ids), t_idx))], 1)
         rf = regressor_scores("rf", x_src, np.concatenate(src_ranks), x_test, cfg.seed)
         add("rf", rf, time.perf_counter() - t0)
         src_names = [data.tasks[s] for s in sources]
@@ -396,7 +363,8 @@ def store_label_kind(store: str) -> str:
     """The one ``label_kind`` the store's ok rows record (what ``from_store(kind="")`` ranks)."""
     from contrastive.store import LabelStore
 
-    kinds = LabelStore(store).label_kinds()
+    with LabelStore(store, readonly=True) as s:  # reads only: never a write lock or a WAL switch
+        kinds = s.label_kinds()
     if len(kinds) != 1:
         raise ValueError(f"{store}: expected one label kind in its rows, found {sorted(kinds)}")
     return kinds.pop()
@@ -450,6 +418,7 @@ def train_picks(
 
 
 def markdown(doc: dict) -> str:
+    """The report of a result document: summary, best of the top K, per-task tau and picks."""
     rows, summ = doc["rows"], doc["summary"]
     methods = list(summ)
     tasks = list(dict.fromkeys(r["task"] for r in rows))
@@ -464,17 +433,19 @@ def markdown(doc: dict) -> str:
         "",
         "## Summary (mean over held-out tasks)",
         "",
-        "| method | Kendall tau | Spearman | precision@5% | tau on unseen archs | "
-        "top-1 in labelled top 10% | top-1 beats preset |",
-        "|---|---|---|---|---|---|---|",
     ]
+    head = ["method", "Kendall tau", "Spearman", "precision@5%", "tau on unseen archs"]
+    head += ["top-1 in labelled top 10%", "top-1 beats preset"]
+    body = []
     for m in methods:
         s = summ[m]
-        lines.append(
-            f"| {m} | {s['mean_tau']:.3f} | {s['mean_spearman']:.3f} | "
-            f"{s['mean_precision_at_5pct']:.3f} | {s.get('mean_tau_unseen_archs', float('nan')):.3f} "
-            f"| {s['pick_in_top10']}/{s['tasks']} | {s['pick_beats_preset']}/{s['tasks']} |"
+        body.append(
+            [m, f"{s['mean_tau']:.3f}", f"{s['mean_spearman']:.3f}"]
+            + [f"{s['mean_precision_at_5pct']:.3f}"]
+            + [f"{s.get('mean_tau_unseen_archs', float('nan')):.3f}"]
+            + [f"{s['pick_in_top10']}/{s['tasks']}", f"{s['pick_beats_preset']}/{s['tasks']}"]
         )
+    lines += report.table(head, body)
     if all(f"mean_top{k}_percentile" in summ[m] for m in methods for k in TOP_K):
         ns = [r["n"] for r in rows if r["method"] == methods[0]]
         lines += [
@@ -485,21 +456,16 @@ def markdown(doc: dict) -> str:
             "over held-out tasks. `random (expected)` is the exact expectation for K archs drawn "
             "at random; the `random` row is one draw.",
             "",
-            "| method | top 1 | " + " | ".join(f"top {k}" for k in TOP_K) + " |",
-            "|---|---|" + "---|" * len(TOP_K),
-            "| random (expected) | "
-            + " | ".join(
-                f"{np.mean([random_top_k_percentile(n, k) for n in ns]):.3f}" for k in (1, *TOP_K)
-            )
-            + " |",
         ]
+        expected = [np.mean([random_top_k_percentile(n, k) for n in ns]) for k in (1, *TOP_K)]
+        body = [["random (expected)", *(f"{v:.3f}" for v in expected)]]
         for m in methods:
             s = summ[m]
-            lines.append(
-                f"| {m} | {s['mean_pick_percentile']:.3f} | "
-                + " | ".join(f"{s[f'mean_top{k}_percentile']:.3f}" for k in TOP_K)
-                + " |"
+            body.append(
+                [m, f"{s['mean_pick_percentile']:.3f}"]
+                + [f"{s[f'mean_top{k}_percentile']:.3f}" for k in TOP_K]
             )
+        lines += report.table(["method", "top 1", *(f"top {k}" for k in TOP_K)], body)
     noise = doc.get("seed_noise", {})
     lines += [
         "",
@@ -510,56 +476,51 @@ def markdown(doc: dict) -> str:
         "seed's labels can rarely beat it.",
         "",
     ]
-    lines.append("| task | " + " | ".join(methods) + " | seed 0 vs 1 |")
-    lines.append("|---|" + "---|" * (len(methods) + 1))
+    body = []
     for t in tasks:
         nz = noise.get(t)
-        ceiling = f"{nz['tau']:.2f} ({nz['n_archs']})" if nz else "-"
         cells = []
         for m in methods:
             r = next(r for r in rows if r["task"] == t and r["method"] == m)
             k = r["metrics"]["kendall_tau"]
             cells.append(f"{k['value']:.2f} [{k['lo']:.2f}, {k['hi']:.2f}]")
-        lines.append(f"| {t} | " + " | ".join(cells) + f" | {ceiling} |")
+        body.append([t, *cells, f"{nz['tau']:.2f} ({nz['n_archs']})" if nz else "-"])
+    lines += report.table(["task", *methods, "seed 0 vs 1"], body)
     lines += ["", "## Top-1 pick per held-out task: percentile among labelled (0 = best)", ""]
     conf = doc.get("config", {})
     name = conf.get("judge_kind") or conf.get("label_kind") or "label"
-    lines.append(f"| task | best {name} | preset {name} | " + " | ".join(methods) + " |")
-    lines.append("|---|---|---|" + "---|" * len(methods))
+    body = []
     for t in tasks:
         rs = [next(r for r in rows if r["task"] == t and r["method"] == m) for m in methods]
         pre = rs[0].get("preset_label")
-        cells = [f"{r['pick_percentile']:.2f} ({r['pick_label']:.3f})" for r in rs]
-        lines.append(
-            f"| {t} | {rs[0]['best_label']:.3f} | "
-            + (f"{pre:.3f}" if pre is not None else "-")
-            + " | "
-            + " | ".join(cells)
-            + " |"
+        body.append(
+            [t, f"{rs[0]['best_label']:.3f}", f"{pre:.3f}" if pre is not None else "-"]
+            + [f"{r['pick_percentile']:.2f} ({r['pick_label']:.3f})" for r in rs]
         )
+    lines += report.table(["task", f"best {name}", f"preset {name}", *methods], body)
     if doc.get("picks"):
         lines += [
             "",
             f"## Zero-shot search ({doc['search_n']} sampled archs) with `{doc['chosen']}`, "
             "its top-1 trained",
             "",
-            f"| task | label ({doc['picks'][0].get('label_kind', 'val_mse')}) | preset label "
-            "| beats preset | percentile among labelled |",
-            "|---|---|---|---|---|",
         ]
         pl = doc["preset_label"]
+        body = []
         for p in doc["picks"]:
             v = p.get("label", p["val_mse"])
             pre = pl.get(p["task"])
             if v is None:
-                lines.append(f"| {p['task']} | failed | - | - | - |")
+                body.append([p["task"], "failed", "-", "-", "-"])
                 continue
-            lines.append(
-                f"| {p['task']} | {v:.3f} | "
-                + (f"{pre:.3f}" if pre is not None else "-")
-                + f" | {'yes' if pre is not None and v < pre else 'no'} | "
-                f"{p['percentile_among_labelled']:.2f} |"
+            body.append(
+                [p["task"], f"{v:.3f}", f"{pre:.3f}" if pre is not None else "-"]
+                + ["yes" if pre is not None and v < pre else "no"]
+                + [f"{p['percentile_among_labelled']:.2f}"]
             )
+        kind = doc["picks"][0].get("label_kind", "val_mse")
+        head = ["task", f"label ({kind})", "preset label", "beats preset"]
+        lines += report.table([*head, "percentile among labelled"], body)
     if doc.get("shipped"):
         lines += ["", f"Shipped: {doc['shipped']}"]
     return "\n".join(lines) + "\n"
@@ -567,7 +528,7 @@ def markdown(doc: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse_into(build_parser(), LotoConfig, argv)
+    cfg = build_parser().parse(argv)
     data, preset_label, noise = load(cfg.store, cfg.label_kind, cfg.having)
     log(f"{len(data.archs)} archs, tasks {data.tasks}, preset labelled on {len(preset_label)}")
     judge = None
@@ -588,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
         max(tahc, key=lambda m: tahc[m]["mean_tau"])[len("tahc_") :] if tahc else None
     )
     doc: dict[str, Any] = {
-        "command": "python -m benchmarks.corpus_loto " + " ".join(argv),
+        "command": report.command("benchmarks.corpus_loto", argv),
         "store": cfg.store,
         "config": dict(cfg.__dict__),
         "machine": machine(),
@@ -615,11 +576,8 @@ def main(argv: list[str] | None = None) -> int:
             f"(all but {cfg.ship_holdout}), width {cfg.width}, {cfg.epochs} epochs, seed {cfg.seed}"
         )
         log(doc["shipped"])
-    out = Path(cfg.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    Path(f"{out}.json").write_text(json.dumps(doc, indent=1, default=float) + "\n")
-    Path(f"{out}.md").write_text(markdown(doc))
-    log(f"wrote {out}.json and {out}.md")
+    report.write(cfg.out, doc, markdown(doc))
+    log(f"wrote {cfg.out}.json and {cfg.out}.md")
     return EXIT_OK
 
 

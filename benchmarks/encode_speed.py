@@ -7,24 +7,25 @@ sampler (known canonical, ``validated=True``) and archs re-validated first (what
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import archgraph as ag
-from archgraph.cli import add_config_flag, parse_into, run_main
-from benchmarks.protocols import machine
+from benchmarks import report
+from benchmarks.report import machine
+from cliconfig import EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class Config:
-    n: int = 20000
-    repeats: int = 5
-    seed: int = 0
-    out: str = "benchmarks/results"
+    """Encode speed benchmark: sample, encode and collate N archs of the cts space."""
+
+    n: int = option(20000, "archs per repeat")
+    repeats: int = option(5, "repeats; medians reported")
+    seed: int = option(0, "first seed")
+    out: str = option("benchmarks/results", "output folder")
 
 
 def run(cfg: Config) -> dict:
@@ -67,6 +68,29 @@ def markdown(d: dict) -> str:
     """The results table of :func:`run`'s output, with the command and the machine."""
     m, mach = d["median_seconds"], d["machine"]
     verdict = "met" if d["goal_met"] else "missed"
+    rows = [
+        ["`archgraph.sample(n)`", f"{m['sample']:.2f}"],
+        [
+            "`encode_many(archs, validated=True)` (archs from the sampler)",
+            f"{m['encode_collate']:.2f}",
+        ],
+        [
+            "`encode_many(archs)` (re-validates every arch first)",
+            f"{m['validate_encode_collate']:.2f}",
+        ],
+        [
+            "**sample + encode + collate**",
+            f"**{d['sample_encode_collate_s']:.2f}** ({d['archs_per_s']:,.0f} archs/s)",
+        ],
+        [
+            "sample + validate + encode + collate",
+            f"{d['sample_validate_encode_collate_s']:.2f} "
+            f"({d['archs_per_s_with_validation']:,.0f} archs/s)",
+        ],
+    ]
+    stages = "\n".join(
+        report.table([f"stage (median of {d['config']['repeats']})", "seconds"], rows)
+    )
     return f"""# Encode speed: sample, encode and collate {d["config"]["n"]:,} cts archs
 
 Command: `{d["command"]}`
@@ -74,14 +98,7 @@ Command: `{d["command"]}`
 Machine: {mach["platform"]}, {mach["cpus"]} CPUs, Python {mach["python"]}, torch {mach["torch"]}; \
 1-min load average {mach["loadavg_1m"]:.2f} at start.
 
-| stage (median of {d["config"]["repeats"]}) | seconds |
-|---|---|
-| `archgraph.sample(n)` | {m["sample"]:.2f} |
-| `encode_many(archs, validated=True)` (archs from the sampler) | {m["encode_collate"]:.2f} |
-| `encode_many(archs)` (re-validates every arch first) | {m["validate_encode_collate"]:.2f} |
-| **sample + encode + collate** | **{d["sample_encode_collate_s"]:.2f}** ({d["archs_per_s"]:,.0f} archs/s) |
-| sample + validate + encode + collate | {d["sample_validate_encode_collate_s"]:.2f} \
-({d["archs_per_s_with_validation"]:,.0f} archs/s) |
+{stages}
 
 Goal: <= {d["goal_s"]} s for sample + encode + collate on this 2-core machine: **{verdict}**.
 
@@ -95,18 +112,9 @@ sampler skip it.
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.encode_speed", description=__doc__)
-    add_config_flag(p)
-    p.add_argument("--n", type=int, default=20000, help="archs per repeat (default 20000)")
-    p.add_argument("--repeats", type=int, default=5, help="repeats; medians reported (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-    p.add_argument("--out", default="benchmarks/results", help="output folder")
-    cfg = parse_into(p, Config, argv)
+    cfg = parse(Config, argv, prog="python -m benchmarks.encode_speed", description=__doc__)
     result = run(cfg)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "encode_speed.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out / "encode_speed.md").write_text(markdown(result))
+    report.write(Path(cfg.out) / "encode_speed", result, markdown(result), indent=2)
     m = result["median_seconds"]
     print(
         f"{cfg.n} archs, median of {cfg.repeats}: sample {m['sample']:.2f}s, "
@@ -115,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         f"= {result['archs_per_s']:.0f} archs/s (goal <= {result['goal_s']} s: "
         f"{'met' if result['goal_met'] else 'missed'})"
     )
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ present but lacks a field stops the run with an error naming the file and the fi
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass
@@ -29,8 +28,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from archgraph.cli import add_config_flag, parse_into, run_main
+from benchmarks import report
 from benchmarks.corpus_loto import random_top_k_percentile
+from cliconfig import EXIT_OK, option, parse, run_main
 
 REPEATABILITY_FILE = "label_knn/cpu.json"
 LOTO_FILES = (
@@ -57,8 +57,10 @@ TOPK = (1, 3, 5, 10)
 
 @dataclass
 class Config:
-    results: str = "benchmarks/results"
-    out: str = "benchmarks/results"
+    """Plots of the headline results, read from the committed result JSON."""
+
+    results: str = option("benchmarks/results", "folder of the result JSON")
+    out: str = option("benchmarks/results", "folder for the PNG files")
 
 
 def _field(obj: Any, path: str, keys: tuple[str, ...]) -> Any:
@@ -197,8 +199,7 @@ def plot_repeatability(table: dict[str, dict[str, float]], path: Path, source: s
     ax.grid(axis="y", alpha=0.3)
     fig.text(0.01, 0.01, f"source: {source}", fontsize=7, color="grey")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    return path
+    return report.save_figure(fig, path)
 
 
 def plot_loto(panels: list[tuple[str, str, dict[str, Any]]], path: Path) -> Path:
@@ -268,8 +269,7 @@ def plot_loto(panels: list[tuple[str, str, dict[str, Any]]], path: Path) -> Path
         color="grey",
     )
     fig.tight_layout(rect=(0, 0.02, 1, 1))
-    fig.savefig(path, dpi=110)
-    return path
+    return report.save_figure(fig, path)
 
 
 def plot_topk(panels: list[tuple[str, str, dict[str, Any]]], n_archs: int, path: Path) -> Path:
@@ -299,8 +299,7 @@ def plot_topk(panels: list[tuple[str, str, dict[str, Any]]], n_archs: int, path:
         ax.legend(fontsize=7)
     fig.suptitle("What --train-top K buys: the best label among a ranker's top K (LOTO)")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return report.save_figure(fig, path)
 
 
 def write_plots(results: str | Path, out: str | Path) -> list[Path]:
@@ -347,14 +346,10 @@ def write_plots(results: str | Path, out: str | Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.headline_plots", description=__doc__)
-    add_config_flag(p)
-    p.add_argument("--results", default="benchmarks/results", help="folder of the result JSON")
-    p.add_argument("--out", default="benchmarks/results", help="folder for the PNG files")
-    cfg = parse_into(p, Config, argv)
+    cfg = parse(Config, argv, prog="python -m benchmarks.headline_plots", description=__doc__)
     for path in write_plots(cfg.results, cfg.out):
         print(path)
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

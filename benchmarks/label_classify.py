@@ -1,6 +1,6 @@
 """Classification probe on aeon's bundled datasets: is the contrastive label valid there?
 
-Measures, per dataset (:func:`contrastive.classify.classify_label`, JSONL out, resumable: a
+Measures, per dataset (:func:`contrastive.protocol.classify_label`, JSONL out, resumable: a
 record already in ``--out`` with the same dataset, kind, arch index, seed and steps is skipped):
 
 * ``raw``: the same linear classifier on the flattened standardised samples (once per dataset);
@@ -20,19 +20,20 @@ markdown table to stdout. Examples (the protocol document lists the exact comman
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import kendalltau
 
 from archgraph import arch_hash, sample
-from archgraph.cli import add_config_flag, parse_into, run_main
+from benchmarks import report
+from benchmarks.metrics import shared_tau
+from cliconfig import EXIT_OK, option, parse, run_main
 from contrastive.config import TrainConfig
 from contrastive.presets import preset
 from contrastive.probes import POOLS
@@ -46,18 +47,29 @@ PARTS = ("raw", "preset", "arch")
 
 @dataclass
 class ClassifyArgs:
-    datasets: str = ",".join(AEON_DATASETS)
-    parts: str = ",".join(PARTS)
-    preset_seeds: str = "0,1,2"
-    n_archs: int = 30
-    arch_seed: int = 0
-    seeds: str = "0,1"
-    steps: int = TrainConfig.steps
-    window: int = TrainConfig.window
-    arch_pools: str = "max"
-    out: str = "benchmarks/results/label_classify.jsonl"
-    summarize: bool = False
-    summary: str = "benchmarks/results/label_classify.json"
+    """Classification-probe labels on aeon's bundled datasets."""
+
+    datasets: str = option(
+        ",".join(AEON_DATASETS),
+        f"comma-separated aeon datasets (default all: {', '.join(AEON_DATASETS)})",
+    )
+    parts: str = option(",".join(PARTS), "comma-separated parts to run: raw, preset, arch")
+    preset_seeds: str = option("0,1,2", "seeds of the preset part")
+    n_archs: int = option(30, "archs of the arch part (archgraph.sample)")
+    arch_seed: int = option(0, "seed of archgraph.sample")
+    seeds: str = option("0,1", "label seeds of the arch part (tau uses seeds 0 and 1)")
+    steps: int = option(TrainConfig.steps, "training steps (TrainConfig.steps)")
+    window: int = option(TrainConfig.window, "training window, capped at the sample length")
+    arch_pools: str = option(
+        "max", "time poolings probed in the arch part (max, last); the first is the label"
+    )
+    out: str = option(
+        "benchmarks/results/label_classify.jsonl", "JSONL records (appended; resumable)"
+    )
+    summarize: bool = option(False, "only summarize --out into --summary and print markdown tables")
+    summary: str = option(
+        "benchmarks/results/label_classify.json", "JSON summary written by --summarize"
+    )
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -137,16 +149,11 @@ def run(args: ClassifyArgs) -> int:
 
 def _tau(rows: list[dict], metric: str, seeds: tuple[int, int] = (0, 1)) -> tuple[float, int]:
     """Kendall tau-b of ``metric`` between two seeds over the archs labelled ok with both."""
-    by = defaultdict(dict)
+    by_seed: dict[int, dict[int, float]] = {s: {} for s in seeds}
     for r in rows:
-        if r["status"] == "ok" and metric in r:
-            by[r["index"]][r["seed"]] = r[metric]
-    pairs = [(v[seeds[0]], v[seeds[1]]) for v in by.values() if all(s in v for s in seeds)]
-    if len(pairs) < 3:
-        return math.nan, len(pairs)
-    a, b = np.array(pairs).T
-    tau = kendalltau(a, b).statistic
-    return float(tau), len(pairs)
+        if r["status"] == "ok" and metric in r and r["seed"] in by_seed:
+            by_seed[r["seed"]][r["index"]] = r[metric]
+    return shared_tau(by_seed[seeds[0]], by_seed[seeds[1]])
 
 
 def summarize(rows: list[dict]) -> dict:
@@ -211,112 +218,102 @@ def _f(v: Any, digits: int = 3) -> str:
     return str(v)
 
 
+def _rows(
+    summary: dict, prefix: str, cells: Callable[[dict, dict], list[Any]], needs: str = ""
+) -> list[list]:
+    """One table row ``[dataset, steps, *cells(dataset_summary, entry)]`` per dataset and
+    ``prefix`` entry (``preset_s``/``arch_s`` + steps); with ``needs``, only the entries where
+    that figure was measured (not NaN)."""
+    return [
+        [name, key[len(prefix) :], *cells(d, s)]
+        for name, d in summary.items()
+        for key, s in d.items()
+        if key.startswith(prefix) and not (needs and math.isnan(s.get(needs, math.nan)))
+    ]
+
+
+def _taus(entry: dict, *metrics: str) -> list[str]:
+    """The seed-to-seed taus ``tau_{metric}`` of an arch entry, two decimals."""
+    return [_f(entry[f"tau_{m}"], 2) for m in metrics]
+
+
 def table(summary: dict) -> str:
     """Markdown tables of :func:`summarize`'s output."""
-    lines = [
-        "| dataset | raw | preset trained (max / last) | untrained (max / last) | seeds better / "
-        "worse | steps | s / label |",
-        "|---|---|---|---|---|---|---|",
+    preset = [
+        [r[0], *r[2:6], r[1], r[6]]  # the preset table keeps steps after the seeds
+        for r in _rows(
+            summary,
+            "preset_s",
+            lambda d, s: [
+                _f(d.get("raw_test_acc", math.nan)),
+                f"{_f(s['max_test_acc'])} / {_f(s['last_test_acc'])}",
+                f"{_f(s['untrained_max_test_acc'])} / {_f(s['untrained_last_test_acc'])}",
+                f"{s['seeds_better']} / {s['seeds_worse']} of {len(s['seeds'])}",
+                _f(s["median_seconds"], 1),
+            ],
+        )
     ]
-    for name, d in summary.items():
-        for key, s in d.items():
-            if key.startswith("preset_s"):
-                lines.append(
-                    f"| {name} | {_f(d.get('raw_test_acc', math.nan))} | "
-                    f"{_f(s['max_test_acc'])} / {_f(s['last_test_acc'])} | "
-                    f"{_f(s['untrained_max_test_acc'])} / {_f(s['untrained_last_test_acc'])} | "
-                    f"{s['seeds_better']} / {s['seeds_worse']} of {len(s['seeds'])} | "
-                    f"{key[8:]} | {_f(s['median_seconds'], 1)} |"
-                )
-    knn_rows = [
-        f"| {name} | {key[8:]} | {_f(s['knn_test_acc'])} | {_f(s['untrained_knn_test_acc'])} | "
-        f"{s['knn_seeds_better']} / {s['knn_seeds_worse']} of {len(s['seeds'])} |"
-        for name, d in summary.items()
-        for key, s in d.items()
-        if key.startswith("preset_s") and not math.isnan(s.get("knn_test_acc", math.nan))
-    ]
-    if knn_rows:
-        lines += [
-            "",
-            "kNN classifier (5 cosine neighbours) on the same max-pooled features:",
-            "",
-            "| dataset | steps | preset trained | untrained | seeds better / worse |",
-            "|---|---|---|---|---|",
-            *knn_rows,
-        ]
-    lines += [
-        "",
-        "| dataset | steps | archs (both seeds) | tau test acc | tau cv acc | tau untrained | "
-        "tau gain | helped / tied / hurt | mean acc trained / untrained | best | s / label "
-        "(CPU s) | failed |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, d in summary.items():
-        for key, s in d.items():
-            if key.startswith("arch_s"):
-                lines.append(
-                    f"| {name} | {key[6:]} | {s['tau_archs']} | {_f(s['tau_test_acc'], 2)} | "
-                    f"{_f(s['tau_cv_acc'], 2)} | {_f(s['tau_untrained_test_acc'], 2)} | "
-                    f"{_f(s['tau_acc_gain'], 2)} | {_f(s['share_helped'], 2)} / "
-                    f"{_f(s['share_tied'], 2)} / {_f(s['share_hurt'], 2)} | "
-                    f"{_f(s['mean_test_acc'])} / {_f(s['mean_untrained_test_acc'])} | "
-                    f"{_f(s['best_test_acc'])} | {_f(s['median_seconds'], 1)} "
-                    f"({_f(s['median_cpu_seconds'], 1)}) | {s['failed']} |"
-                )
-    knn_arch = [
-        f"| {name} | {key[6:]} | {s['tau_archs']} | {_f(s['tau_knn_test_acc'], 2)} | "
-        f"{_f(s['tau_untrained_knn_test_acc'], 2)} | {_f(s['tau_knn_acc_gain'], 2)} | "
-        f"{_f(s['knn_share_helped'], 2)} |"
-        for name, d in summary.items()
-        for key, s in d.items()
-        if key.startswith("arch_s") and not math.isnan(s.get("knn_share_helped", math.nan))
-    ]
+    head = ["dataset", "raw", "preset trained (max / last)", "untrained (max / last)"]
+    lines = report.table([*head, "seeds better / worse", "steps", "s / label"], preset)
+    knn = _rows(
+        summary,
+        "preset_s",
+        lambda d, s: [
+            _f(s["knn_test_acc"]),
+            _f(s["untrained_knn_test_acc"]),
+            f"{s['knn_seeds_better']} / {s['knn_seeds_worse']} of {len(s['seeds'])}",
+        ],
+        needs="knn_test_acc",
+    )
+    if knn:
+        lines += ["", "kNN classifier (5 cosine neighbours) on the same max-pooled features:", ""]
+        head = ["dataset", "steps", "preset trained", "untrained", "seeds better / worse"]
+        lines += report.table(head, knn)
+    arch = _rows(
+        summary,
+        "arch_s",
+        lambda d, s: [
+            s["tau_archs"],
+            *_taus(s, "test_acc", "cv_acc", "untrained_test_acc", "acc_gain"),
+            " / ".join(_f(s[k], 2) for k in ("share_helped", "share_tied", "share_hurt")),
+            f"{_f(s['mean_test_acc'])} / {_f(s['mean_untrained_test_acc'])}",
+            _f(s["best_test_acc"]),
+            f"{_f(s['median_seconds'], 1)} ({_f(s['median_cpu_seconds'], 1)})",
+            s["failed"],
+        ],
+    )
+    head = ["dataset", "steps", "archs (both seeds)", "tau test acc", "tau cv acc"]
+    head += ["tau untrained", "tau gain", "helped / tied / hurt", "mean acc trained / untrained"]
+    lines += ["", *report.table([*head, "best", "s / label (CPU s)", "failed"], arch)]
+    knn_arch = _rows(
+        summary,
+        "arch_s",
+        lambda d, s: [
+            s["tau_archs"],
+            *_taus(s, "knn_test_acc", "untrained_knn_test_acc", "knn_acc_gain"),
+            _f(s["knn_share_helped"], 2),
+        ],
+        needs="knn_share_helped",
+    )
     if knn_arch:
-        lines += [
-            "",
-            "| dataset | steps | archs | tau kNN test acc | tau kNN untrained | tau kNN gain "
-            "| kNN helped |",
-            "|---|---|---|---|---|---|---|",
-            *knn_arch,
-        ]
+        head = ["dataset", "steps", "archs", "tau kNN test acc", "tau kNN untrained"]
+        lines += ["", *report.table([*head, "tau kNN gain", "kNN helped"], knn_arch)]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m benchmarks.label_classify``."""
-    p = argparse.ArgumentParser(
+    args = parse(
+        ClassifyArgs,
+        argv,
         prog="python -m benchmarks.label_classify",
         description="Classification-probe labels on aeon's bundled datasets (see module doc).",
     )
-    add_config_flag(p)
-    d = ClassifyArgs()
-    helps = {
-        "datasets": f"comma-separated aeon datasets (default all: {d.datasets})",
-        "parts": "comma-separated parts to run: raw, preset, arch",
-        "preset_seeds": "seeds of the preset part",
-        "n_archs": "archs of the arch part (archgraph.sample)",
-        "arch_seed": "seed of archgraph.sample",
-        "seeds": "label seeds of the arch part (tau uses seeds 0 and 1)",
-        "steps": "training steps (TrainConfig.steps)",
-        "window": "training window, capped at the sample length",
-        "arch_pools": "time poolings probed in the arch part (max, last); the first is the label",
-        "out": "JSONL records (appended; resumable)",
-        "summarize": "only summarize --out into --summary and print markdown tables",
-        "summary": "JSON summary written by --summarize",
-    }
-    for name, value in vars(d).items():
-        flag = f"--{name.replace('_', '-')}"
-        if isinstance(value, bool):
-            p.add_argument(flag, dest=name, action="store_true", help=helps[name])
-        else:
-            p.add_argument(flag, dest=name, type=type(value), default=value, help=helps[name])
-    args = parse_into(p, ClassifyArgs, argv)
     if args.summarize:
         summary = summarize(_read(Path(args.out)))
-        Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.summary).write_text(json.dumps(summary, indent=1, default=float) + "\n")
+        report.write_json(args.summary, summary)
         print(table(summary))
-        return 0
+        return EXIT_OK
     return run(args)
 
 

@@ -15,47 +15,30 @@ archs at those seeds would take at the runs' median CPU seconds a label.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+from benchmarks import report
+from cliconfig import EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class RepeatabilityConfig:
-    runs: str = "benchmarks/results/label_knn/archs_cpu_s*.jsonl"
-    store: str = ""
-    kinds: str = "knn_val_mse,val_mse"
-    target_tau: float = 0.8
-    keep_tau: float = 0.6
-    max_seeds: int = 10
-    corpus_archs: int = 100
-    out: str = "benchmarks/results/label_repeatability"
+    """Repeatability of the seed-averaged label per task, the seeds it needs, and its cost."""
 
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.label_repeatability", description=__doc__.split("\n")[0]
+    runs: str = option(
+        "benchmarks/results/label_knn/archs_cpu_s*.jsonl", "glob of JSONL label runs"
     )
-    add_config_flag(p)
-    p.add_argument("--runs", default=RepeatabilityConfig.runs, help="glob of JSONL label runs")
-    p.add_argument("--store", default="", help="a label store instead of --runs")
-    p.add_argument(
-        "--kinds", default=RepeatabilityConfig.kinds, help="label kinds (metrics), comma list"
-    )
-    p.add_argument("--target-tau", type=float, default=0.8, help="tau a k-seed label should reach")
-    p.add_argument(
-        "--keep-tau", type=float, default=0.6, help="keep rule: a 4-seed label must reach this"
-    )
-    p.add_argument("--max-seeds", type=int, default=10)
-    p.add_argument("--corpus-archs", type=int, default=100, help="archs a task in the cost line")
-    p.add_argument("--out", default=RepeatabilityConfig.out, help="path stem of .json and .md")
-    return p
+    store: str = option("", "a label store instead of --runs (opened read-only)")
+    kinds: str = option("knn_val_mse,val_mse", "label kinds (metrics), comma list")
+    target_tau: float = option(0.8, "tau a k-seed label should reach")
+    keep_tau: float = option(0.6, "keep rule: a 4-seed label must reach this")
+    max_seeds: int = option(10, "most seeds a label may average")
+    corpus_archs: int = option(100, "archs a task in the cost line")
+    out: str = option("benchmarks/results/label_repeatability", "path stem of .json and .md")
 
 
 def _rows(cfg: RepeatabilityConfig) -> list[dict]:
@@ -65,7 +48,7 @@ def _rows(cfg: RepeatabilityConfig) -> list[dict]:
 
         if not Path(cfg.store).is_file():
             raise ValueError(f"{cfg.store}: no such label store")
-        with LabelStore(cfg.store) as store:
+        with LabelStore(cfg.store, readonly=True) as store:
             return [
                 {
                     **r["metrics"],
@@ -76,9 +59,8 @@ def _rows(cfg: RepeatabilityConfig) -> list[dict]:
                 }
                 for r in store.iter_records()
             ]
-    from benchmarks.label_analyze import jsonl_rows
 
-    rows = [r for r in jsonl_rows(cfg.runs) if r.get("status", "ok") == "ok"]
+    rows = [r for r in report.read_jsonl(cfg.runs) if r.get("status", "ok") == "ok"]
     if not rows:
         raise ValueError(f"--runs {cfg.runs!r}: no ok records")
     return rows
@@ -128,6 +110,12 @@ def analyse(rows: list[dict], cfg: RepeatabilityConfig) -> list[dict]:
     return out
 
 
+def _predicted(entry: dict, k: int) -> float:
+    """The predicted tau of a ``k``-seed label; a result read back from JSON keys it ``"k"``."""
+    p = entry["predicted"]
+    return p[k] if k in p else p.get(str(k), float("nan"))
+
+
 def markdown(doc: dict) -> str:
     cfg = doc["config"]
     lines = [
@@ -154,25 +142,20 @@ def markdown(doc: dict) -> str:
     ]
     for kind in dict.fromkeys(e["kind"] for e in doc["tasks"]):
         ents = [e for e in doc["tasks"] if e["kind"] == kind and "error" not in e]
-        lines += [
-            f"## {kind}",
-            "",
-            "| task | archs | seeds | split-half | single | 2 seeds | 4 seeds | 8 seeds | needed "
-            "| kept | s/label | CPU h |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        body = [
+            [e["task"], e["n_archs"], len(e["seeds"]), f"{e['split_tau']:.2f}"]
+            + [f"{e['single_tau']:.2f}", *(f"{_predicted(e, k):.2f}" for k in (2, 4, 8))]
+            + [f"{e['seeds_needed']}{'' if e['reaches_target'] else '*'}"]
+            + ["yes" if e["kept"] else "no", f"{e['median_seconds']:.1f}"]
+            + [f"{e['corpus_cpu_hours']:.1f}"]
+            for e in ents
         ]
-        for e in ents:
-            p = e["predicted"]
-            lines.append(
-                f"| {e['task']} | {e['n_archs']} | {len(e['seeds'])} | {e['split_tau']:.2f} | "
-                f"{e['single_tau']:.2f} | {p[2]:.2f} | {p[4]:.2f} | "
-                f"{p.get(8, float('nan')):.2f} | {e['seeds_needed']}"
-                f"{'' if e['reaches_target'] else '*'} | {'yes' if e['kept'] else 'no'} | "
-                f"{e['median_seconds']:.1f} | {e['corpus_cpu_hours']:.1f} |"
-            )
+        head = ["task", "archs", "seeds", "split-half", "single", "2 seeds", "4 seeds"]
+        head += ["8 seeds", "needed", "kept", "s/label", "CPU h"]
+        lines += [f"## {kind}", "", *report.table(head, body)]
         if ents:
             kept = [e for e in ents if e["kept"]]
-            strict = [e["task"] for e in ents if e["predicted"][2] < cfg["keep_tau"]]
+            strict = [e["task"] for e in ents if _predicted(e, 2) < cfg["keep_tau"]]
             lines += [
                 "",
                 f"Kept {len(kept)} of {len(ents)} tasks; they need "
@@ -189,21 +172,15 @@ def markdown(doc: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.protocols import machine
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse_into(build_parser(), RepeatabilityConfig, argv)
+    cfg = parse(RepeatabilityConfig, argv, prog="python -m benchmarks.label_repeatability")
     doc = {
-        "command": "python -m benchmarks.label_repeatability " + " ".join(argv),
+        "command": report.command("benchmarks.label_repeatability", argv),
         "config": dict(cfg.__dict__),
-        "machine": machine(),
+        "machine": report.machine(),
         "tasks": analyse(_rows(cfg), cfg),
     }
-    out = Path(cfg.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    Path(f"{out}.json").write_text(json.dumps(doc, indent=1, default=float) + "\n")
-    Path(f"{out}.md").write_text(markdown(doc))
-    print(markdown(doc))
+    report.publish(cfg.out, doc, markdown(doc))
     return EXIT_OK
 
 

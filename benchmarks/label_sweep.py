@@ -16,7 +16,6 @@ after S seconds so a timed run ends with whole records only.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -27,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from archgraph import arch_hash, sample
-from archgraph.cli import add_config_flag, parse_into, run_main
+from cliconfig import option, parse, run_main
 from contrastive.config import TrainConfig
 from contrastive.data import DataError, Task, load_task
 from contrastive.presets import preset
@@ -36,26 +35,30 @@ from contrastive.protocol import label
 
 @dataclass
 class SweepArgs:
-    tasks: str = "pedestrian"
-    n_archs: int = 30
-    arch_seed: int = 0
-    seeds: str = "0,1"
-    steps: int = 40
-    window: int = 48
-    checkpoints: str = ""
-    schedule: str = "constant"
-    warmup: int = 0
-    scarce_windows: int = 32
-    probe_windows: int = 256
-    knn_k: int = 10
-    preset: str = ""
-    probe_cv: str = "blocked"
-    device: str = "cpu"
-    workers: int = 1
-    task_dir: str = ""
-    export_tasks: str = ""
-    time_limit: float = 0.0
-    out: str = "benchmarks/results/label_sweep.jsonl"
+    """Label many sampled archs x seeds on bundled tasks (resumable JSONL)."""
+
+    tasks: str = option("pedestrian", "comma-separated bundled tasks")
+    n_archs: int = option(30, "archs sampled (archgraph.sample)")
+    arch_seed: int = option(0, "seed of archgraph.sample")
+    seeds: str = option("0,1", "comma-separated training seeds of every arch")
+    steps: int = option(40, "training steps (TrainConfig.steps)")
+    window: int = option(48, "training window (TrainConfig.window)")
+    checkpoints: str = option(
+        "", "comma-separated early steps probed too (TrainConfig.checkpoints)"
+    )
+    schedule: str = option("constant", "learning-rate schedule (TrainConfig.schedule)")
+    warmup: int = option(0, "warm-up steps (TrainConfig.warmup)")
+    scarce_windows: int = option(32, "windows of the label-scarce probe (TrainConfig)")
+    probe_windows: int = option(256, "windows of the probes (TrainConfig)")
+    knn_k: int = option(10, "neighbours of the kNN probe (TrainConfig.knn_k)")
+    preset: str = option("", "label this preset instead of sampled archs (e.g. ts2vec)")
+    probe_cv: str = option("blocked", "the ridge probe's cross-validation (TrainConfig.probe_cv)")
+    device: str = option("cpu", "torch device (TrainConfig.device)")
+    workers: int = option(1, "labelling processes")
+    task_dir: str = option("", "read the tasks --export-tasks wrote here (no data packages)")
+    export_tasks: str = option("", "write each task as NAME.npz into this folder, then stop")
+    time_limit: float = option(0.0, "stop submitting after this many seconds (0: no limit)")
+    out: str = option("benchmarks/results/label_sweep.jsonl", "JSONL records (appended; resumable)")
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -100,19 +103,16 @@ def _task(name: str, task_dir: str) -> Task:
     return _TASKS[name]
 
 
+TRAIN_FIELDS = ("steps", "window", "schedule", "warmup", "scarce_windows", "probe_windows")
+TRAIN_FIELDS += ("knn_k", "probe_cv", "device")
+"""The sweep's settings that are :class:`TrainConfig` fields of the same name and meaning."""
+
+
 def _config(args: SweepArgs, seed: int) -> TrainConfig:
     return TrainConfig(
-        steps=args.steps,
-        window=args.window,
+        **{k: getattr(args, k) for k in TRAIN_FIELDS},
         seed=seed,
         checkpoints=_ints(args.checkpoints),
-        schedule=args.schedule,
-        warmup=args.warmup,
-        scarce_windows=args.scarce_windows,
-        probe_windows=args.probe_windows,
-        knn_k=args.knn_k,
-        probe_cv=args.probe_cv,
-        device=args.device,
     )
 
 
@@ -137,12 +137,7 @@ def _job(args: SweepArgs, arch: dict, task_name: str, index: int, seed: int) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.label_sweep")
-    add_config_flag(p)
-    d = SweepArgs()
-    for name, value in vars(d).items():
-        p.add_argument(f"--{name.replace('_', '-')}", dest=name, type=type(value), default=value)
-    args = parse_into(p, SweepArgs, argv)
+    args = parse(SweepArgs, argv, prog="python -m benchmarks.label_sweep")
     task_names = [t for t in args.tasks.split(",") if t]
     if args.export_tasks:
         for name in task_names:

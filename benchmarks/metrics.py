@@ -9,15 +9,17 @@ LOWER-is-better truths (e.g. ``1 - accuracy``). Kendall tau and pairwise accurac
 - :func:`top1_regret`: true label of the predicted best minus the best true label (>= 0).
 - :func:`ndcg_at_k`: NDCG of the predicted top ``frac`` with gains ``max(labels) - labels``.
 - :func:`bootstrap_ci` / :func:`evaluate`: percentile intervals from a seeded Generator.
+- :func:`label_tau` / :func:`shared_tau`: agreement of two labellings of the same archs (two
+  training seeds, two tasks, two step budgets), both lower-is-better: the label's repeatability.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
 import numpy as np
-from scipy.stats import spearmanr
+from scipy.stats import kendalltau, spearmanr
 
 from predictor.metrics import kendall_tau, pairwise_accuracy
 
@@ -26,9 +28,11 @@ __all__ = [
     "bootstrap_ci",
     "evaluate",
     "kendall_tau",
+    "label_tau",
     "ndcg_at_k",
     "pairwise_accuracy",
     "precision_at_k",
+    "shared_tau",
     "spearman",
     "top1_regret",
     "top_k_count",
@@ -188,3 +192,29 @@ def evaluate(
         lo, hi = bootstrap_ci(fn, s, y, n_boot, alpha, seed)
         out[name] = {"value": float(fn(s, y)), "lo": lo, "hi": hi}
     return out
+
+
+def label_tau(x: Sequence[float], y: Sequence[float], min_n: int = 3) -> float:
+    """Kendall tau-b between two labellings ``x [n]`` and ``y [n]`` of the same archs (same
+    order, same direction: no sign flip, unlike :func:`kendall_tau` of scores against labels).
+
+    Returns NaN for fewer than ``min_n`` archs, and scipy's NaN when either side is constant.
+    """
+    if len(x) != len(y):
+        raise ValueError(f"the two labellings differ in length: {len(x)} and {len(y)}")
+    if len(x) < max(2, min_n):
+        return float("nan")
+    return float(kendalltau(x, y).statistic)
+
+
+def shared_tau(
+    a: Mapping[Hashable, float], b: Mapping[Hashable, float], min_n: int = 3
+) -> tuple[float, int]:
+    """:func:`label_tau` over the archs both labellings hold (keys: arch hashes or indices);
+    ``(tau, number of shared archs)``, tau NaN below ``min_n`` shared archs.
+
+    The one seed-to-seed (and task-to-task) tau of the benchmarks: ``a`` = seed 0's labels, ``b``
+    = seed 1's.
+    """
+    common = [k for k in a if k in b]
+    return label_tau([a[k] for k in common], [b[k] for k in common], min_n), len(common)

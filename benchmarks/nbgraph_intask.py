@@ -1,13 +1,15 @@
 """NAS-Bench-Graph in-task, 100 labelled archs: few-label GNN rankers vs a random forest.
 
-Same protocol as :mod:`benchmarks.predictor_nbgraph` (per dataset and seed: the first 100 archs
-of ``default_rng(seed).permutation``, Kendall tau on all the other 26,106), so the ``rf-onehot``
-column is the same number. New variants come from :mod:`predictor.fewshot`: a GIN encoder with
+Per dataset and seed: the first 100 archs of ``default_rng(seed).permutation`` train
+(:func:`benchmarks.protocols.permutation_split`), Kendall tau on all the other 26,106; the
+``rf-onehot`` forest is :func:`benchmarks.baselines.forest_scores` on the one-hot row (the
+protocol and forest of the first sweep, ``predictor_nbgraph``, whose results stay in
+``benchmarks/results/predictor_nbgraph.json``). New variants come from :mod:`predictor.fewshot`: a GIN encoder with
 a score head trained on all 100 archs for fixed epochs (no early-stopping hold-out), rank-MSE
 loss, an ensemble of seeded members; optionally pretrained without labels on every arch of the
 space (masked-op prediction / arch2vec-style autoencoder; dataset-independent, so one
 pretraining per seed serves all 8 datasets) and/or fed the one-hot row beside the readout.
-The old best GNN variant (``sage-all100`` of ``predictor_nbgraph``) is copied from
+The old best GNN variant (``sage-all100`` of that sweep) is copied from
 ``benchmarks/results/predictor_nbgraph.json`` (same archs, same seeds), not rerun.
 
 No hyperparameter was tuned on test tau: the settings are the comparator's defaults (GIN, depth
@@ -17,7 +19,8 @@ which could not separate them (CV tau .435-.439).
 
 Non-GNN baselines beside the issue's ``rf-onehot`` (``--baselines``; never counted as the
 goal's best variant): ``rf-rank-onehot``, the same forest fitted on label ranks, and
-``gp-onehot-struct``, a Gaussian process on label ranks over the one-hot row plus
+``gp-onehot-struct``, a Gaussian process on label ranks (:func:`benchmarks.baselines.gp_scores`)
+over the one-hot row plus
 :func:`predictor.features.nbgraph_structure_row` (ops counted by depth and role). ``--curve
 150,200,...`` adds the forest trained on more labels and reports how many it needs to reach
 the goal line (its own tau at ``--n-train`` + 0.10).
@@ -32,23 +35,22 @@ trained on N archs and tested on the rest (how much is learnable from the one-ho
 
 from __future__ import annotations
 
-import argparse
 import json
-import platform
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from scipy.stats import rankdata
-from sklearn.ensemble import RandomForestRegressor
-from sklearn.gaussian_process import GaussianProcessRegressor
-from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
 from archgraph.nbgraph import DATASETS, NBGRAPH_SPACE
+from benchmarks import report
+from benchmarks.baselines import forest_scores, gp_scores
+from benchmarks.protocols import permutation_split
+from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
 from predictor.features import nbgraph_one_hot as one_hot
 from predictor.features import nbgraph_structure_row as structure_row
 from predictor.fewshot import RankerConfig, fit_scores, pretrain_encoder
@@ -73,15 +75,9 @@ STRUCT_SIDE = {"gin-mse-ens5-side-struct"}
 BASELINES = ("rf-rank-onehot", "gp-onehot-struct")
 """Non-GNN learners reported beside the GNNs (never the goal's "best variant")."""
 DEFAULT_VARIANTS = ("gin-mse-ens5-side", "gin-mse-ens5-mask")
-# The one-hot row of benchmarks.predictor_nbgraph.one_hot: 4 op slots x 9 ops, then 9 links.
+# The one-hot row of predictor.features.nbgraph_one_hot: 4 op slots x 9 ops, then 9 links.
 ONE_HOT_GROUPS = [(9 * i, 9 * (i + 1)) for i in range(4)] + [(36, 45)]
 OP_COLUMNS = slice(3, 13)  # node features: 3 node types | 10 ops ("none" + 9) | 2 params
-
-
-def split(n: int, n_train: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(train, test)`` indices exactly as :mod:`benchmarks.predictor_nbgraph` draws them."""
-    perm = np.random.default_rng(seed).permutation(n)
-    return perm[:n_train], perm[n_train:]
 
 
 def cv_tau(
@@ -103,32 +99,6 @@ def cv_tau(
         s = fit_scores(table, tr[fit], labels[tr[fit]], cfg, side, enc, score_idx=tr[f])
         taus.append(kendall_tau(s, labels[tr[f]]))
     return float(np.mean(taus))
-
-
-def _ranks(y: np.ndarray) -> np.ndarray:
-    """Labels as ranks in ``(0, 1]`` (lower label, lower rank); robust to the few archs whose
-    accuracy collapses, which dominate a squared loss on raw labels."""
-    return rankdata(y) / len(y)
-
-
-def rf_rank_scores(x: np.ndarray, tr: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
-    """The ``rf-onehot`` forest fitted on label ranks instead of labels; scores ``[n]``, higher
-    is better."""
-    rf = RandomForestRegressor(200, random_state=seed, n_jobs=1).fit(x[tr], _ranks(labels[tr]))
-    return -rf.predict(x)
-
-
-def gp_scores(f: np.ndarray, tr: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
-    """Gaussian-process regression of label ranks on the feature rows ``f [n, F]``.
-
-    RBF kernel times a constant plus white noise, hyperparameters by maximum marginal
-    likelihood (scikit-learn's optimiser, length scale started at 3, i.e. about two differing
-    one-hot slots); scores ``[n]`` (posterior mean), higher is better.
-    """
-    kernel = ConstantKernel(1.0) * RBF(3.0) + WhiteKernel(0.1, (1e-6, 10.0))
-    gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed)
-    gp.fit(f[tr], _ranks(labels[tr]))
-    return -gp.predict(f)
 
 
 def first_reaching(curve: dict[int, float], target: float) -> int | None:
@@ -154,35 +124,51 @@ def old_rows(seeds: list[int], datasets: list[str]) -> dict[tuple[str, int], flo
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--seeds", default="0,1")
-    p.add_argument("--datasets", default=",".join(DATASETS))
-    p.add_argument("--n-train", type=int, default=100)
-    p.add_argument("--variants", default=",".join(DEFAULT_VARIANTS))
-    p.add_argument("--ensemble", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--pretrain-epochs", type=int, default=5)
-    p.add_argument("--cv", action="store_true", help="also report 5-fold CV tau (slow)")
-    p.add_argument(
-        "--blend", default="gin-mse-ens5-side", help="variants also reported averaged with RF"
-    )
-    p.add_argument("--ceiling-n", type=int, default=10000, help="0: skip the rf-onehot-nN row")
-    p.add_argument(
-        "--curve",
-        default="",
-        help="comma-separated training-set sizes: rf-onehot trained on that many archs "
+@dataclass
+class InTaskConfig:
+    """NAS-Bench-Graph in-task, 100 labelled archs: few-label GNN rankers vs a random forest."""
+
+    seeds: str = option("0,1", "comma-separated seeds (split, forests, rankers)")
+    datasets: str = option(",".join(DATASETS), "comma-separated NAS-Bench-Graph datasets")
+    n_train: int = option(100, "labelled training archs per dataset")
+    variants: str = option(",".join(DEFAULT_VARIANTS), f"GNN variants, from {sorted(VARIANTS)}")
+    ensemble: int = option(5, "seeded members of each GNN ensemble")
+    epochs: int = option(200, "full-batch GNN epochs")
+    pretrain_epochs: int = option(5, "label-free pretraining epochs (variants that pretrain)")
+    cv: bool = option(False, "also report 5-fold CV tau (slow)")
+    blend: str = option("gin-mse-ens5-side", "variants also reported averaged with RF")
+    ceiling_n: int = option(10000, "0: skip the rf-onehot-nN row")
+    curve: str = option(
+        "",
+        "comma-separated training-set sizes: rf-onehot trained on that many archs "
         "(same forest, same permutation, tested on the rest); '' to skip",
     )
-    p.add_argument(
-        "--baselines",
-        default=",".join(BASELINES),
-        help=f"non-GNN learners to run, from {list(BASELINES)}; '' for none",
+    baselines: str = option(
+        ",".join(BASELINES), f"non-GNN learners to run, from {list(BASELINES)}; '' for none"
     )
-    p.add_argument("--notes", default="", help="markdown file inserted under the verdict")
-    p.add_argument("--pool-size", type=int, default=0, help="tests: first N archs only (0: all)")
-    p.add_argument("--out", default="benchmarks/results/nbgraph_intask")
-    args = p.parse_args(argv)
+    notes: str = option("", "markdown file inserted under the verdict")
+    pool_size: int = option(0, "tests: first N archs only (0: all)")
+    out: str = option("benchmarks/results/nbgraph_intask", "path stem of .json and .md")
+
+
+def build_parser() -> ConfigParser[InTaskConfig]:
+    return parser_for(InTaskConfig, prog="python -m benchmarks.nbgraph_intask")
+
+
+def _ranker_config(variant: str, args: InTaskConfig, seed: int) -> RankerConfig:
+    return RankerConfig(
+        **VARIANTS[variant],
+        epochs=args.epochs,
+        ensemble=args.ensemble,
+        pretrain_epochs=args.pretrain_epochs,
+        seed=seed,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse(argv)
     torch.set_num_threads(1)
     t_start = time.time()
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -193,11 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     for asked, known in ((variants, VARIANTS), (baselines, BASELINES)):
         bad = [v for v in asked if v not in known]
         if bad:
-            raise SystemExit(f"unknown variant(s) {bad}; known: {sorted(known)}")
+            parser.error(f"unknown variant(s) {bad}; known: {sorted(known)}")
     if args.ceiling_n in curve:
-        raise SystemExit(f"--curve repeats --ceiling-n {args.ceiling_n} (a row name each)")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+        parser.error(f"--curve repeats --ceiling-n {args.ceiling_n} (a row name each)")
     archs, _ = nbgraph_labels(datasets[0])  # the same key-ordered pool for the 8 datasets
     pool = args.pool_size or len(archs)
     archs = archs[:pool]
@@ -205,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     side_all = torch.from_numpy(np.stack([one_hot(a) for a in archs]).astype(np.float32))
     struct = np.stack([structure_row(a) for a in archs]).astype(np.float32)  # [n, 65]
     side_struct = torch.cat([side_all, torch.from_numpy(struct)], dim=1)  # [n, 110]
+    x = side_all.numpy()  # [n, 45] the forests' input
     rows: list[dict] = []
 
     def log(row: dict) -> None:
@@ -216,13 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     for seed in seeds:
         pre: dict[str, dict] = {}
         for v in variants:
-            cfg = RankerConfig(
-                **VARIANTS[v],
-                epochs=args.epochs,
-                ensemble=args.ensemble,
-                pretrain_epochs=args.pretrain_epochs,
-                seed=seed,
-            )
+            cfg = _ranker_config(v, args, seed)
             if cfg.pretrain != "none" and cfg.pretrain not in pre:
                 t0 = time.time()
                 state, hist = pretrain_encoder(
@@ -242,35 +221,33 @@ def main(argv: list[str] | None = None) -> int:
             d_archs, labels = d_archs[:pool], labels[:pool]
             if d_archs != archs:
                 raise ValueError(f"{d}: arch pool differs from {datasets[0]}'s")
-            tr, te = split(len(archs), args.n_train, seed)
-            x = side_all.numpy()
+            tr, te = permutation_split(len(archs), args.n_train, seed)
             t0 = time.time()
-            rf = RandomForestRegressor(200, random_state=seed, n_jobs=1).fit(x[tr], labels[tr])
+            rf_all = forest_scores(x[tr], labels[tr], x, seed)  # [n] every arch, for the blend
             base = {"dataset": d, "seed": seed}
             log(
                 {
                     **base,
                     "variant": "rf-onehot",
-                    "tau": kendall_tau(-rf.predict(x[te]), labels[te]),
+                    "tau": kendall_tau(rf_all[te], labels[te]),
                     "seconds": time.time() - t0,
                 }
             )
-            rf_std = _standardise(rf.predict(x))
+            rf_std = _standardise(-rf_all)  # the forest's predicted labels, standardised
             # Forests on more labels (same permutation, tested on the rest): the learning
             # curve at rf-onehot's settings, and a cheaper forest for the large ceiling.
             sizes = [(n, dict(n_estimators=200)) for n in curve]
             if args.ceiling_n:
                 sizes.append((args.ceiling_n, dict(n_estimators=100, min_samples_leaf=3)))
             for n, forest in sizes:
-                fit, rest = split(len(archs), n, seed)
+                fit, rest = permutation_split(len(archs), n, seed)
                 t0 = time.time()
-                rf_n = RandomForestRegressor(**forest, random_state=seed, n_jobs=1)
-                rf_n.fit(x[fit], labels[fit])
+                s = forest_scores(x[fit], labels[fit], x[rest], seed, **forest)
                 log(
                     {
                         **base,
                         "variant": f"rf-onehot-n{n}",
-                        "tau": kendall_tau(-rf_n.predict(x[rest]), labels[rest]),
+                        "tau": kendall_tau(s, labels[rest]),
                         "n_test": len(rest),
                         "seconds": time.time() - t0,
                     }
@@ -278,14 +255,15 @@ def main(argv: list[str] | None = None) -> int:
             for b in baselines:
                 t0 = time.time()
                 if b == "rf-rank-onehot":
-                    s = rf_rank_scores(x, tr, labels, seed)
+                    s = forest_scores(x[tr], labels[tr], x[te], seed, target="rank")
                 else:
-                    s = gp_scores(side_struct.numpy(), tr, labels, seed)
+                    f = side_struct.numpy()
+                    s = gp_scores(f[tr], labels[tr], f[te], seed)
                 log(
                     {
                         **base,
                         "variant": b,
-                        "tau": kendall_tau(s[te], labels[te]),
+                        "tau": kendall_tau(s, labels[te]),
                         "seconds": time.time() - t0,
                     }
                 )
@@ -294,13 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             if (d, seed) in old:
                 log({**base, "variant": OLD_BEST, "tau": old[(d, seed)], "copied": True})
             for v in variants:
-                cfg = RankerConfig(
-                    **VARIANTS[v],
-                    epochs=args.epochs,
-                    ensemble=args.ensemble,
-                    pretrain_epochs=args.pretrain_epochs,
-                    seed=seed,
-                )
+                cfg = _ranker_config(v, args, seed)
                 side = (side_struct if v in STRUCT_SIDE else side_all) if cfg.side else None
                 enc = pre.get(cfg.pretrain)
                 t0 = time.time()
@@ -317,72 +289,104 @@ def main(argv: list[str] | None = None) -> int:
                 if v in args.blend.split(","):
                     s_blend = (_standardise(s) - rf_std) / 2  # rf predicts labels: lower better
                     log({**base, "variant": f"{v}+rf", "tau": kendall_tau(s_blend[te], labels[te])})
-    wall = time.time() - t_start
-    write_report(args, argv, rows, seeds, datasets, variants, wall, out, baselines, curve)
-    return 0
-
-
-def write_report(
-    args: argparse.Namespace,
-    argv: list[str] | None,
-    rows: list[dict],
-    seeds: list[int],
-    datasets: list[str],
-    variants: list[str],
-    wall: float,
-    out: Path,
-    baselines: Sequence[str] = (),
-    curve: Sequence[int] = (),
-) -> None:
-    """``{out}.json`` (every row, mean taus, margins) and ``{out}.md`` (verdict + tables)."""
-    blends = [f"{v}+rf" for v in variants if v in args.blend.split(",")]
-    names = ["rf-onehot", *baselines, OLD_BEST, *variants, *blends]
-    names = [n for n in names if any(r.get("variant") == n for r in rows)]
-
-    def mean(n: str, d: str, key: str = "tau") -> float:
-        v = [r[key] for r in rows if r.get("variant") == n and r["dataset"] == d and key in r]
-        return float(np.mean(v)) if v else float("nan")
-
-    diagnostics = ["valid-oracle", *(f"rf-onehot-n{n}" for n in curve)]
-    diagnostics += [f"rf-onehot-n{args.ceiling_n}"]
-    diagnostics = [n for n in diagnostics if any(r.get("variant") == n for r in rows)]
-    table = {n: {d: mean(n, d) for d in datasets} for n in [*names, *diagnostics]}
-    rf = table["rf-onehot"]
-    margins = {n: {d: table[n][d] - rf[d] for d in datasets} for n in names}
-    wins = {n: int(sum(margins[n][d] >= 0.10 for d in datasets)) for n in names}
-    # How many labels the forest itself needs to reach the goal line (RF at n_train + 0.10).
-    needs = {
-        d: first_reaching(
-            {args.n_train: rf[d], **{n: table[f"rf-onehot-n{n}"][d] for n in curve}},
-            rf[d] + 0.10,
-        )
-        for d in datasets
-    }
-    command = "python -m benchmarks.nbgraph_intask " + " ".join(
-        argv if argv is not None else sys.argv[1:]
-    )
     doc = {
-        "command": command,
-        "machine": f"{platform.machine()} python {platform.python_version()}, 1 thread",
-        "wall_seconds": wall,
+        "command": report.command("benchmarks.nbgraph_intask", argv),
+        "machine": {**report.machine(), "torch_threads": 1},
+        "wall_seconds": time.time() - t_start,
         "n_train": args.n_train,
         "seeds": seeds,
+        "datasets": datasets,
         "ensemble": args.ensemble,
         "epochs": args.epochs,
         "pretrain_epochs": args.pretrain_epochs,
         "variants": {v: VARIANTS[v] for v in variants},
-        "mean_tau": table,
-        "margin_vs_rf": margins,
-        "datasets_at_rf_plus_0.10": wins,
+        "blend": [v for v in variants if v in args.blend.split(",")],
+        "ceiling_n": args.ceiling_n,
+        "curve": curve,
         "baselines": list(baselines),
-        "rf_labels_to_reach_goal_line": needs if curve else {},
+        **summary(rows, datasets, args.n_train, curve),
         "rows": rows,
     }
-    out.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
+    notes = Path(args.notes).read_text(encoding="utf-8") if args.notes else ""
+    report.publish(args.out, doc, markdown(doc, notes), indent=2)
+    return EXIT_OK
+
+
+def _mean(rows: list[dict], name: str, dataset: str, key: str = "tau") -> float:
+    v = [r[key] for r in rows if r.get("variant") == name and r["dataset"] == dataset and key in r]
+    return float(np.mean(v)) if v else float("nan")
+
+
+def summary(
+    rows: list[dict], datasets: list[str], n_train: int, curve: list[int]
+) -> dict[str, Any]:
+    """Mean taus over seeds, margins vs the forest, datasets at the goal line, and the labels the
+    forest itself needs to reach it (the result document's summary keys)."""
+    names = list(dict.fromkeys(r["variant"] for r in rows if "variant" in r))
+    table = {n: {d: _mean(rows, n, d) for d in datasets} for n in names}
+    rf = table["rf-onehot"]
+    tried = [n for n in names if n != "rf-onehot" and not _diagnostic(n)]
+    margins = {n: {d: table[n][d] - rf[d] for d in datasets} for n in ["rf-onehot", *tried]}
+    needs = {
+        d: first_reaching(
+            {n_train: rf[d], **{n: table[f"rf-onehot-n{n}"][d] for n in curve}}, rf[d] + 0.10
+        )
+        for d in datasets
+    }
+    return {
+        "mean_tau": table,
+        "margin_vs_rf": margins,
+        "datasets_at_rf_plus_0.10": {
+            n: int(sum(m[d] >= 0.10 for d in datasets)) for n, m in margins.items()
+        },
+        "rf_labels_to_reach_goal_line": needs if curve else {},
+    }
+
+
+def _diagnostic(name: str) -> bool:
+    return name == "valid-oracle" or name.startswith("rf-onehot-n")
+
+
+def _settings(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's blend, curve and ceiling: stored in the document since they were recorded
+    there; for the documents written before, read back from their command line (written then
+    as the arguments joined by single spaces, an empty value as an empty word)."""
+    if "curve" in doc:
+        return {k: doc[k] for k in ("datasets", "blend", "curve", "ceiling_n")}
+    args = build_parser().parse(doc["command"].split(" ")[3:])
+    return {
+        "datasets": args.datasets.split(","),
+        "blend": [v for v in doc["variants"] if v in args.blend.split(",")],
+        "curve": [int(n) for n in args.curve.split(",") if n],
+        "ceiling_n": args.ceiling_n,
+    }
+
+
+def markdown(doc: Mapping[str, Any], notes: str = "") -> str:
+    """The report of a result document: the verdict, ``notes`` (hand-written Markdown) under it,
+    then mean and per-seed tau tables."""
+    rows, n_train = doc["rows"], doc["n_train"]
+    seeds, variants, baselines = doc["seeds"], list(doc["variants"]), doc.get("baselines", [])
+    st = _settings(doc)
+    datasets, curve = st["datasets"], st["curve"]
+    blends = [f"{v}+rf" for v in st["blend"]]
+    names = ["rf-onehot", *baselines, OLD_BEST, *variants, *blends]
+    names = [n for n in names if any(r.get("variant") == n for r in rows)]
+    diagnostics = ["valid-oracle", *(f"rf-onehot-n{n}" for n in curve)]
+    diagnostics += [f"rf-onehot-n{st['ceiling_n']}"]
+    diagnostics = [n for n in diagnostics if any(r.get("variant") == n for r in rows)]
+    table = {n: {d: _mean(rows, n, d) for d in datasets} for n in [*names, *diagnostics]}
+    rf = table["rf-onehot"]
+    margins = {n: {d: table[n][d] - rf[d] for d in datasets} for n in names}
+    wins = {n: int(sum(margins[n][d] >= 0.10 for d in datasets)) for n in names}
+    needs = doc.get("rf_labels_to_reach_goal_line") or {}
     best = max(
         (n for n in names if n != "rf-onehot" and n not in baselines),
         key=lambda n: (wins[n], np.mean(list(margins[n].values()))),
     )
+    mach = doc["machine"]
+    mach = report.machine_line(mach) if isinstance(mach, Mapping) else mach
+    wall = doc["wall_seconds"]
     lines = [
         "# NAS-Bench-Graph in-task, 100 labelled archs: GNN rankers vs random forest",
         "",
@@ -392,20 +396,19 @@ def write_report(
         f"{np.mean(list(margins[best].values())):+.3f}.",
         "",
     ]
-    if args.notes:
-        lines += [Path(args.notes).read_text().strip(), ""]
+    if notes:
+        lines += [notes.strip(), ""]
     lines += [
-        f"Command: `{command}`  ",
-        f"Machine: {doc['machine']}; wall time {wall / 60:.1f} min; seeds {seeds}; "
-        f"{args.n_train} training archs per dataset, tau on all other archs; GNN ensembles of "
-        f"{args.ensemble}, {args.epochs} epochs; `{OLD_BEST}` copied from "
+        f"Command: `{doc['command']}`  ",
+        f"Machine: {mach}; wall time {wall / 60:.1f} min; seeds {seeds}; "
+        f"{n_train} training archs per dataset, tau on all other archs; GNN ensembles of "
+        f"{doc['ensemble']}, {doc['epochs']} epochs; `{OLD_BEST}` copied from "
         "`predictor_nbgraph.json`.",
         "",
         "Mean Kendall tau over seeds (margin vs RF in brackets):",
         "",
-        "| variant | " + " | ".join(datasets) + " | mean | >= RF+0.10 |",
-        "|---|" + "---|" * (len(datasets) + 2),
     ]
+    body = []
     for n in names:
         cells = [
             f"{table[n][d]:.3f}"
@@ -413,41 +416,33 @@ def write_report(
             else f"{table[n][d]:.3f} ({margins[n][d]:+.3f})"
             for d in datasets
         ]
-        lines.append(
-            f"| {n} | "
-            + " | ".join(cells)
-            + f" | {np.mean(list(table[n].values())):.3f} | {wins[n]}/{len(datasets)} |"
-        )
+        body.append([n, *cells, f"{np.mean(list(table[n].values())):.3f}"])
+        body[-1].append(f"{wins[n]}/{len(datasets)}")
     for n in diagnostics:
         vals = [table[n][d] for d in datasets]
-        lines.append(
-            f"| *{n} (diagnostic)* | "
-            + " | ".join(f"*{v:.3f}*" for v in vals)
-            + f" | *{np.mean(vals):.3f}* | |"
+        body.append(
+            [f"*{n} (diagnostic)*", *(f"*{v:.3f}*" for v in vals), f"*{np.mean(vals):.3f}*"]
         )
+        body[-1].append("")
+    lines += report.table(["variant", *datasets, "mean", ">= RF+0.10"], body)
     if curve:
         lines += [
             "",
             f"Labels the forest itself needs to reach the goal line (its own tau at "
-            f"{args.n_train} + 0.10; sizes tried: {args.n_train}, {', '.join(map(str, curve))}):",
+            f"{n_train} + 0.10; sizes tried: {n_train}, {', '.join(map(str, curve))}):",
             "",
-            "| " + " | ".join(datasets) + " |",
-            "|" + "---|" * len(datasets),
-            "| "
-            + " | ".join(str(needs[d]) if needs[d] else f"> {max(curve)}" for d in datasets)
-            + " |",
         ]
+        cells = [str(needs[d]) if needs.get(d) else f"> {max(curve)}" for d in datasets]
+        lines += report.table(datasets, [cells])
     if any("cv_tau" in r for r in rows):
         lines += ["", "5-fold CV tau inside the 100 training archs (selection criterion):", ""]
-        lines += ["| variant | " + " | ".join(datasets) + " | mean |"]
-        lines += ["|---|" + "---|" * (len(datasets) + 1)]
+        body = []
         for n in variants:
-            vals = [mean(n, d, "cv_tau") for d in datasets]
-            lines.append(
-                f"| {n} | " + " | ".join(f"{v:.3f}" for v in vals) + f" | {np.mean(vals):.3f} |"
-            )
-    lines += ["", "Per seed (tau):", "", "| variant | seed | " + " | ".join(datasets) + " |"]
-    lines += ["|---|---|" + "---|" * len(datasets)]
+            vals = [_mean(rows, n, d, "cv_tau") for d in datasets]
+            body.append([n, *(f"{v:.3f}" for v in vals), f"{np.mean(vals):.3f}"])
+        lines += report.table(["variant", *datasets, "mean"], body)
+    lines += ["", "Per seed (tau):", ""]
+    body = []
     for n in [*names, *diagnostics]:
         for s in seeds:
             vals = [
@@ -461,10 +456,10 @@ def write_report(
                 )
                 for d in datasets
             ]
-            lines.append(f"| {n} | {s} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+            body.append([n, s, *(f"{v:.3f}" for v in vals)])
+    lines += report.table(["variant", "seed", *datasets], body)
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -8,20 +8,13 @@ from typing import Any
 
 import numpy as np
 
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from .report import pyplot, save_figure
 
 
 def tau_vs_n(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> Path:
     """One panel per task: mean Kendall tau over seeds (error bars: min..max) vs ``n`` for each
     method of the ``in_task`` rows; n-free references (random, avg_rank) as horizontal lines."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = [r for r in rows if r["protocol"] == "in_task"]
     tasks = sorted({r["task"] for r in rows})
     cols = min(4, max(1, len(tasks)))
@@ -71,10 +64,7 @@ def tau_vs_n(rows: list[dict[str, Any]], path: str | Path, title: str = "") -> P
     fig.legend(handles, labels, loc="lower center", ncol=min(8, len(labels)), fontsize=8)
     fig.suptitle(title or "in-task sample efficiency")
     fig.tight_layout(rect=(0, 0.06, 1, 0.97))
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def scatter(data: dict[str, Any], path: str | Path, title: str = "") -> Path | None:
@@ -82,7 +72,7 @@ def scatter(data: dict[str, Any], path: str | Path, title: str = "") -> Path | N
     ``rf`` on one task; ``data`` is the protocol's scatter dict."""
     if not data or "labels" not in data:
         return None
-    plt = _pyplot()
+    plt = pyplot()
     from .metrics import kendall_tau
 
     methods = [m for m in ("tahc", "rf") if m in data]
@@ -97,7 +87,4 @@ def scatter(data: dict[str, Any], path: str | Path, title: str = "") -> Path | N
         ax.grid(alpha=0.3)
     fig.suptitle(title or f"{data.get('task')} in-task, n={data.get('n')}, seed 0")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -11,28 +11,55 @@ bias (a different hidden task mixes in). Equal cost: ``full-only`` gets ``B`` fu
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
 from archgraph import CTS_SPACE
+from benchmarks import report
+from cliconfig import EXIT_OK, option, parse, run_main
 from predictor.comparator import Comparator, ComparatorConfig
 from predictor.labels import synthetic_label
 from predictor.metrics import kendall_tau
 
 
+@dataclass
+class MultifidelityConfig:
+    """Two-stage (cheap then full labels) vs full labels alone, at equal labelling cost."""
+
+    budget: int = option(200, "cost in full-budget labels")
+    low_cost: float = option(0.2, "cost of a low-budget label, as a share of a full one")
+    n_test: int = option(500, "unseen archs the taus are measured on")
+    seeds: str = option("0,1", "comma-separated seeds (labels' noise and comparators)")
+    epochs: int = option(100, "comparator epochs")
+    out: str = option("benchmarks/results/predictor_multifidelity", "path stem of .json and .md")
+
+
+def markdown(doc: dict) -> str:
+    """The report of a result document: tau of each training at equal labelling cost."""
+    mean, budget = doc["mean"], doc["budget_full_labels"]
+    lines = [
+        f"Command: `{doc['command']}`  ",
+        "Synthetic cts labels (no per-epoch curves in the "
+        "nas-bench-graph pip package). Kendall tau on unseen archs, mean over seeds.",
+        "",
+    ]
+    body = [
+        [f"full-only: {budget} full labels", f"{mean['full_only_tau']:.3f}"],
+        [
+            f"two-stage: {doc['n_low']} low ({doc['low_cost']} cost) then {budget // 2} full",
+            f"{mean['two_stage_tau']:.3f}",
+        ],
+        [f"reference: {budget // 2} full labels only", f"{mean['half_full_only_tau']:.3f}"],
+    ]
+    return "\n".join(lines + report.table(["training (equal labelling cost)", "tau"], body)) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--budget", type=int, default=200, help="cost in full-budget labels")
-    p.add_argument("--low-cost", type=float, default=0.2)
-    p.add_argument("--n-test", type=int, default=500)
-    p.add_argument("--seeds", default="0,1")
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--out", default="benchmarks/results/predictor_multifidelity")
-    args = p.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(MultifidelityConfig, argv, prog="python -m benchmarks.predictor_multifidelity")
     n_low = int(args.budget / 2 / args.low_cost)
     archs = CTS_SPACE.sample(args.budget + n_low + args.n_test, seed=123)
     true = np.array([synthetic_label(CTS_SPACE, a, 0) for a in archs])
@@ -71,30 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     keys = ("full_only_tau", "half_full_only_tau", "two_stage_tau")
     mean = {k: float(np.mean([r[k] for r in rows])) for k in keys}
     doc = {
-        "command": "python -m benchmarks.predictor_multifidelity " + " ".join(argv or sys.argv[1:]),
+        "command": report.command("benchmarks.predictor_multifidelity", argv),
+        "machine": report.machine(),
         "budget_full_labels": args.budget,
         "low_cost": args.low_cost,
         "n_low": n_low,
         "mean": mean,
         "rows": rows,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(f"{args.out}.json").write_text(json.dumps(doc, indent=2) + "\n")
-    lines = [
-        f"Command: `{doc['command']}`  ",
-        "Synthetic cts labels (no per-epoch curves in the "
-        "nas-bench-graph pip package). Kendall tau on unseen archs, mean over seeds.",
-        "",
-        "| training (equal labelling cost) | tau |",
-        "|---|---|",
-        f"| full-only: {args.budget} full labels | {mean['full_only_tau']:.3f} |",
-        f"| two-stage: {n_low} low ({args.low_cost} cost) then {args.budget // 2} full | {mean['two_stage_tau']:.3f} |",
-        f"| reference: {args.budget // 2} full labels only | {mean['half_full_only_tau']:.3f} |",
-    ]
-    Path(f"{args.out}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    return 0
+    report.publish(args.out, doc, markdown(doc), indent=2)
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -13,15 +13,18 @@ codes returned the same top 10 (hashes and scores) for every seed.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks import report
+from cliconfig import EXIT_OK, option, parse, run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("total_s", "cpu_s", "sample_s", "rank_s")
@@ -99,15 +102,18 @@ def markdown(doc: dict) -> str:
         "where the space samples and encodes in one pass (cts does); `same top 10`: both codes "
         "returned the same ranked top 10 (hashes and scores) for every seed.",
         "",
-        "| width | head | code | wall s | CPU s | sample s | rank s | load avg | same top 10 |",
-        "|---|---|---|---|---|---|---|---|---|",
     ]
-    lines += [
-        f"| {r['width']} | {r['head']} | {r['code']} | {r['median_total_s']:.2f} | "
-        f"{r['median_cpu_s']:.2f} | {r['median_sample_s']:.2f} | {r['median_rank_s']:.2f} | "
-        f"{r['load_avg']:.1f} | {'-' if r['same_top10'] is None else r['same_top10']} |"
-        for r in rows
-    ]
+    head = ["width", "head", "code", "wall s", "CPU s", "sample s", "rank s", "load avg"]
+    lines += report.table(
+        [*head, "same top 10"],
+        [
+            [r["width"], r["head"], r["code"], f"{r['median_total_s']:.2f}"]
+            + [f"{r['median_cpu_s']:.2f}", f"{r['median_sample_s']:.2f}"]
+            + [f"{r['median_rank_s']:.2f}", f"{r['load_avg']:.1f}"]
+            + ["-" if r["same_top10"] is None else r["same_top10"]]
+            for r in rows
+        ],
+    )
     score = [r for r in rows if r["code"] == "new" and r["head"] == "score"]
     if score:
         worst = max(r["median_total_s"] for r in score)
@@ -126,14 +132,16 @@ def markdown(doc: dict) -> str:
             "patience 40, batches of 64 archs; synthetic labels, 20% of the archs for "
             "validation; one run each, new code):",
             "",
-            "| width | head | labels | wall s | CPU s | epochs run | best epoch | load avg |",
-            "|---|---|---|---|---|---|---|---|",
         ]
-        lines += [
-            f"| {t['width']} | {t['head']} | {t['labels']} | {t['wall_s']:.1f} | "
-            f"{t['cpu_s']:.1f} | {t['epochs_run']} | {t['best_epoch']} | {t['load_avg']:.1f} |"
-            for t in train
-        ]
+        head = ["width", "head", "labels", "wall s", "CPU s", "epochs run", "best epoch"]
+        lines += report.table(
+            [*head, "load avg"],
+            [
+                [t["width"], t["head"], t["labels"], f"{t['wall_s']:.1f}", f"{t['cpu_s']:.1f}"]
+                + [t["epochs_run"], t["best_epoch"], f"{t['load_avg']:.1f}"]
+                for t in train
+            ],
+        )
         worst = max(t["wall_s"] for t in train)
         lines += [
             "",
@@ -143,22 +151,26 @@ def markdown(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--n", type=int, default=20000)
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--widths", default="32,64")
-    p.add_argument("--heads", default="score,concat")
-    p.add_argument("--baseline", metavar="REV", help="also time this commit, interleaved")
-    p.add_argument(
-        "--train-labels",
-        type=int,
-        default=2000,
-        help="also time one training run of the default config on this many synthetic "
-        "labels, per width, new code only (0: skip)",
+@dataclass
+class SearchSpeedConfig:
+    """Search speed: sample + encode + rank cts candidates, each search in a fresh process."""
+
+    n: int = option(20000, "candidates a search ranks")
+    repeats: int = option(5, "searches per (width, head, code); medians reported")
+    widths: str = option("32,64", "comma-separated GNN widths")
+    heads: str = option("score,concat", "comma-separated comparator heads")
+    baseline: str | None = option(None, "also time this commit, interleaved", metavar="REV")
+    train_labels: int = option(
+        2000,
+        "also time one training run of the default config on this many synthetic labels, "
+        "per width, new code only (0: skip)",
     )
-    p.add_argument("--out", default="benchmarks/results/predictor_search_speed")
-    args = p.parse_args(argv)
+    out: str = option("benchmarks/results/predictor_search_speed", "path stem of .json and .md")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(SearchSpeedConfig, argv, prog="python -m benchmarks.predictor_search_speed")
     with tempfile.TemporaryDirectory() as tmp:
         codes = {"new": ROOT}
         if args.baseline:
@@ -187,22 +199,17 @@ def main(argv: list[str] | None = None) -> int:
             t = run_worker(ROOT, width, "score", args.train_labels, worker=TRAIN_WORKER)
             train.append({"width": width, "head": "score", "labels": args.train_labels, **t})
             print(json.dumps(train[-1]), flush=True)
-    cmd = "python -m benchmarks.predictor_search_speed " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
     doc = {
-        "command": cmd,
+        "command": report.command("benchmarks.predictor_search_speed", argv),
+        "machine": report.machine(),
         "cpus": os.cpu_count(),
         "repeats": args.repeats,
         "rows": rows,
         "train": train,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(f"{args.out}.json").write_text(json.dumps(doc, indent=2) + "\n")
-    Path(f"{args.out}.md").write_text(markdown(doc))
-    print(markdown(doc))
-    return 0
+    report.publish(args.out, doc, markdown(doc), indent=2)
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

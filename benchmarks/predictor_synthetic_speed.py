@@ -12,44 +12,46 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
 import sys
 import time
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
 from archgraph import CTS_SPACE
+from benchmarks import report
+from cliconfig import EXIT_OK, option, parse, run_main
 from predictor.comparator import Comparator, ComparatorConfig
 from predictor.labels import synthetic_records
 from predictor.metrics import kendall_tau, pairwise_accuracy
 from predictor.search import search
 
 
+@dataclass
+class SyntheticSpeedConfig:
+    """Synthetic check, training time and search speed of the comparator (cts space)."""
+
+    n_train: int = option(2000, "synthetic labels the comparators train on")
+    n_test: int = option(1000, "unseen archs the taus are measured on")
+    n_search: int = option(20000, "candidates a search ranks")
+    repeats: int = option(3, "searches timed per head; medians reported")
+    epochs: int = option(300, "comparator epochs (early-stopped)")
+    width: int = option(64, "GNN width (64: the real config; 32: fast)")
+    out: str = option("benchmarks/results/predictor_synthetic_speed", "path stem of .json and .md")
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--n-train", type=int, default=2000)
-    p.add_argument("--n-test", type=int, default=1000)
-    p.add_argument("--n-search", type=int, default=20000)
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--epochs", type=int, default=300)
-    p.add_argument(
-        "--width", type=int, default=64, help="GNN width (64: the real config; 32: fast)"
-    )
-    p.add_argument("--out", default="benchmarks/results/predictor_synthetic_speed")
-    args = p.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(SyntheticSpeedConfig, argv, prog="python -m benchmarks.predictor_synthetic_speed")
     recs = synthetic_records(CTS_SPACE, args.n_train + args.n_test, ("synth",), seed=0)
     train, test = recs[: args.n_train], recs[args.n_train :]
     test_archs = [r["arch"] for r in test]
     test_labels = np.array([r["label"] for r in test])
     res: dict = {
-        "command": "python -m benchmarks.predictor_synthetic_speed "
-        + " ".join(argv or sys.argv[1:]),
-        "machine": f"{platform.machine()} python {platform.python_version()}, "
-        f"{os.cpu_count()} cpus, load avg at start {os.getloadavg()[0]:.2f}",
+        "command": report.command("benchmarks.predictor_synthetic_speed", argv),
+        "machine": report.machine(),  # the load average at the start
+        "n_test": args.n_test,
     }
     comps = {}
     for head in ("score", "concat"):
@@ -107,24 +109,41 @@ def main(argv: list[str] | None = None) -> int:
         }
     res["width"] = args.width
     res["load_avg_end"] = os.getloadavg()[0]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(f"{args.out}.json").write_text(json.dumps(res, indent=2) + "\n")
+    report.publish(args.out, res, markdown(res), indent=2)
+    return EXIT_OK
+
+
+def markdown(res: dict) -> str:
+    """The report of a result document: training, tau on unseen archs, search times."""
+    mach = res["machine"]
+    if isinstance(mach, dict):
+        mach = report.machine_line(mach) + " at the start"
+    # A document written before ``n_test`` was recorded ran it at the default (its command
+    # names no --n-test); one without ``width`` predates that flag and says nothing of it.
+    n_test = res.get("n_test", SyntheticSpeedConfig.n_test)
+    width = (
+        f"; GNN width {res['width']} (GIN, depth 3, FiLM, sum readout)" if "width" in res else ""
+    )
     lines = [
         f"Command: `{res['command']}`  ",
-        f"Machine: {res['machine']}; load avg at end {res['load_avg_end']:.2f}; "
-        f"GNN width {args.width} (GIN, depth 3, FiLM, sum readout)",
+        f"Machine: {mach}; load avg at end {res['load_avg_end']:.2f}{width}",
         "",
-        "| measurement | value |",
-        "|---|---|",
     ]
+    body = []
     for head in ("score", "concat"):
         t = res[f"train_{head}"]
-        lines.append(
-            f"| synthetic cts, {head} head: train on {t['n_labels']} labels | {t['seconds']:.1f} s wall, "
-            f"{t['cpu_seconds']:.1f} s CPU (best epoch {t['best_epoch']}) |"
+        body.append(
+            [
+                f"synthetic cts, {head} head: train on {t['n_labels']} labels",
+                f"{t['seconds']:.1f} s wall, {t['cpu_seconds']:.1f} s CPU (best epoch "
+                f"{t['best_epoch']})",
+            ]
         )
-        lines.append(
-            f"| synthetic cts, {head} head: Kendall tau on {args.n_test} unseen archs | {t['test_tau']:.3f} |"
+        body.append(
+            [
+                f"synthetic cts, {head} head: Kendall tau on {n_test} unseen archs",
+                f"{t['test_tau']:.3f}",
+            ]
         )
     for key in (
         "search_cts_score",
@@ -138,14 +157,14 @@ def main(argv: list[str] | None = None) -> int:
             if "median_sample_s" in s
             else ""
         )
-        lines.append(
-            f"| {key}: {s['n']} candidates, median | {s['median_total_s']:.2f} s wall, "
-            f"{s['median_cpu_s']:.2f} s CPU{extra} |"
+        body.append(
+            [
+                f"{key}: {s['n']} candidates, median",
+                f"{s['median_total_s']:.2f} s wall, {s['median_cpu_s']:.2f} s CPU{extra}",
+            ]
         )
-    Path(f"{args.out}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    return 0
+    return "\n".join(lines + report.table(["measurement", "value"], body)) + "\n"
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -1,5 +1,6 @@
 """Benchmark protocols over a :class:`TaskSet` (labelled archs of several tasks of one space).
 
+- :func:`split` / :func:`permutation_split`: the seeded test/train splits every protocol uses.
 - :func:`in_task`: train on ``n`` archs of one task, test on held-out archs of it (tau vs n).
 - :func:`zero_shot`: leave one task out; train on the others; rank the held-out task's archs
   from its task features only (no label of it).
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import copy
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,7 +36,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import torch
 
 from archgraph.base import GraphSpace
 from predictor.comparator import Comparator, ComparatorConfig
@@ -178,9 +177,11 @@ def _row(
     }
 
 
-def _records(
+def records(
     data: TaskSet, task: str, ids: np.ndarray, labels: np.ndarray | None = None
 ) -> list[dict]:
+    """Label records ``{"arch", "task", "label"}`` of the archs ``ids [m]`` on ``task``: their
+    stored labels, or ``labels [m]`` when given (what :meth:`Comparator.fit` reads)."""
     row = data.labels[data.tasks.index(task)]
     vals = row[ids] if labels is None else labels
     return [
@@ -189,14 +190,28 @@ def _records(
     ]
 
 
-def _split(data: TaskSet, task: str, seed: int, max_test: int) -> tuple[np.ndarray, np.ndarray]:
+def split(data: TaskSet, task: str, seed: int, max_test: int) -> tuple[np.ndarray, np.ndarray]:
     """``(test, pool)`` arch indices of ``task``: a seeded permutation, test first (at most
-    ``max_test`` and at most half of the labelled archs)."""
+    ``max_test`` and at most half of the labelled archs). The split of the protocols below."""
     ids = data.labelled(task)
     rng = np.random.default_rng([seed, data.tasks.index(task)])
     perm = ids[rng.permutation(len(ids))]
     n_test = min(max_test, len(ids) // 2)
     return perm[:n_test], perm[n_test:]
+
+
+def permutation_split(n: int, n_train: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(train [n_train], test [n - n_train])`` indices of a pool of ``n`` archs: the first
+    ``n_train`` of ``default_rng(seed).permutation(n)`` and the rest.
+
+    The split of the fixed-pool in-task runs (``benchmarks.nbgraph_intask``: every
+    NAS-Bench-Graph dataset labels the same 26,206 archs, so one seed draws the same training
+    archs on every dataset, and a larger ``n_train`` extends a smaller one's training set).
+    """
+    if not 0 <= n_train <= n:
+        raise ValueError(f"n_train must be in [0, {n}] (the pool), got {n_train}")
+    perm = np.random.default_rng(seed).permutation(n)
+    return perm[:n_train], perm[n_train:]
 
 
 def _fit_comparator(
@@ -227,7 +242,7 @@ def in_task(
         y_all = data.labels[t_idx]
         others = [i for i in range(len(data.tasks)) if i != t_idx]
         for seed in range(cfg.seed, cfg.seed + cfg.seeds):
-            test, pool = _split(data, task, seed, cfg.max_test)
+            test, pool = split(data, task, seed, cfg.max_test)
             y_test = y_all[test]
             rows.append(
                 _row(
@@ -291,7 +306,7 @@ def in_task(
                 config = replace(
                     cfg.comparator, fusion="none", seed=cfg.comparator.seed + seed - cfg.seed
                 )
-                comp, sec = _fit_comparator(data, _records(data, task, train), {}, config)
+                comp, sec = _fit_comparator(data, records(data, task, train), {}, config)
                 s = comp.score([data.archs[i] for i in test], None, validated=True)
                 rows.append(_row("in_task", task, "tahc", seed, s, y_test, cfg, sec, n=n))
                 if task == cfg.scatter_task and seed == cfg.seed and n == _mid(cfg.n_grid):
@@ -326,13 +341,16 @@ def _source_training(
         ids = data.labelled(task)
         rng = np.random.default_rng([seed, 7919, t])
         pick = ids[rng.permutation(len(ids))[:per_source]]
-        recs += _records(data, task, pick)
+        recs += records(data, task, pick)
         pairs.append(np.stack([pick, np.full(len(pick), t)], 1))
         ranks.append(rank_matrix(data.labels[t, pick][None])[0])
     return recs, np.concatenate(pairs), np.concatenate(ranks)
 
 
-def _task_matrix(data: TaskSet, task_ids: np.ndarray) -> np.ndarray:
+def task_matrix(data: TaskSet, task_ids: np.ndarray) -> np.ndarray:
+    """Standardised task features ``[m, S]`` of the tasks ``task_ids [m]`` (indices into
+    ``data.tasks``; each feature z-scored over all tasks), the columns a regressor appends to
+    the arch features; ``[m, 0]`` when the set has no task features."""
     if not data.features:
         return np.zeros((len(task_ids), 0), dtype=np.float32)
     feats = np.stack([data.features[t] for t in data.tasks])  # [T, S]
@@ -360,12 +378,12 @@ def transfer(
             continue
         y_all = data.labels[t_idx]
         for seed in range(cfg.seed, cfg.seed + cfg.transfer_seeds):
-            test, pool = _split(data, task, seed, cfg.max_test)
+            test, pool = split(data, task, seed, cfg.max_test)
             y_test = y_all[test]
             src_test = data.labels[sources][:, test]  # [T-1, m]
             recs, pairs, ranks = _source_training(data, sources, seed, cfg.source_archs)
-            x_src = np.concatenate([flat[pairs[:, 0]], _task_matrix(data, pairs[:, 1])], 1)
-            x_test = np.concatenate([flat[test], _task_matrix(data, np.full(len(test), t_idx))], 1)
+            x_src = np.concatenate([flat[pairs[:, 0]], task_matrix(data, pairs[:, 1])], 1)
+            x_test = np.concatenate([flat[test], task_matrix(data, np.full(len(test), t_idx))], 1)
             feats = (
                 {data.tasks[t]: data.features[data.tasks[t]] for t in sources}
                 if data.features
@@ -470,7 +488,7 @@ def transfer(
                         k=k,
                     )
                 )
-                probe_recs = _records(data, task, probes)
+                probe_recs = records(data, task, probes)
                 for name, (comp, _) in models.items():
                     tf = {task: target_feat} if name == "tahc" else {}
                     t0 = time.perf_counter()
@@ -561,19 +579,6 @@ def few_shot(
 
 
 # --- speed ---------------------------------------------------------------------------------
-
-
-def machine() -> dict[str, Any]:
-    """Where a run happened: platform, Python/torch versions, CPUs, threads, load average."""
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "cpus": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "loadavg_1m": os.getloadavg()[0],
-    }
 
 
 @dataclass

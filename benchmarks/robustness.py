@@ -21,8 +21,6 @@ Usage: ``python -m benchmarks.robustness --out benchmarks/results/robustness.jso
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import signal
 import subprocess
@@ -37,9 +35,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from archgraph.cli import add_config_flag, parse_into, run_main
 from benchmarks import fuzz as fz
-from benchmarks.protocols import machine
+from benchmarks import report
+from cliconfig import option, parse, run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP_LEVEL = ("arch", "space", "contrastive", "encoder", "hyper")  # "arch": not an object at all
@@ -47,12 +45,14 @@ TOP_LEVEL = ("arch", "space", "contrastive", "encoder", "hyper")  # "arch": not 
 
 @dataclass
 class Config:
-    arch_cases: int = 1200
-    data_seeds: int = 4
-    kills: int = 6
-    memory_archs: int = 6
-    seed: int = 0
-    out: str = "benchmarks/results/robustness.json"
+    """Robustness: fuzzed archs and CSVs, memory estimates, kill -9 of a label sweep."""
+
+    arch_cases: int = option(1200, "corrupted archs")
+    data_seeds: int = option(4, "CSV files per kind (1-4)")
+    kills: int = option(6, "sweeps killed with SIGKILL (0: no sweep runs)")
+    memory_archs: int = option(6, "archs whose peak is measured")
+    seed: int = option(0, "seed of every fuzzed case")
+    out: str = option("benchmarks/results/robustness.json", "the JSON file to write")
 
 
 def _tally(outcomes: list[tuple[str, str]], examples: int = 5) -> dict[str, Any]:
@@ -328,7 +328,7 @@ def run(cfg: Config) -> dict[str, Any]:
     torch.set_num_threads(
         1
     )  # tiny nets: one thread is fastest and leaves the machine's other jobs be
-    info = machine()
+    info = report.machine()
     out: dict[str, Any] = {
         "command": "python -m benchmarks.robustness "
         + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in asdict(cfg).items()),
@@ -352,24 +352,9 @@ def run(cfg: Config) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m benchmarks.robustness``."""
-    p = argparse.ArgumentParser(prog="python -m benchmarks.robustness", description=__doc__)
-    add_config_flag(p)
-    d = Config()
-    p.add_argument("--arch-cases", type=int, default=d.arch_cases, help="corrupted archs")
-    p.add_argument("--data-seeds", type=int, default=d.data_seeds, help="CSV files per kind (1-4)")
-    p.add_argument(
-        "--kills", type=int, default=d.kills, help="sweeps killed with SIGKILL (0: no sweep runs)"
-    )
-    p.add_argument(
-        "--memory-archs", type=int, default=d.memory_archs, help="archs whose peak is measured"
-    )
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--out", default=d.out, help="the JSON file to write")
-    cfg = parse_into(p, Config, argv)
+    cfg = parse(Config, argv, prog="python -m benchmarks.robustness", description=__doc__)
     result = run(cfg)
-    out = Path(cfg.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = report.write_json(cfg.out, result, indent=2)
     for part in ("arch_fuzz", "data_fuzz"):
         for name, t in result[part]["entry_points"].items():
             print(

@@ -25,7 +25,6 @@ names the file, and no file it was refused to modify changed.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -40,18 +39,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import report
+from cliconfig import option, parse, run_main
+
 ROOT = Path(__file__).resolve().parents[1]
 COUNT_ENV = "CTSNAS_BENCH_COUNT"
 
 
 @dataclass
 class Config:
-    timeout: float = 240.0
-    parallel: int = 2
-    sweep_archs: int = 6
-    budget: int = 3
-    per_category: int = 0
-    out: str = "benchmarks/results/robustness_cli.json"
+    """Robustness of the real command lines, each in a subprocess."""
+
+    timeout: float = option(240.0, "seconds per command")
+    parallel: int = option(2, "commands at once")
+    sweep_archs: int = option(6, "archs per sweep")
+    budget: int = option(3, "training steps a label")
+    per_category: int = option(0, "run only the first N cases of each category (0: all)")
+    out: str = option(
+        "benchmarks/results/robustness_cli.json", "the JSON file to write (and .md beside it)"
+    )
 
 
 # -- label functions that count their computations (imported by reference in the workers) ---
@@ -84,7 +90,7 @@ def counted_references(task: Any, cfg: Any) -> dict:
 # -- running one command ---------------------------------------------------------------------
 
 
-def _run(case: dict, timeout: float, cwd: Path) -> dict:
+def run_case(case: dict, timeout: float, cwd: Path) -> dict:
     """Run ``case["cmd"]`` and classify it (see the module docstring)."""
     watched = [Path(p) for p in case.get("unchanged", [])]
     before = {str(p): _digest(p) for p in watched}
@@ -426,8 +432,6 @@ def concurrent_sweeps(folder: Path, cfg: Config) -> dict:
 
 
 def run(cfg: Config) -> dict:
-    from benchmarks.protocols import machine
-
     with tempfile.TemporaryDirectory(prefix="robust-cli-") as tmp:
         folder = Path(tmp)
         all_cases = cases(folder)
@@ -441,7 +445,7 @@ def run(cfg: Config) -> dict:
             all_cases = picked
         t0 = time.perf_counter()
         with ThreadPoolExecutor(cfg.parallel) as pool:
-            results = list(pool.map(lambda c: _run(c, cfg.timeout, folder), all_cases))
+            results = list(pool.map(lambda c: run_case(c, cfg.timeout, folder), all_cases))
         kill = kill_with_pool(folder, cfg)
         shared = concurrent_sweeps(folder, cfg)
         wall = time.perf_counter() - t0
@@ -453,7 +457,7 @@ def run(cfg: Config) -> dict:
         "command": "python -m benchmarks.robustness_cli"
         + (f" --per-category {cfg.per_category}" if cfg.per_category else "")
         + f" --parallel {cfg.parallel} --out {cfg.out}",
-        "machine": machine(),
+        "machine": report.machine(),
         "config": cfg.__dict__,
         "summary": {
             "cases": len(results),
@@ -476,7 +480,8 @@ def run(cfg: Config) -> dict:
     }
 
 
-def write_markdown(doc: dict, path: Path) -> None:
+def markdown(doc: dict) -> str:
+    """The report of a result document: the summary, then one row per case."""
     s = doc["summary"]
     m = doc["machine"]
     lines = [
@@ -497,48 +502,29 @@ def write_markdown(doc: dict, path: Path) -> None:
         f"duplicated: **{s['duplicated_label_computations']}**; exit codes "
         f"{doc['concurrent_sweeps']['exit_codes']}",
         "",
-        "| category | case | exit | outcome | message (last stderr line) |",
-        "|---|---|---|---|---|",
     ]
-    for r in doc["cases"]:
-        msg = r["message"].replace("|", "\\|")[:140]
-        lines.append(f"| {r['category']} | {r['case']} | {r['exit']} | {r['outcome']} | {msg} |")
+    body = [
+        [r["category"], r["case"], r["exit"], r["outcome"], r["message"].replace("|", "\\|")[:140]]
+        for r in doc["cases"]
+    ]
+    lines += report.table(
+        ["category", "case", "exit", "outcome", "message (last stderr line)"], body
+    )
     if s["not_clean"]:
         lines += ["", "Not clean: " + "; ".join(s["not_clean"])]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from archgraph.cli import add_config_flag, parse_into
-
-    d = Config()
-    p = argparse.ArgumentParser(prog="python -m benchmarks.robustness_cli", description=__doc__)
-    add_config_flag(p)
-    p.add_argument("--timeout", type=float, default=d.timeout, help="seconds per command")
-    p.add_argument("--parallel", type=int, default=d.parallel, help="commands at once")
-    p.add_argument("--sweep-archs", type=int, default=d.sweep_archs, help="archs per sweep")
-    p.add_argument("--budget", type=int, default=d.budget, help="training steps a label")
-    p.add_argument(
-        "--per-category",
-        type=int,
-        default=d.per_category,
-        help="run only the first N cases of each category (0: all)",
-    )
-    p.add_argument("--out", default=d.out, help="the JSON file to write (and .md beside it)")
-    cfg = parse_into(p, Config, argv)
+    cfg = parse(Config, argv, prog="python -m benchmarks.robustness_cli", description=__doc__)
     if not sys.platform.startswith("linux"):
         print("error: this benchmark reads /proc (Linux only)", file=sys.stderr)
         return 1
     doc = run(cfg)
-    out = Path(cfg.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    write_markdown(doc, out.with_suffix(".md"))
+    report.write(Path(cfg.out).with_suffix(""), doc, markdown(doc), indent=2)
     print(json.dumps(doc["summary"], indent=2))
     return 0
 
 
 if __name__ == "__main__":
-    from archgraph.cli import run_main
-
     run_main(main)

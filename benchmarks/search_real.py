@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.protocols import machine
+from benchmarks.report import machine
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,7 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.protocols import TaskSet, machine
+from benchmarks.protocols import TaskSet
+from benchmarks.report import machine
 from predictor.features import arch_features, max_nodes
 from predictor.smbo import LoopConfig, StoreSlot, best_so_far, smbo
 from predictor.surrogates import SURROGATES, ArchMemo, make_surrogate

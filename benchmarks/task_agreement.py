@@ -12,8 +12,6 @@ heatmap ``OUT.png``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from dataclasses import dataclass
 from itertools import combinations
@@ -21,38 +19,23 @@ from pathlib import Path
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
+from benchmarks import report
+from benchmarks.metrics import shared_tau
+from cliconfig import EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class AgreementConfig:
-    store: str = "corpus/labels.sqlite"
-    label_kind: str = ""
-    families: str = ""
-    min_shared: int = 10
-    out: str = "benchmarks/results/task_agreement"
+    """Which tasks agree on which arch is good: the task x task agreement matrix of a store."""
 
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.task_agreement", description=__doc__.split("\n")[0]
+    store: str = option("corpus/labels.sqlite", "label store (SQLite)")
+    label_kind: str = option("", "rank by this metric (e.g. knn_val_mse); default: label")
+    families: str = option(
+        "",
+        "task families as 'NAME=task,task;NAME=task,...' (tasks not named are their own family)",
     )
-    add_config_flag(p)
-    p.add_argument("--store", default=AgreementConfig.store, help="label store (SQLite)")
-    p.add_argument(
-        "--label-kind", default="", help="rank by this metric (e.g. knn_val_mse); default: label"
-    )
-    p.add_argument(
-        "--families",
-        default="",
-        help="task families as 'NAME=task,task;NAME=task,...' (tasks not named are their own "
-        "family)",
-    )
-    p.add_argument(
-        "--min-shared", type=int, default=10, help="archs two tasks must share to be compared"
-    )
-    p.add_argument("--out", default=AgreementConfig.out, help="path stem of .json/.md/.png")
-    return p
+    min_shared: int = option(10, "archs two tasks must share to be compared")
+    out: str = option("benchmarks/results/task_agreement", "path stem of .json/.md/.png")
 
 
 def parse_families(text: str, tasks: list[str]) -> dict[str, str]:
@@ -87,21 +70,14 @@ def agreement(
     Returns:
         ``(tasks, tau [T, T], shared [T, T])`` with 1 on the diagonal of ``tau``.
     """
-    from scipy.stats import kendalltau
-
     tasks = sorted(means)
     n = len(tasks)
     tau = np.eye(n)
     shared = np.zeros((n, n), dtype=np.int64)
     for i, j in combinations(range(n), 2):
-        common = sorted(set(means[tasks[i]]) & set(means[tasks[j]]))
-        shared[i, j] = shared[j, i] = len(common)
-        if len(common) >= min_shared:
-            a = [means[tasks[i]][h] for h in common]
-            b = [means[tasks[j]][h] for h in common]
-            tau[i, j] = tau[j, i] = float(kendalltau(a, b).statistic)
-        else:
-            tau[i, j] = tau[j, i] = np.nan
+        t, shared[i, j] = shared_tau(means[tasks[i]], means[tasks[j]], min_n=min_shared)
+        shared[j, i] = shared[i, j]
+        tau[i, j] = tau[j, i] = t
     for i in range(n):
         shared[i, i] = len(means[tasks[i]])
     return tasks, tau, shared
@@ -122,9 +98,7 @@ def summarize(tasks: list[str], tau: np.ndarray, family: dict[str, str]) -> dict
 
 
 def heatmap(tasks: list[str], tau: np.ndarray, family: dict[str, str], path: Path, title: str):
-    from benchmarks.plots import _pyplot
-
-    plt = _pyplot()
+    plt = report.pyplot()
     order = sorted(range(len(tasks)), key=lambda i: (family[tasks[i]], tasks[i]))
     m = tau[np.ix_(order, order)]
     names = [f"{tasks[i]} ({family[tasks[i]]})" if family[tasks[i]] != tasks[i] else tasks[i]
@@ -141,16 +115,44 @@ def heatmap(tasks: list[str], tau: np.ndarray, family: dict[str, str], path: Pat
     fig.colorbar(im, ax=ax, label="Kendall tau over shared archs")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    report.save_figure(fig, path)
+
+
+def markdown(doc: dict) -> str:
+    """The report of a result document: the matrix with the shared counts, and the summary."""
+    cfg, tasks, family, summ = doc["config"], doc["tasks"], doc["family"], doc["summary"]
+    tau = np.array(doc["tau"], dtype=np.float64)  # [T, T]; JSON null (no pair) -> NaN
+    shared = doc["shared"]
+    kind = cfg["label_kind"] or "stored label"
+    lines = [
+        "# Task x task agreement",
+        "",
+        f"Command: `{doc['command']}`",
+        "",
+        f"Kendall tau between two tasks' seed-averaged labels ({kind}, each task's highest "
+        f"budget) over the archs both hold (count in brackets; fewer than {cfg['min_shared']}: "
+        "blank). Heatmap: `" + Path(cfg["out"]).with_suffix(".png").name + "`.",
+        "",
+        f"Within a family: mean tau {summ['within_mean_tau']:.3f} over {summ['within_pairs']} "
+        f"task pairs; across families: {summ['across_mean_tau']:.3f} over "
+        f"{summ['across_pairs']} pairs.",
+        "",
+    ]
+    body = []
+    for i, t in enumerate(tasks):
+        cells = [
+            "1" if i == j else (f"{tau[i, j]:.2f} ({shared[i][j]})" if np.isfinite(tau[i, j]) else "")
+            for j in range(len(tasks))
+        ]  # fmt: skip
+        body.append([t, family[t], *cells])
+    return "\n".join(lines + report.table(["task", "family", *tasks], body)) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.protocols import machine
     from predictor.labels import from_store
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse_into(build_parser(), AgreementConfig, argv)
+    cfg = parse(AgreementConfig, argv, prog="python -m benchmarks.task_agreement")
     if not Path(cfg.store).is_file():
         raise ValueError(f"{cfg.store}: no such label store")
     recs = from_store(cfg.store, kind=cfg.label_kind, seeds="mean")
@@ -171,40 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     kind = cfg.label_kind or "stored label"
     heatmap(tasks, tau, family, out.with_suffix(".png"), f"{cfg.store}: {kind}, seed means")
     doc = {
-        "command": "python -m benchmarks.task_agreement " + " ".join(argv),
+        "command": report.command("benchmarks.task_agreement", argv),
         "config": dict(cfg.__dict__),
-        "machine": machine(),
+        "machine": report.machine(),
         "tasks": tasks,
         "family": family,
         "tau": tau.tolist(),
         "shared": shared.tolist(),
         "summary": summ,
     }
-    Path(f"{out}.json").write_text(json.dumps(doc, indent=1, default=float) + "\n")
-    lines = [
-        "# Task x task agreement",
-        "",
-        f"Command: `{doc['command']}`",
-        "",
-        f"Kendall tau between two tasks' seed-averaged labels ({kind}, each task's highest "
-        f"budget) over the archs both hold (count in brackets; fewer than {cfg.min_shared}: "
-        "blank). Heatmap: `" + out.with_suffix(".png").name + "`.",
-        "",
-        f"Within a family: mean tau {summ['within_mean_tau']:.3f} over {summ['within_pairs']} "
-        f"task pairs; across families: {summ['across_mean_tau']:.3f} over "
-        f"{summ['across_pairs']} pairs.",
-        "",
-        "| task | family | " + " | ".join(tasks) + " |",
-        "|---|---|" + "---|" * len(tasks),
-    ]
-    for i, t in enumerate(tasks):
-        cells = [
-            "1" if i == j else (f"{tau[i, j]:.2f} ({shared[i, j]})" if np.isfinite(tau[i, j]) else "")
-            for j in range(len(tasks))
-        ]  # fmt: skip
-        lines.append(f"| {t} | {family[t]} | " + " | ".join(cells) + " |")
-    Path(f"{out}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    report.publish(out, doc, markdown(doc))
     return EXIT_OK
 
 

@@ -25,8 +25,6 @@ the load average before and after each timing: the numbers are noisy on a shared
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -34,40 +32,26 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from archgraph.cli import add_config_flag, parse_into, run_main
+from benchmarks import report
+from cliconfig import EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class Config:
-    part: str = "memory"
-    widths: str = "8,64,256,883"
-    steps: int = 8640
-    budget: int = 3
-    archs: int = 3
-    threads: int = 2
-    n: int = 20000
-    repeats: int = 3
-    seed: int = 0
-    out: str = "benchmarks/results/width_memory"
+    """Many series (width N): memory estimates against measured peaks, and label speed."""
 
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.width", description=__doc__)
-    add_config_flag(p)
-    d = Config()
-    p.add_argument("--part", choices=("memory", "speed"), default=d.part)
-    p.add_argument("--widths", default=d.widths, help="comma-separated N (memory part)")
-    p.add_argument("--steps", type=int, default=d.steps, help="T of the memory tasks")
-    p.add_argument("--budget", type=int, default=d.budget, help="training steps (memory part)")
-    p.add_argument("--archs", type=int, default=d.archs, help="sampled archs besides the preset")
-    p.add_argument("--threads", type=int, default=d.threads, help="torch threads (speed part)")
-    p.add_argument("--n", type=int, default=d.n, help="archs to rank (speed part)")
-    p.add_argument("--repeats", type=int, default=d.repeats)
-    p.add_argument("--seed", type=int, default=d.seed, help="arch sampling seed")
-    p.add_argument("--out", default=d.out, help="output stem (.json and .md are written)")
-    return p
+    part: Literal["memory", "speed"] = option("memory", "which measurement")
+    widths: str = option("8,64,256,883", "comma-separated N (memory part)")
+    steps: int = option(8640, "T of the memory tasks")
+    budget: int = option(3, "training steps (memory part)")
+    archs: int = option(3, "sampled archs besides the preset")
+    threads: int = option(2, "torch threads (speed part)")
+    n: int = option(20000, "archs to rank (speed part)")
+    repeats: int = option(3, "repeats of each timing; medians reported")
+    seed: int = option(0, "arch sampling seed")
+    out: str = option("benchmarks/results/width_memory", "output stem (.json and .md are written)")
 
 
 def _archs(k: int, seed: int) -> list[tuple[str, dict]]:
@@ -231,7 +215,7 @@ def speed(cfg: Config) -> dict[str, Any]:
     return out
 
 
-def _markdown(doc: dict[str, Any]) -> str:
+def markdown(doc: dict[str, Any]) -> str:
     lines = [f"# Width benchmark: {doc['config']['part']}", "", f"Command: `{doc['command']}`", ""]
     m = doc["machine"]
     lines += [
@@ -241,20 +225,17 @@ def _markdown(doc: dict[str, Any]) -> str:
     ]
     res = doc["result"]
     if doc["config"]["part"] == "memory":
-        lines += [
-            "| N | T | arch | status | estimate MiB | measured peak MiB | estimate / peak | "
-            "largest part | S | M | s | load |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        body = [
+            [r["n_series"], r["steps"], r["arch"], r["status"], f"{r['estimate_mib']:.0f}"]
+            + ["-" if r["peak_mib"] is None else f"{r['peak_mib']:.0f}"]
+            + ["-" if r["ratio"] is None else f"{r['ratio']:.2f}", r["largest_part"]]
+            + [r["node_subset"], r["probe_nodes"], f"{r['seconds']:.1f}"]
+            + [f"{r['loadavg_before']:.1f}"]
+            for r in res["rows"]
         ]
-        for r in res["rows"]:
-            peak = "-" if r["peak_mib"] is None else f"{r['peak_mib']:.0f}"
-            ratio = "-" if r["ratio"] is None else f"{r['ratio']:.2f}"
-            lines.append(
-                f"| {r['n_series']} | {r['steps']} | {r['arch']} | {r['status']} | "
-                f"{r['estimate_mib']:.0f} | {peak} | {ratio} | {r['largest_part']} | "
-                f"{r['node_subset']} | {r['probe_nodes']} | {r['seconds']:.1f} | "
-                f"{r['loadavg_before']:.1f} |"
-            )
+        head = ["N", "T", "arch", "status", "estimate MiB", "measured peak MiB"]
+        head += ["estimate / peak", "largest part", "S", "M", "s", "load"]
+        lines += report.table(head, body)
         lines += [
             "",
             f"Estimate / peak: {res['ratio_min']:.2f} .. {res['ratio_max']:.2f}; within 2x: "
@@ -266,15 +247,15 @@ def _markdown(doc: dict[str, Any]) -> str:
             f"## One label at N = 200, T = {a['shape'][0]} (synthetic), budget {a['budget']}, "
             f"{a['threads']} threads, S = {a['node_subset']}, M = {a['probe_nodes']}",
             "",
-            "| arch | status | wall s | CPU s | train s | peak MiB | load before / after |",
-            "|---|---|---|---|---|---|---|",
         ]
-        for r in a["rows"]:
-            lines.append(
-                f"| {r['arch']} | {r['status']} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
-                f"{(r['train_seconds'] or 0):.1f} | {(r['peak_mib'] or 0):.0f} | "
-                f"{r['loadavg_before']:.1f} / {r['loadavg_after']:.1f} |"
-            )
+        body = [
+            [r["arch"], r["status"], f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}"]
+            + [f"{(r['train_seconds'] or 0):.1f}", f"{(r['peak_mib'] or 0):.0f}"]
+            + [f"{r['loadavg_before']:.1f} / {r['loadavg_after']:.1f}"]
+            for r in a["rows"]
+        ]
+        head = ["arch", "status", "wall s", "CPU s", "train s", "peak MiB"]
+        lines += report.table([*head, "load before / after"], body)
         lines += [
             "",
             f"Median wall {a['median_seconds']:.1f} s (goal <= 60 s), median CPU "
@@ -299,25 +280,19 @@ def _markdown(doc: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from benchmarks.protocols import machine
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse_into(_parser(), Config, argv)
-    info = machine()
+    cfg = parse(Config, argv, prog="python -m benchmarks.width", description=__doc__)
+    info = report.machine()
     result = memory(cfg) if cfg.part == "memory" else speed(cfg)
     doc = {
-        "command": "python -m benchmarks.width " + " ".join(argv),
+        "command": report.command("benchmarks.width", argv),
         "config": asdict(cfg),
         "machine": info,
         "loadavg_end": os.getloadavg()[0],
         "result": result,
     }
-    stem = Path(cfg.out)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    stem.with_suffix(".json").write_text(json.dumps(doc, indent=2, default=float) + "\n")
-    stem.with_suffix(".md").write_text(_markdown(doc))
-    print(_markdown(doc))
-    return 0
+    report.publish(cfg.out, doc, markdown(doc), indent=2)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -191,7 +191,7 @@ def summarise(rows: list[dict]) -> list[dict[str, Any]]:
 
 
 def _write_summary(cfg: Config, argv: list[str], jsonl: Path) -> None:
-    from benchmarks.protocols import machine
+    from benchmarks.report import machine
 
     rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
     summary = summarise(rows)

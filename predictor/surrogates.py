@@ -12,7 +12,7 @@ function, a cache) goes to its constructor, so the loop treats them all alike:
 - :class:`ForestSurrogate`: a random forest on :func:`predictor.features.arch_features`
   fitted to label ranks; score = minus the predicted rank.
 - :class:`GPSurrogate`: a Gaussian process on the same rows (the kernel of
-  ``benchmarks.nbgraph_intask.gp_scores``); score = expected improvement over the best rank
+  ``benchmarks.baselines.gp_scores``); score = expected improvement over the best rank
   (BO with EI) or, with ``acquisition="mean"``, minus the posterior mean.
 - :class:`ZeroShotSurrogate`: a trained comparator's zero-shot scores for the task; ``fit``
   learns nothing.
@@ -201,7 +201,7 @@ class GPSurrogate(_FeatureSurrogate):
     """Gaussian process on feature rows -> label ranks; expected improvement (or the mean).
 
     Kernel ``C * RBF(3) + White`` with maximum-marginal-likelihood hyperparameters and
-    normalised targets, as in ``benchmarks.nbgraph_intask.gp_scores``.
+    normalised targets, as in ``benchmarks.baselines.gp_scores``.
     ``EI(x) = (best - mu - xi) Phi(z) + sigma phi(z)``, ``z = (best - mu - xi) / sigma``,
     for minimising the rank (``best``: the lowest rank seen).
     """

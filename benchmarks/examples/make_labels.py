@@ -16,7 +16,6 @@ input-to-output path. Task ``periodic`` is written as an accuracy-like value ``1
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from dataclasses import dataclass
@@ -24,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from archgraph.cli import EXIT_OK, add_config_flag, parse_into, run_main
 from archgraph.generic import load_space
+from cliconfig import EXIT_OK, option, parse, run_main
 
 HERE = Path(__file__).resolve().parent
 TASKS = {"smooth": (6.0, 0.1), "periodic": (24.0, 0.3), "noisy": (96.0, 0.8)}
@@ -34,9 +33,11 @@ OP_COST = {"conv": 0.10, "attn": 0.12, "pool": 0.15, "skip": 0.18}
 
 @dataclass
 class Config:
-    n: int = 200
-    seed: int = 0
-    out: str = "benchmarks/examples"
+    """Synthetic labels of the example cell space (a known function of the arch, 3 tasks)."""
+
+    n: int = option(200, "archs (each labelled on every task)")
+    seed: int = option(0, "seed of the sampled archs and of the observation noise")
+    out: str = option("benchmarks/examples", "folder for labels.jsonl and task_features.json")
 
 
 def depth(arch: dict, n_inputs: int) -> int:
@@ -65,14 +66,12 @@ def error(arch: dict, period: float, noise: float, n_inputs: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.examples.make_labels", description=__doc__.split("\n")[0]
+    cfg = parse(
+        Config,
+        argv,
+        prog="python -m benchmarks.examples.make_labels",
+        description=__doc__.split("\n")[0],
     )
-    add_config_flag(parser)
-    parser.add_argument("--n", type=int, default=200, help="archs (each labelled on every task)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="benchmarks/examples")
-    cfg = parse_into(parser, Config, argv)
     space = load_space(HERE / "cell_spec.json")
     rng = np.random.default_rng(cfg.seed)
     archs = space.sample(cfg.n, cfg.seed)

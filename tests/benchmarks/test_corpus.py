@@ -113,6 +113,47 @@ def test_store_label_kind_names_the_kind_the_picks_are_scored_by(tmp_path):
         store_label_kind(str(path))
 
 
+def _opened_read_only(monkeypatch) -> list[bool]:
+    """Record the ``readonly`` flag of every LabelStore opened from now on."""
+    from contrastive import store as store_mod
+
+    flags: list[bool] = []
+    init = store_mod.LabelStore.__init__
+
+    def spy(self, path, timeout=60.0, readonly=False):
+        flags.append(readonly)
+        init(self, path, timeout, readonly)
+
+    monkeypatch.setattr(store_mod.LabelStore, "__init__", spy)
+    return flags
+
+
+def test_the_corpus_benchmarks_open_a_store_read_only(tmp_path, monkeypatch):
+    from benchmarks.corpus_card import build
+    from benchmarks.corpus_loto import store_label_kind
+    from contrastive.store import LabelStore
+
+    path = tmp_path / "l.sqlite"
+    archs = sample(3, seed=0)
+    with LabelStore(path) as s:
+        for i, a in enumerate(archs):
+            for seed in (0, 1):
+                rec = {
+                    "status": "ok",
+                    "error": None,
+                    "label": 1.0 + i + 0.1 * seed,
+                    "label_kind": "val_mse",
+                }
+                s.put((f"h{i}", "t", 30, seed), a, {**rec, "seconds": 1.0})
+    before = path.read_bytes()
+    flags = _opened_read_only(monkeypatch)
+    card = build(str(path))
+    assert card["rows"] == 6 and card["tasks"][0]["repeat_archs"] == 3
+    assert card["tasks"][0]["seed_tau"] == pytest.approx(1.0)
+    assert store_label_kind(str(path)) == "val_mse"
+    assert flags == [True, True] and path.read_bytes() == before
+
+
 def test_judged_aligns_another_label_kind_by_arch():
     from benchmarks.corpus_loto import judged
 

@@ -84,10 +84,12 @@ def test_arch_summary_taus_over_archs_with_both_seeds(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert (
-        lk.main([f"--archs={path}", "--preset=none", "--refs=false", f"--out={tmp_path / 'r'}"])
-        == 0
+        lk.main([f"--archs={path}", "--preset=none", "--no-refs", f"--out={tmp_path / 'r'}"]) == 0
     )
     text = (tmp_path / "r.md").read_text()
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["command"].endswith("--no-refs --out=" + str(tmp_path / "r"))
+    assert text == lk.markdown(doc) and f"Command: `{doc['command']}`" in text
     assert "| t | 4 | 30 | 1.00 |" in text and "| t | 4 | 1.00 / 1.00 |" in text
     with pytest.raises(ValueError, match="no records"):
-        lk.main(["--archs=none", "--preset=none", "--refs=false", f"--out={tmp_path / 'r'}"])
+        lk.main(["--archs=none", "--preset=none", "--no-refs", f"--out={tmp_path / 'r'}"])

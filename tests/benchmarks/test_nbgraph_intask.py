@@ -7,12 +7,18 @@ import pytest
 from benchmarks import nbgraph_intask as B
 
 
-def test_split_matches_predictor_nbgraph_protocol():
+def test_permutation_split_is_the_first_sweeps_split():
     import numpy as np
 
-    tr, te = B.split(50, 10, seed=1)
+    from benchmarks.protocols import permutation_split
+
+    tr, te = permutation_split(50, 10, seed=1)
     perm = np.random.default_rng(1).permutation(50)
     assert list(tr) == list(perm[:10]) and list(te) == list(perm[10:])
+    bigger, _ = permutation_split(50, 20, seed=1)  # a larger training set extends a smaller one
+    assert list(bigger[:10]) == list(tr)
+    with pytest.raises(ValueError, match="n_train must be in"):
+        permutation_split(5, 6, seed=0)
 
 
 def test_structure_row_counts_ops_by_depth_and_role():
@@ -41,15 +47,23 @@ def test_first_reaching_and_rank_baselines():
     assert B.first_reaching({100: 0.4, 200: 0.45, 400: 0.52}, 0.5) == 400
     assert B.first_reaching({400: 0.52, 100: 0.6}, 0.5) == 100
     assert B.first_reaching({100: 0.4}, 0.5) is None
-    assert list(B._ranks(np.array([0.3, 0.1, 0.2, 0.9]))) == [0.75, 0.25, 0.5, 1.0]
+    from benchmarks.baselines import forest_scores, gp_scores, rank_targets
+
+    assert list(rank_targets(np.array([0.3, 0.1, 0.2, 0.9]))) == [0.75, 0.25, 0.5, 1.0]
     rng = np.random.default_rng(0)
     x = rng.integers(0, 2, size=(60, 6)).astype(float)
     labels = x @ np.array([3.0, -2.0, 1.0, 0.0, 0.0, 0.5]) + 0.01 * rng.standard_normal(60)
     tr, te = np.arange(40), np.arange(40, 60)
-    for s in (B.rf_rank_scores(x, tr, labels, 0), B.gp_scores(x, tr, labels, 0)):
-        assert s.shape == (60,)
+    for s in (
+        forest_scores(x[tr], labels[tr], x[te], 0, target="rank"),
+        forest_scores(x[tr], labels[tr], x[te], 0),
+        gp_scores(x[tr], labels[tr], x[te], 0),
+    ):
+        assert s.shape == (20,)
         # scores are higher-is-better, labels lower-is-better: a clean signal ranks well.
-        assert B.kendall_tau(s[te], labels[te]) > 0.6
+        assert B.kendall_tau(s, labels[te]) > 0.6
+    with pytest.raises(ValueError, match="target must be"):
+        forest_scores(x[tr], labels[tr], x[te], 0, target="z")
 
 
 def test_quick_run_writes_report(tmp_path):
@@ -95,6 +109,8 @@ def test_quick_run_writes_report(tmp_path):
     cv = [r["cv_tau"] for r in doc["rows"] if "cv_tau" in r]
     assert cv and all(-1.0 <= v <= 1.0 for v in cv)
     md = out.with_suffix(".md").read_text()
+    assert md == B.markdown(doc, notes.read_text())  # the Markdown is a function of the JSON
+    assert doc["machine"]["torch_threads"] == 1 and doc["curve"] == [40, 80]
     assert md.startswith("# NAS-Bench-Graph") and "Hand-written notes." in md
     assert "| gin-mse-ens5-side | 0 |" in md
     assert "| gp-onehot-struct | 0 |" in md and "Labels the forest itself needs" in md
@@ -102,8 +118,10 @@ def test_quick_run_writes_report(tmp_path):
     assert "Best variant `gin-mse-ens5" in md
 
 
-def test_unknown_variant_is_a_clear_error(tmp_path):
-    with pytest.raises(SystemExit, match="unknown variant"):
+def test_unknown_variant_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as err:
         B.main(["--variants", "gin-nope", "--out", str(tmp_path / "x")])
-    with pytest.raises(SystemExit, match="repeats --ceiling-n"):
+    assert err.value.code == 2 and "unknown variant(s) ['gin-nope']" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as err:
         B.main(["--curve", "200,10000", "--out", str(tmp_path / "x")])
+    assert err.value.code == 2 and "repeats --ceiling-n 10000" in capsys.readouterr().err

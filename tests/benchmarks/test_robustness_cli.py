@@ -2,7 +2,7 @@
 
 import os
 
-from benchmarks.robustness_cli import _run
+from benchmarks.robustness_cli import run_case
 
 
 def _case(cmd, names, unchanged=()):
@@ -11,15 +11,15 @@ def _case(cmd, names, unchanged=()):
 
 def test_clean_traceback_and_timeout_are_told_apart(tmp_path):
     missing = str(tmp_path / "missing.json")
-    r = _run(_case(["json.tool", missing], missing), timeout=60, cwd=tmp_path)
+    r = run_case(_case(["json.tool", missing], missing), timeout=60, cwd=tmp_path)
     assert r["outcome"] == "clean" and r["exit"] == 2 and r["names_file"]
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000)
-    r = _run(_case(["json.tool", str(deep)], str(deep)), timeout=60, cwd=tmp_path)
+    r = run_case(_case(["json.tool", str(deep)], str(deep)), timeout=60, cwd=tmp_path)
     assert r["outcome"] == "traceback"  # the stdlib tool has no depth bound: RecursionError
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    r = _run(_case(["json.tool", str(fifo)], str(fifo)), timeout=2, cwd=tmp_path)
+    r = run_case(_case(["json.tool", str(fifo)], str(fifo)), timeout=2, cwd=tmp_path)
     assert r["outcome"] == "timeout" and r["exit"] is None
 
 
@@ -32,6 +32,6 @@ def test_a_changed_file_is_not_clean(tmp_path):
     )
     target.write_text("a")
     case = _case(["touches"], str(target), unchanged=[str(target)])
-    assert _run(case, timeout=60, cwd=tmp_path)["outcome"] == "clean"
-    r = _run({**case, "cmd": ["touches", "--write"]}, timeout=60, cwd=tmp_path)
+    assert run_case(case, timeout=60, cwd=tmp_path)["outcome"] == "clean"
+    r = run_case({**case, "cmd": ["touches", "--write"]}, timeout=60, cwd=tmp_path)
     assert r["outcome"] == "unclear" and r["changed_files"] == [str(target)]

@@ -195,6 +195,31 @@ def cached_prior(
     return comp, cpu
 
 
+def sim_surrogate(
+    method: str,
+    space: Any,
+    comp: Any,
+    task_feat: Any,
+    seed: int,
+    features: ArchMemo,
+    embed: ArchMemo,
+    finetune_epochs: int = SimConfig.finetune_epochs,
+    trees: int = SimConfig.trees,
+) -> Any:
+    """The benchmark's surrogate ``method`` for one search seed (shared memoised rows)."""
+    options = {"rf": {"trees": trees}, "comparator": {"epochs": finetune_epochs}}
+    return make_surrogate(
+        method,
+        space,
+        comp=comp,
+        task=task_feat,
+        seed=seed,
+        features=features,
+        embeddings=embed,
+        **options.get(method, {}),
+    )
+
+
 def simulate_task(
     data: TaskSet, held: str, comp: Any, cfg: SimConfig, methods: list[str]
 ) -> list[dict]:
@@ -213,19 +238,19 @@ def simulate_task(
     embed = ArchMemo(lambda a: comp.embeddings(a, task_feat, validated=True))
     embed(archs)
     trials = min(cfg.trials, len(archs))
-    options = {"rf": {"trees": cfg.trees}, "comparator": {"epochs": cfg.finetune_epochs}}
     rows = []
     for method in methods:
         for seed in range(cfg.seeds):
-            surrogate = make_surrogate(
+            surrogate = sim_surrogate(
                 method,
                 space,
-                comp=comp,
-                task=task_feat,
-                seed=seed,
-                features=features,
-                embeddings=embed,
-                **options.get(method, {}),
+                comp,
+                task_feat,
+                seed,
+                features,
+                embed,
+                cfg.finetune_epochs,
+                cfg.trees,
             )
             loop = LoopConfig(trials, cfg.batch, mutations=0, seed=seed)
             t0 = time.process_time()

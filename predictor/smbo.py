@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from .surrogates import Surrogate
 
-SURROGATES = ("random", "rf", "gp", "zeroshot", "comparator")
+SURROGATES = ("random", "rf", "gp", "zeroshot", "comparator", "priorgp")
 """The names ``predictor.surrogates.make_surrogate`` takes (the same tuple as
 ``predictor.surrogates.SURROGATES``; a test checks it)."""
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import kendalltau
 
 from benchmarks.protocols import machine
 from benchmarks.search_sim import (
@@ -39,7 +40,6 @@ from benchmarks.search_sim import (
     suite_data,
 )
 from predictor.features import arch_features, max_nodes
-from predictor.metrics import kendall_tau
 from predictor.smbo import LoopConfig, StoreSlot, smbo
 from predictor.surrogates import SURROGATES, ArchMemo
 
@@ -188,12 +188,13 @@ def main(argv: list[str] | None = None) -> int:
         if held not in data.tasks or held not in low:
             print(f"error: no corpus task {held!r} with untrained labels", file=sys.stderr)
             return 1
-        comp, _ = cached_prior(data, "corpus", held, cfg)
+        needs_prior = {"zeroshot", "comparator", "priorgp"} & set(args.methods.split(","))
+        comp = cached_prior(data, "corpus", held, cfg)[0] if needs_prior else None
         t = data.tasks.index(held)
         idx = data.labelled(held)
         hs = [data.space.arch_hash(data.archs[i]) for i in idx]
         both = [(low[held][h], data.labels[t, i]) for h, i in zip(hs, idx, strict=True)]
-        taus[held] = float(kendall_tau(*map(np.array, zip(*both, strict=True))))
+        taus[held] = float(kendalltau(*zip(*both, strict=True))[0])
         rows += run_task(data, held, comp, low[held], cost[held], args)
         log(f"{held}: tau(low, full) {taus[held]:.2f}, low label cost {cost[held]:.2f}")
     summary = {}

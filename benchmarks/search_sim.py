@@ -72,6 +72,7 @@ class SimConfig:
     quick: bool = False
     parts_only: bool = False
     prior_cache: str = ""
+    parts: str = ""
     out: str = "benchmarks/results/search_sim"
 
 
@@ -108,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         metavar="DIR",
         help="keep each held-out task's trained prior in DIR and reuse it (same settings)",
+    )
+    p.add_argument(
+        "--parts",
+        default="",
+        metavar="DIR",
+        help="the finished tasks' folder (default OUT.parts): another report can reuse them",
     )
     p.add_argument("--out", default=d.out, help="path stem of the .json / .md / PNGs")
     return p
@@ -410,7 +417,7 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
         raise ValueError(f"{suite}: none of the tasks {cfg.tasks!r} is in {data.tasks}")
     rows, prior_s = [], []
     source = cfg.nb_source_archs if suite == "nbgraph" else 0
-    parts = Path(f"{cfg.out}.parts")
+    parts = Path(cfg.parts or f"{cfg.out}.parts")
     missing: list[str] = []
     for held in tasks:
         part = parts / f"{suite}_{held}.json"

@@ -16,7 +16,7 @@ def test_quick_custom_suite_writes_curves_plots_and_goals(tmp_path):
     assert (tmp_path / "sim_custom.png").is_file()
     assert "Best-found percentile" in out.with_suffix(".md").read_text()
     rows = suite["rows"]
-    assert len(rows) == 2 * 5 * 2  # tasks x methods x seeds
+    assert len(rows) == 2 * len(search_sim.SURROGATES) * 2  # tasks x methods x seeds
     for r in rows:
         p = np.array(r["percentile"])
         assert len(p) == 8 and (np.diff(p) <= 0).all() and (p >= 0).all()  # best so far

@@ -16,7 +16,7 @@ one kind and scores against another. The variant with the best mean LOTO tau is 
 train it on all tasks but ``--ship-holdout`` and write the checkpoint).
 
 ``--train-picks``: for the chosen variant, run the real zero-shot search on each held-out task
-(``--search-n`` sampled archs), train its top-1 with ``contrastive.train.label`` at the
+(``--search-n`` sampled archs), train its top-1 with ``contrastive.protocol.label`` at the
 store's default protocol and compare the val MSE with the preset's.
 
 Example (the command behind ``benchmarks/results/corpus_loto.md``)::

@@ -1,6 +1,6 @@
 """Label-protocol investigation: label many sampled archs x seeds on bundled tasks (resumable JSONL).
 
-Every record holds all label kinds of ``contrastive.train.label`` (full / label-scarce probe,
+Every record holds all label kinds of ``contrastive.protocol.label`` (full / label-scarce probe,
 trained / untrained, gains, and early-checkpoint metrics) and the protocol knobs it ran with, so
 one sweep answers several protocol questions. Example (the protocol document lists the exact
 commands used)::

@@ -8,7 +8,7 @@ Usage: ``python -m benchmarks.robustness --out benchmarks/results/robustness.jso
   Counts: cases tried, worked, clean errors (``ArchError`` with a field path), anything else.
 * Data fuzz: the malformed CSVs of :data:`benchmarks.fuzz.DATA_CASES` (``--data-seeds`` per
   kind) through ``contrastive.data.from_csv`` and, when one loads, a tiny
-  ``contrastive.train.label``. Clean errors: ``DataError`` naming the file, a failed label
+  ``contrastive.protocol.label``. Clean errors: ``DataError`` naming the file, a failed label
   record with its reason.
 * Memory bounds: refusals under a tiny cap, and estimates against measured peaks (Linux) of
   reading a CSV and of training steps of ``--memory-archs`` sampled archs.

@@ -71,7 +71,7 @@ def _count(what: str) -> None:
 
 
 def counted_label(arch: dict, task: Any, cfg: Any) -> dict:
-    """``contrastive.train.label``, appending one line per computation to ``$CTSNAS_BENCH_COUNT``."""
+    """``contrastive.protocol.label``, appending one line per computation to ``$CTSNAS_BENCH_COUNT``."""
     import archgraph
     from contrastive.protocol import label
 

@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--surrogate", default="comparator")
     p.add_argument("--n", type=int, default=20000, help="sampled candidates")
     p.add_argument("--train-steps", type=int, default=0, help="0: contrastive's default")
+    p.add_argument(
+        "--low-steps", type=int, default=0, help="successive halving's low fidelity (0: off)"
+    )
+    p.add_argument("--eta", type=int, default=3, help="with --low-steps: low labels per trial")
     p.add_argument("--runs", default="runs/search_real", help="per-task output folders")
     p.add_argument("--out", default="benchmarks/results/search_real", help="path stem")
     args = p.parse_args(argv)
@@ -44,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         cmd += ["--draw", str(run)] + (
             ["--train-steps", str(args.train_steps)] if args.train_steps else []
         )
+        if args.low_steps:
+            cmd += ["--low-steps", str(args.low_steps), "--eta", str(args.eta)]
         t0, c0 = time.perf_counter(), time.process_time()
         code = search.main(cmd)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0

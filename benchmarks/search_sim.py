@@ -72,6 +72,8 @@ class SimConfig:
     n_boot: int = 1000
     quick: bool = False
     parts_only: bool = False
+    prior_cache: str = ""
+    parts: str = ""
     out: str = "benchmarks/results/search_sim"
 
 
@@ -102,6 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--parts-only",
         action="store_true",
         help="report only the tasks already finished in OUT.parts/ (search none)",
+    )
+    p.add_argument(
+        "--prior-cache",
+        default="",
+        metavar="DIR",
+        help="keep each held-out task's trained prior in DIR and reuse it (same settings)",
+    )
+    p.add_argument(
+        "--parts",
+        default="",
+        metavar="DIR",
+        help="the finished tasks' folder (default OUT.parts): another report can reuse them",
     )
     p.add_argument("--out", default=d.out, help="path stem of the .json / .md / PNGs")
     return p
@@ -161,6 +175,59 @@ def train_prior(data: TaskSet, held: str, cfg: SimConfig, source_archs: int = 0)
     return comp
 
 
+def cached_prior(
+    data: TaskSet, suite: str, held: str, cfg: SimConfig, source_archs: int = 0
+) -> tuple[Any, float]:
+    """:func:`train_prior`, read from ``cfg.prior_cache`` when it holds one made with the same
+    settings (and written there when it did not). Returns ``(comparator, training CPU s)``;
+    the CPU is the stored training's when the prior was read."""
+    import hashlib
+
+    from predictor.comparator import Comparator
+
+    if not cfg.prior_cache:
+        c0 = time.process_time()
+        return train_prior(data, held, cfg, source_archs), time.process_time() - c0
+    keep = ("prior_epochs", "prior_width", "store", "label_kind", "custom_labels")
+    sig = json.dumps({**{k: getattr(cfg, k) for k in keep}, "source_archs": source_archs})
+    tag = hashlib.sha256(sig.encode()).hexdigest()[:12]
+    path = Path(cfg.prior_cache) / f"{suite}_{held}_{tag}.pt"
+    meta = path.with_suffix(".cpu.json")
+    if path.is_file() and meta.is_file():
+        return Comparator.load(path, data.space), float(json.loads(meta.read_text())["cpu_s"])
+    c0 = time.process_time()
+    comp = train_prior(data, held, cfg, source_archs)
+    cpu = time.process_time() - c0
+    comp.save(path)
+    meta.write_text(json.dumps({"cpu_s": cpu, "settings": json.loads(sig)}) + "\n")
+    return comp, cpu
+
+
+def sim_surrogate(
+    method: str,
+    space: Any,
+    comp: Any,
+    task_feat: Any,
+    seed: int,
+    features: ArchMemo,
+    embed: ArchMemo,
+    finetune_epochs: int = SimConfig.finetune_epochs,
+    trees: int = SimConfig.trees,
+) -> Any:
+    """The benchmark's surrogate ``method`` for one search seed (shared memoised rows)."""
+    options = {"rf": {"trees": trees}, "comparator": {"epochs": finetune_epochs}}
+    return make_surrogate(
+        method,
+        space,
+        comp=comp,
+        task=task_feat,
+        seed=seed,
+        features=features,
+        embeddings=embed,
+        **options.get(method, {}),
+    )
+
+
 def simulate_task(
     data: TaskSet, held: str, comp: Any, cfg: SimConfig, methods: list[str]
 ) -> list[dict]:
@@ -179,19 +246,19 @@ def simulate_task(
     embed = ArchMemo(lambda a: comp.embeddings(a, task_feat, validated=True))
     embed(archs)
     trials = min(cfg.trials, len(archs))
-    options = {"rf": {"trees": cfg.trees}, "comparator": {"epochs": cfg.finetune_epochs}}
     rows = []
     for method in methods:
         for seed in range(cfg.seeds):
-            surrogate = make_surrogate(
+            surrogate = sim_surrogate(
                 method,
                 space,
-                comp=comp,
-                task=task_feat,
-                seed=seed,
-                features=features,
-                embeddings=embed,
-                **options.get(method, {}),
+                comp,
+                task_feat,
+                seed,
+                features,
+                embed,
+                cfg.finetune_epochs,
+                cfg.trees,
             )
             loop = LoopConfig(trials, cfg.batch, mutations=0, seed=seed)
             t0 = time.process_time()
@@ -333,11 +400,12 @@ def plot(suite: str, summary: dict, path: Path, title: str) -> Path:
     return path
 
 
-def _signature(cfg: SimConfig, methods: list[str]) -> dict:
-    """The settings a task's stored part must match to be reused."""
+def _signature(cfg: SimConfig) -> dict:
+    """The settings a task's stored part must match to be reused (its methods may differ:
+    the rows of the methods asked for are reused, the missing methods are computed)."""
     keep = ("trials", "batch", "seeds", "store", "label_kind", "prior_epochs", "prior_width")
     keep += ("nb_source_archs", "trees", "finetune_epochs", "custom_labels")
-    return {**{k: getattr(cfg, k) for k in keep}, "methods": methods}
+    return {k: getattr(cfg, k) for k in keep}
 
 
 def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
@@ -350,27 +418,32 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
         raise ValueError(f"{suite}: none of the tasks {cfg.tasks!r} is in {data.tasks}")
     rows, prior_s = [], []
     source = cfg.nb_source_archs if suite == "nbgraph" else 0
-    parts = Path(f"{cfg.out}.parts")
+    parts = Path(cfg.parts or f"{cfg.out}.parts")
     missing: list[str] = []
     for held in tasks:
         part = parts / f"{suite}_{held}.json"
-        sig = _signature(cfg, methods)
+        sig = _signature(cfg)
         done = json.loads(part.read_text()) if part.is_file() else None
-        if done is not None and done["signature"] == sig:
-            rows += done["rows"]
+        kept: list[dict] = []
+        if done is not None:
+            old = {k: v for k, v in done["signature"].items() if k != "methods"}
+            kept = done["rows"] if old == sig else []
+        todo = [m for m in methods if not any(r["method"] == m for r in kept)]
+        if not todo:
+            rows += [r for r in kept if r["method"] in methods]
             prior_s.append(done["prior_cpu_s"])
             log(f"{suite} {held}: read from {part}")
             continue
         if cfg.parts_only:
             missing.append(held)
             continue
-        c0 = time.process_time()
-        comp = train_prior(data, held, cfg, source)
-        prior_s.append(time.process_time() - c0)
-        task_rows = simulate_task(data, held, comp, cfg, methods)
-        rows += task_rows
+        comp, cpu = cached_prior(data, suite, held, cfg, source)
+        prior_s.append(cpu)
+        task_rows = kept + simulate_task(data, held, comp, cfg, todo)
+        rows += [r for r in task_rows if r["method"] in methods]
         parts.mkdir(parents=True, exist_ok=True)
         tmp = part.with_suffix(".tmp")
+        sig = {**sig, "methods": sorted({r["method"] for r in task_rows})}
         doc = {"signature": sig, "prior_cpu_s": prior_s[-1], "rows": task_rows}
         tmp.write_text(json.dumps(doc, default=float))
         tmp.replace(part)  # whole or absent: a killed run never leaves half a part

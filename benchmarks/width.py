@@ -8,7 +8,7 @@ Usage::
 * ``memory``: for each width of ``--widths`` (default 8, 64, 256, 883) a synthetic traffic task
   (:func:`contrastive.synthetic.synthetic_traffic`, ``--steps`` 5-minute steps, seed 0) and, for
   the TS2Vec-like preset and ``--archs`` sampled archs, one label
-  (:func:`contrastive.train.label`, default protocol but ``--budget`` steps: a step's memory
+  (:func:`contrastive.protocol.label`, default protocol but ``--budget`` steps: a step's memory
   does not depend on how many there are) with its peak resident memory
   (:func:`contrastive.resources.peak_rss`) beside the estimate
   (:func:`contrastive.resources.label_bytes`); the ratio estimate / measured should stay within

@@ -7,7 +7,7 @@ Usage::
 
 For every task: the references (raw lags short and long, the cross-series raw lags, the untrained
 preset), the TS2Vec-like preset and ``--archs`` sampled archs (``archgraph.sample(seed)``),
-each labelled (default protocol: :class:`contrastive.train.TrainConfig`, so the kNN label, with
+each labelled (default protocol: :class:`contrastive.config.TrainConfig`, so the kNN label, with
 node subsets of ``S`` series and probes on ``M``) with its trained and untrained metrics; and,
 for each sampled arch that has spatial ops (``diff_gcn``, ``s_trans``), its *temporal twin*:
 the same arch (contrastive part, wiring, hyper) with ``diff_gcn -> dcc`` and

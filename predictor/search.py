@@ -15,6 +15,8 @@ Examples::
     python -m predictor.search --data my.csv --train-best --train-top 5  # train 5, keep the best
     python -m predictor.search --data my.csv --trials 20 --batch 4  # 20 trainings, steered by
                                                                     # their labels (predictor.smbo)
+    python -m predictor.search --data my.csv --trials 20 --batch 4 --low-steps 10 --eta 3
+                                  # successive halving: 12 archs at 10 steps, the best 4 at 30
     python -m predictor.search --checkpoint runs/NAME/comparator.pt --task vic_elec --n 20000 \\
         --top 10 --seed 0 --json --draw runs/NAME/top --refine 5
 
@@ -313,7 +315,7 @@ def train_best(top: list[dict], cfg: SearchConfig, task: Any = None) -> dict[str
 
     Returns:
         ``{"config", "best", "best_rank", "candidates", "preset", "references", "encoder"}``:
-        records of ``contrastive.train.label`` (``label`` lower is better), the winner's
+        records of ``contrastive.protocol.label`` (``label`` lower is better), the winner's
         shortlist rank, one ``{"rank", "hash", "record"}`` per trained candidate, and the
         encoder's path (``None`` when every candidate failed to train).
     """
@@ -500,6 +502,11 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.trials and (cfg.train_best or cfg.trials < 0 or cfg.batch < 1 or cfg.minutes < 0):
         parser.error(
             "--trials K (>= 1) with --batch B (>= 1), --minutes M (>= 0); not with --train-best"
+        )
+    if cfg.low_steps < 0 or cfg.eta < 2 or (cfg.low_steps and not cfg.trials):
+        parser.error(
+            f"--low-steps S (>= 0, got {cfg.low_steps}) and --eta E (>= 2, got {cfg.eta}) "
+            "go with --trials K"
         )
     cfg = _defaults(cfg, parser)
     from .comparator import Comparator  # torch: only now that the flags are known to be good

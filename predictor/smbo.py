@@ -11,7 +11,7 @@ kill continues where it stopped when rerun with the same store, task, budget and
 cut short is planned again from the labels it has).
 
 :func:`run_trials` is ``python -m predictor.search --trials K --batch B [--minutes M]
-[--surrogate S]`` on a contrastive task: the loop above with ``contrastive.train.label`` as the
+[--surrogate S]`` on a contrastive task: the loop above with ``contrastive.protocol.label`` as the
 label, progress lines with trial, label and best-so-far beside the trained TS2Vec-like preset
 and the raw-lag references, the best arch's trained encoder saved whenever a trial beats the
 best, a result JSON with every trial, and ``--draw DIR``: the best arch and a best-so-far curve.
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from .surrogates import Surrogate
 
-SurrogateName = Literal["random", "rf", "gp", "zeroshot", "comparator"]
+SurrogateName = Literal["random", "rf", "gp", "zeroshot", "comparator", "priorgp"]
 SURROGATES: tuple[str, ...] = get_args(SurrogateName)
 """The names ``predictor.surrogates.make_surrogate`` takes (the same tuple as
 ``predictor.surrogates.SURROGATES``; a test checks it)."""
@@ -60,6 +60,9 @@ class LoopConfig:
         mutations: mutants of each of the ``batch`` best trials added to the candidates per
             round.
         seed: seeds the surrogate, the mutations and the tie order.
+        eta: with a low-fidelity label function, low labels per full-budget trial (the
+            ``eta * batch`` best-scored candidates are labelled low, the best ``batch`` of
+            them by that label are trained at the full budget).
     """
 
     trials: int = 20
@@ -67,12 +70,15 @@ class LoopConfig:
     minutes: float = 0.0
     mutations: int = 32
     seed: int = 0
+    eta: int = 3
 
     def check(self) -> None:
         if self.trials < 1 or self.batch < 1:
             raise ValueError(f"--trials and --batch must be >= 1, got {self.trials}, {self.batch}")
         if self.minutes < 0 or self.mutations < 0:
             raise ValueError(f"--minutes and mutations must be >= 0, got {self.minutes}")
+        if self.eta < 2:
+            raise ValueError(f"--eta must be >= 2 (low labels per full trial), got {self.eta}")
 
 
 @dataclass
@@ -113,6 +119,9 @@ class StoreSlot:
     """Where the trials live: a label store and the key parts shared by every trial.
 
     ``store=None`` keeps them in memory only (simulations with a stored oracle).
+    ``index_key`` is the metric holding a trial's index: ``smbo_trial`` for full-budget trials,
+    ``smbo_low_trial`` for the low-fidelity labels of successive halving (rows without this
+    slot's key are not its trials, whatever their budget).
     """
 
     store: Any
@@ -122,6 +131,7 @@ class StoreSlot:
     fingerprint: str = ""
     code_version: str = ""
     space_version: str = ""
+    index_key: str = "smbo_trial"
     _extra: dict = field(default_factory=dict)
     _memory: list = field(default_factory=list)
 
@@ -139,20 +149,20 @@ class StoreSlot:
         rows = [
             r
             for r in self.store.records(task=self.task, budget=self.budget, status=None)
-            if r["seed"] == self.seed and "smbo_trial" in r["metrics"]
+            if r["seed"] == self.seed and self.index_key in r["metrics"]
         ]
         for r in rows:
             fp = r["metrics"].get("task_fingerprint", "")
             if self.fingerprint and fp and fp != self.fingerprint:
                 raise ValueError(
-                    f"{self.store.path}: trial {r['metrics']['smbo_trial']} of task "
+                    f"{self.store.path}: trial {r['metrics'][self.index_key]} of task "
                     f"{self.task!r} was labelled on other data (fingerprint {fp[:19]}, this "
                     f"data {self.fingerprint[:19]}); use another --store or task name"
                 )
-        rows.sort(key=lambda r: r["metrics"]["smbo_trial"])
+        rows.sort(key=lambda r: r["metrics"][self.index_key])
         return [
             Trial(
-                int(r["metrics"]["smbo_trial"]),
+                int(r["metrics"][self.index_key]),
                 r["arch"],
                 r["arch_hash"],
                 {**r["metrics"], "status": r["status"], "label": r["label"], "error": r["error"]},
@@ -168,7 +178,7 @@ class StoreSlot:
             return
         result = {
             **trial.record,
-            "smbo_trial": trial.trial,
+            self.index_key: trial.trial,
             "smbo_source": trial.source,
             **({"task_fingerprint": self.fingerprint} if self.fingerprint else {}),
             **self._extra,
@@ -202,6 +212,9 @@ def smbo(
     slot: StoreSlot,
     on_trial: Callable[[Trial, list[Trial]], None] | None = None,
     candidate_hashes: Sequence[str] | None = None,
+    low_fn: LabelFn | None = None,
+    low_slot: StoreSlot | None = None,
+    on_low: Callable[[Trial], None] | None = None,
 ) -> tuple[list[Trial], dict[str, float]]:
     """Run (or continue) the loop until ``cfg.trials`` trials are stored or time is up.
 
@@ -215,13 +228,38 @@ def smbo(
         slot: the label store and key parts; trials already there are continued from.
         on_trial: called after each new trial with it and all trials so far.
         candidate_hashes: ``space.arch_hash`` of ``candidates`` when already known.
+        low_fn: a cheaper ``arch -> record`` (a low fidelity, e.g. fewer training steps):
+            turns on successive halving (see the module docstring; ``cfg.eta``).
+        low_slot: where the low-fidelity labels live (``index_key="smbo_low_trial"``, its
+            own budget); required with ``low_fn``.
+        on_low: called after each new low-fidelity label with it.
 
     Returns:
-        ``(trials, timings)``: every trial in order, and ``label_s`` (wall seconds inside
-        ``label_fn``), ``loop_s`` (wall seconds of the rest: fitting, scoring, proposing,
-        storing), ``wall_s``, ``cpu_s`` (this process), ``refits``.
+        ``(trials, timings)``: every full-budget trial in order, and ``label_s`` (wall seconds
+        inside ``label_fn``), ``low_label_s`` (inside ``low_fn``), ``low_labels`` (low labels
+        computed by this call), ``loop_s`` (wall seconds of the rest: fitting, scoring,
+        proposing, storing), ``wall_s``, ``cpu_s`` (this process), ``refits``.
+
+    Raises:
+        ValueError: ``low_fn`` without a ``low_slot``, or a low slot that would share the
+            full-budget trials' store keys (same store, budget and index).
     """
     cfg.check()
+    if low_fn is not None:
+        if low_slot is None:
+            raise ValueError("successive halving needs a low_slot for its low-fidelity labels")
+        if low_slot.index_key == slot.index_key or (
+            low_slot.store is not None
+            and low_slot.store is slot.store
+            and low_slot.budget == slot.budget
+        ):
+            raise ValueError(
+                f"low-fidelity labels need their own budget and index in the store (budget "
+                f"{low_slot.budget} vs {slot.budget}, index {low_slot.index_key!r})"
+            )
+    low_done = {t.hash: t for t in low_slot.trials()} if low_fn is not None else {}
+    low_trials = sorted(low_done.values(), key=lambda t: t.trial)
+    low_s, low_new = 0.0, 0
     t0, c0 = time.perf_counter(), time.process_time()
     done = slot.trials()
     tried = {t.hash for t in done}
@@ -258,7 +296,35 @@ def smbo(
         # Ties (e.g. identical zero-shot scores) are broken by a seeded shuffle.
         tie = rng.permutation(len(open_idx))
         order = np.lexsort((tie, -scores))
-        take = open_idx[order[: min(cfg.batch, cfg.trials - len(done))]]
+        n_take = min(cfg.batch, cfg.trials - len(done))
+        promoted: dict[int, str] = {}
+        if low_fn is None:
+            take = open_idx[order[:n_take]]
+        else:  # successive halving: eta * n_take low labels, the best n_take go on
+            wide = open_idx[order[: n_take * cfg.eta]]
+            rungs = []
+            for i in wide:
+                h = hashes[i]
+                if h not in low_done:
+                    if time.perf_counter() >= deadline:
+                        break
+                    t_low = time.perf_counter()
+                    rec = dict(low_fn(pool[i]))
+                    spent = time.perf_counter() - t_low
+                    low_s, low_new = low_s + spent, low_new + 1
+                    lt = Trial(len(low_trials) + 1, pool[i], h, rec, source[i], spent)
+                    low_slot.put(lt)
+                    low_done[h] = lt
+                    low_trials.append(lt)
+                    if on_low is not None:
+                        on_low(lt)
+                rungs.append((low_done[h], int(i)))
+            # A failed low label goes last: promoted only when too few low labels are ok.
+            rungs.sort(key=lambda r: (not r[0].ok, r[0].label if r[0].ok else 0.0))
+            take = [i for _, i in rungs[:n_take]]
+            for rank, (lt, i) in enumerate(rungs[:n_take]):
+                low = _fmt(lt.label) if lt.ok else "failed"
+                promoted[i] = f"low label {low}, {rank + 1} of {len(rungs)} at low fidelity"
         for i in take:
             if time.perf_counter() >= deadline:
                 break
@@ -268,6 +334,8 @@ def smbo(
             spent = time.perf_counter() - t_label
             label_s += spent
             why = source[i] if ok or source[i] != "candidate" else "first batch, no label yet"
+            if i in promoted:
+                why += f"; {promoted[i]}"
             trial = Trial(len(done) + 1, arch, h, rec, why, spent)
             slot.put(trial)
             done.append(trial)
@@ -277,7 +345,9 @@ def smbo(
     wall = time.perf_counter() - t0
     return done, {
         "label_s": label_s,
-        "loop_s": wall - label_s,
+        "low_label_s": low_s,
+        "low_labels": low_new,
+        "loop_s": wall - label_s - low_s,
         "wall_s": wall,
         "cpu_s": time.process_time() - c0,
         "refits": refits,
@@ -325,7 +395,7 @@ def run_trials(cfg: Any, comp: Any, task_features: Any, label_fn: LabelFn | None
         comp: the loaded comparator (the zero-shot prior; cts space).
         task_features: the task's features, as ``comp.score`` takes them.
         label_fn: ``(arch, task, train_config, on_trained) -> record`` (default
-            ``contrastive.train.label``; tests pass a fake).
+            ``contrastive.protocol.label``; tests pass a fake).
 
     Returns:
         0 (errors raise ``ValueError``, which the CLI turns into exit code 1).
@@ -345,12 +415,21 @@ def run_trials(cfg: Any, comp: Any, task_features: Any, label_fn: LabelFn | None
     from contrastive.store import LabelStore
 
     label_fn = label_fn or (lambda a, t, c, cb: label(a, t, c, on_trained=cb))
-    loop = LoopConfig(cfg.trials, cfg.batch, cfg.minutes or 0.0, seed=cfg.seed)
+    low_steps = int(getattr(cfg, "low_steps", 0) or 0)
+    loop = LoopConfig(
+        cfg.trials, cfg.batch, cfg.minutes or 0.0, seed=cfg.seed, eta=getattr(cfg, "eta", 3)
+    )
     loop.check()
     t_start, c_start = time.perf_counter(), time.process_time()
     task = load_task(cfg.task) if cfg.task else from_csv(cfg.data)
     overrides = {"steps": cfg.train_steps} if cfg.train_steps else {}
     tcfg = TrainConfig(device=cfg.device, seed=cfg.seed, **overrides)
+    if low_steps and not 1 <= low_steps < tcfg.steps:
+        raise ValueError(
+            f"--low-steps {low_steps}: the low fidelity must be 1..{tcfg.steps - 1} steps (below "
+            f"the full budget of {tcfg.steps})"
+        )
+    low_cfg = TrainConfig(device=cfg.device, seed=cfg.seed, **{**overrides, "steps": low_steps})
     out_dir = Path(cfg.out_dir)
     store_path = Path(cfg.store) if cfg.store else out_dir / "trials.sqlite"
     import archgraph
@@ -364,12 +443,27 @@ def run_trials(cfg: Any, comp: Any, task_features: Any, label_fn: LabelFn | None
         code_version="predictor.smbo",
         space_version=archgraph.SPACE_VERSION,
     )
+    low_slot = StoreSlot(
+        slot.store,
+        task.name,
+        low_steps,
+        tcfg.seed,
+        fingerprint=slot.fingerprint,
+        code_version="predictor.smbo",
+        space_version=archgraph.SPACE_VERSION,
+        index_key="smbo_low_trial",
+    )
     space = comp.space
     # With --json, stdout carries the JSON document alone; the progress goes to stderr.
     say = functools.partial(print, file=sys.stderr) if cfg.json else print
     say(
         f"[2/4] {cfg.trials} trials in batches of {cfg.batch} ({cfg.surrogate} surrogate, "
         f"{tcfg.steps} steps each"
+        + (
+            f"; successive halving: {loop.eta} x {cfg.batch} labels at {low_steps} steps first"
+            if low_steps
+            else ""
+        )
         + (f", at most {cfg.minutes:g} min" if cfg.minutes else "")
         + f") on {task.name}; trials are stored in {store_path} (rerun to continue)",
         flush=True,
@@ -464,6 +558,10 @@ def run_trials(cfg: Any, comp: Any, task_features: Any, label_fn: LabelFn | None
             flush=True,
         )
 
+    def progress_low(trial: Trial) -> None:
+        lab = _fmt(trial.label) if trial.ok else f"failed ({trial.record.get('error')})"
+        say(f"  low {trial.trial:>3}  label {lab} at {low_steps} steps  ({trial.seconds:.1f} s)")
+
     trials, timings = smbo(
         space,
         surrogate,
@@ -473,6 +571,9 @@ def run_trials(cfg: Any, comp: Any, task_features: Any, label_fn: LabelFn | None
         slot,
         on_trial=progress,
         candidate_hashes=cand_hashes,
+        low_fn=(lambda a: label_fn(a, task, low_cfg, None)) if low_steps else None,
+        low_slot=low_slot if low_steps else None,
+        on_low=progress_low,
     )
     ok = [t for t in trials if t.ok]
     chosen = min(ok, key=lambda t: t.label) if ok else None
@@ -488,7 +589,7 @@ def run_trials(cfg: Any, comp: Any, task_features: Any, label_fn: LabelFn | None
             ).save(enc_path)
             saved["hash"] = chosen.hash
     wall = time.perf_counter() - t_start
-    train_s = timings["label_s"] + ref_s
+    train_s = timings["label_s"] + timings["low_label_s"] + ref_s
     doc = {
         "task": task.name,
         "surrogate": cfg.surrogate,
@@ -498,6 +599,15 @@ def run_trials(cfg: Any, comp: Any, task_features: Any, label_fn: LabelFn | None
         "n_candidates": len(candidates),
         "store": str(store_path),
         "train_config": {"steps": tcfg.steps, "seed": tcfg.seed, "label_kind": kind},
+        "successive_halving": (
+            {
+                "low_steps": low_steps,
+                "eta": loop.eta,
+                "low_trials": [t.row() for t in low_slot.trials()],
+            }
+            if low_steps
+            else None
+        ),
         "checkpoint": cfg.checkpoint,
         "trials": [t.row() for t in trials],
         "best_so_far": best_so_far(trials),
@@ -577,6 +687,19 @@ class TrialFlags:
         "comparator",
         "what picks the next trials (comparator: the zero-shot comparator fine-tuned on your "
         "labels, kept as a prior while they are few)",
+        group=_TRIALS,
+    )
+    low_steps: int = option(
+        0,
+        "successive halving: label ETA x B candidates at S training steps first and train the "
+        "best B of them at the full budget (0: off); low labels are stored apart",
+        metavar="S",
+        group=_TRIALS,
+    )
+    eta: int = option(
+        3,
+        "with --low-steps: low-fidelity labels per full-budget trial (>= 2)",
+        metavar="E",
         group=_TRIALS,
     )
     store: str | None = option(

@@ -20,6 +20,9 @@ function, a cache) goes to its constructor, so the loop treats them all alike:
   and blended with its own zero-shot scores, the blend weight chosen by cross-validation over
   the target labels (weight 0, the prior alone, while labels are few or fine-tuning does not
   predict held-out labels better).
+- :class:`PriorGPSurrogate`: GP-SMBO whose mean function is the zero-shot prior (a linear map
+  of its scores to label ranks fitted on the target labels, the GP modelling what the prior
+  gets wrong); the prior alone before 2 labels.
 
 Before they have 2 labels, the forest and the GP score at random (a random initial design).
 :func:`make_surrogate` builds one by name (:data:`SURROGATES`).
@@ -44,7 +47,7 @@ from .features import arch_features, max_nodes
 from .metrics import kendall_tau
 from .tasks import torch_threads
 
-SURROGATES = ("random", "rf", "gp", "zeroshot", "comparator")
+SURROGATES = ("random", "rf", "gp", "zeroshot", "comparator", "priorgp")
 BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 """Weights of the fine-tuned scores tried by :class:`ComparatorSurrogate` (the rest is the
 zero-shot prior)."""
@@ -243,6 +246,65 @@ class GPSurrogate(_FeatureSurrogate):
         return gain * norm.cdf(z) + sd * norm.pdf(z)
 
 
+class PriorGPSurrogate(GPSurrogate):
+    """GP with the zero-shot prior as its mean function; expected improvement.
+
+    ``fit``: standardise the prior's scores ``p`` over the labelled archs (``z``), fit the
+    label ranks ``r ~ a + b z`` by least squares with ``b <= 0`` (a higher prior score should
+    mean a lower rank; a prior that ranks the target backwards gets ``b = 0`` and the search
+    is plain GP-SMBO), and the GP of :class:`GPSurrogate` on the residuals ``r - a - b z``.
+    ``score``: EI of ``mu = a + b z(x) + mu_GP(x)`` with the GP's ``sigma``, against the lowest
+    rank seen. Before 2 labels the prior's own scores (its zero-shot first batch).
+
+    Args:
+        space: the arch space.
+        prior: ``archs -> [m]`` zero-shot scores (higher = better), e.g.
+            :func:`comparator_prior`.
+        features: ``archs -> [m, D]`` the GP's input rows (default: arch features).
+        seed: seeds the GP's optimiser restarts.
+        xi: EI's exploration margin (in rank units).
+    """
+
+    name = "priorgp"
+
+    def __init__(
+        self,
+        space: GraphSpace,
+        prior: Rows,
+        features: Rows | None = None,
+        seed: int = 0,
+        xi: float = 0.0,
+    ):
+        super().__init__(space, features, seed, "ei", xi)
+        self.prior = prior
+        self.slope = 0.0
+
+    def fit(self, archs: Sequence[Any], labels: np.ndarray, *, seed: int = 0) -> Surrogate:
+        self._p_fit = np.asarray(self.prior(archs), dtype=np.float64) if len(archs) else None
+        return super().fit(archs, labels, seed=seed)
+
+    def _fit_rows(self, x: np.ndarray, y: np.ndarray, seed: int) -> None:
+        p = self._p_fit
+        self._p_ref = (float(p.mean()), float(p.std()) + 1e-12)
+        z = (p - self._p_ref[0]) / self._p_ref[1]
+        var = float(z.var())
+        b = min(float(((z - z.mean()) * (y - y.mean())).mean()) / var, 0.0) if var > 0 else 0.0
+        self.slope, self._a = b, float(y.mean() - b * z.mean())
+        super()._fit_rows(x, y - self._a - b * z, seed)
+        self._best = float(y.min())  # EI against the best rank, not the best residual
+
+    def score(self, archs: Sequence[Any]) -> np.ndarray:
+        p = np.asarray(self.prior(archs), dtype=np.float64)
+        if self._model is None or not len(archs):
+            return p
+        mu, sd = self._model.predict(self._rows(archs), return_std=True)
+        mu = mu + self._a + self.slope * (p - self._p_ref[0]) / self._p_ref[1]
+        gain = self._best - mu - self.xi
+        sd = np.maximum(sd, 1e-12)
+        z = gain / sd
+        return gain * norm.cdf(z) + sd * norm.pdf(z)
+
+
 class ZeroShotSurrogate(Surrogate):
     """A trained comparator's scores for one task; ``fit`` changes nothing.
 
@@ -430,7 +492,7 @@ def make_surrogate(
     """A surrogate by name (:data:`SURROGATES`).
 
     Args:
-        name: ``random | rf | gp | zeroshot | comparator``.
+        name: ``random | rf | gp | zeroshot | comparator | priorgp``.
         space: the arch space.
         comp, task: the trained comparator and the target task (``zeroshot``/``comparator``).
         seed: the random surrogates' seed.
@@ -458,4 +520,8 @@ def make_surrogate(
     embed = embeddings or comparator_embeddings(comp, task)
     if name == "zeroshot":
         return ZeroShotSurrogate(comparator_prior(comp, task, embed))
+    if name == "priorgp":
+        return PriorGPSurrogate(
+            space, comparator_prior(comp, task, embed), features, seed, **options
+        )
     return ComparatorSurrogate(comp, task, embed, **options)

@@ -27,7 +27,7 @@ def comparator():
 @pytest.fixture
 def one_thread():
     """Tiny nets run fastest on one thread (and do not fight a busy machine's other jobs);
-    flush-denormal mode (left on by contrastive.train.label) would stop hypothesis's floats."""
+    flush-denormal mode (left on by contrastive.protocol.label) would stop hypothesis's floats."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     torch.set_flush_denormal(False)

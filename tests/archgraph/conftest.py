@@ -37,7 +37,7 @@ def example() -> dict:
 
 @pytest.fixture(autouse=True)
 def _no_flush_denormal():
-    """``contrastive.train.label`` turns flush-denormal mode on for the whole process, and
+    """``contrastive.protocol.label`` turns flush-denormal mode on for the whole process, and
     hypothesis refuses to draw floats under it: run these tests in the default mode whatever
     ran before them."""
     import torch

@@ -16,7 +16,7 @@ def test_quick_custom_suite_writes_curves_plots_and_goals(tmp_path):
     assert (tmp_path / "sim_custom.png").is_file()
     assert "Best-found percentile" in out.with_suffix(".md").read_text()
     rows = suite["rows"]
-    assert len(rows) == 2 * 5 * 2  # tasks x methods x seeds
+    assert len(rows) == 2 * len(search_sim.SURROGATES) * 2  # tasks x methods x seeds
     for r in rows:
         p = np.array(r["percentile"])
         assert len(p) == 8 and (np.diff(p) <= 0).all() and (p >= 0).all()  # best so far
@@ -62,3 +62,22 @@ def test_search_real_one_tiny_task(tmp_path):
     (row,) = doc["rows"]
     assert row["trials"] == 2 and row["chosen_label"] == min(row["best_so_far"])
     assert 0 < row["timings"]["overhead_fraction"] < 1
+
+
+def test_a_new_method_joins_the_stored_parts_with_the_cached_prior(tmp_path):
+    out, cache = tmp_path / "sim", tmp_path / "priors"
+    argv = ["--quick", "--suites", "custom", "--tasks", "smooth", "--out", str(out)]
+    argv += ["--seeds", "2", "--trials", "6", "--prior-cache", str(cache)]
+    assert search_sim.main(argv + ["--methods", "random,zeroshot"]) == 0
+    first = json.loads(out.with_suffix(".json").read_text())["suites"][0]["rows"]
+    (prior,) = cache.glob("custom_smooth_*.pt")
+    stamp = prior.stat().st_mtime_ns
+    assert search_sim.main(argv + ["--methods", "random,zeroshot,comparator"]) == 0
+    rows = json.loads(out.with_suffix(".json").read_text())["suites"][0]["rows"]
+    assert [r for r in rows if r["method"] != "comparator"] == first  # reused, not rerun
+    c = [r for r in rows if r["method"] == "comparator"]
+    z = [r for r in rows if r["method"] == "zeroshot"]
+    assert len(c) == 2 and [r["percentile"][:4] for r in c] == [r["percentile"][:4] for r in z]
+    assert prior.stat().st_mtime_ns == stamp  # the prior was read from the cache
+    part = json.loads((tmp_path / "sim.parts" / "custom_smooth.json").read_text())
+    assert part["signature"]["methods"] == ["comparator", "random", "zeroshot"]

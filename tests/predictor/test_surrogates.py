@@ -109,3 +109,24 @@ def test_make_surrogate_rejects_unknown_names_and_missing_comparator():
         make_surrogate("tpe", TOY)
     with pytest.raises(ValueError, match="score head"):
         make_surrogate("comparator", TOY)
+
+
+def test_prior_gp_starts_from_the_prior_and_drops_a_backward_one(pool, prior_comp):
+    from predictor.surrogates import PriorGPSurrogate, comparator_prior
+
+    prior = comparator_prior(prior_comp, None)
+    s = make_surrogate("priorgp", TOY, comp=prior_comp, seed=0).fit(pool[:1], np.array([1.0]))
+    np.testing.assert_array_equal(s.score(pool[10:40]), prior(pool[10:40]))  # zero-shot start
+    train, test = pool[:60], pool[100:]
+    y = np.array([toy_label(a) for a in train])
+    # A prior that is the exact label: the fitted map leans on it (slope < 0) and EI follows.
+    exact = PriorGPSurrogate(TOY, lambda archs: -np.array([toy_label(a) for a in archs]))
+    exact.fit(train, y)
+    assert exact.slope < -0.2
+    y_test = np.array([toy_label(a) for a in test])
+    assert kendall_tau(exact.score(test), y_test) > 0.5
+    # A prior that ranks the target backwards is given no weight: plain GP-SMBO.
+    backward = PriorGPSurrogate(TOY, lambda archs: np.array([toy_label(a) for a in archs]))
+    assert backward.fit(train, y).slope == 0.0
+    gp = GPSurrogate(TOY).fit(train, y)
+    np.testing.assert_allclose(backward.score(test), gp.score(test), atol=1e-9)

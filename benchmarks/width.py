@@ -42,7 +42,9 @@ from cliconfig import EXIT_OK, option, parse, run_main
 class Config:
     """Many series (width N): memory estimates against measured peaks, and label speed."""
 
-    part: Literal["memory", "speed"] = option("memory", "which measurement")
+    part: Literal["memory", "speed", "csv"] = option(
+        "memory", "which measurement (csv: the speed part's CSV half alone)"
+    )
     widths: str = option("8,64,256,883", "comma-separated N (memory part)")
     steps: int = option(8640, "T of the memory tasks")
     budget: int = option(3, "training steps (memory part)")
@@ -137,36 +139,37 @@ def speed(cfg: Config) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     # (a) labels at N = 200, T = 8760, the default budget
-    task = _synthetic_task(200, 8760)
-    tcfg = TrainConfig(device="cpu", threads=cfg.threads)
-    labels = []
-    for name, arch in tqdm(_archs(cfg.archs, cfg.seed), desc="N=200 labels", file=sys.stderr):
-        load0 = os.getloadavg()[0]
-        rec, peak = rs.peak_rss(lambda a=arch: label(a, task, tcfg))
-        labels.append(
-            {
-                "arch": name,
-                "status": rec["status"],
-                "seconds": rec["seconds"],
-                "cpu_seconds": rec["cpu_seconds"],
-                "train_seconds": rec.get("train_seconds"),
-                "peak_mib": None if peak is None else peak / 2**20,
-                "loadavg_before": load0,
-                "loadavg_after": os.getloadavg()[0],
-            }
-        )
-    ok = [r for r in labels if r["status"] == "ok"]
-    out["label_n200"] = {
-        "shape": list(task.shape),
-        "budget": tcfg.steps,
-        "threads": cfg.threads,
-        "node_subset": tcfg.node_subset,
-        "probe_nodes": tcfg.probe_nodes,
-        "rows": labels,
-        "median_seconds": _median([r["seconds"] for r in ok]) if ok else None,
-        "median_cpu_seconds": _median([r["cpu_seconds"] for r in ok]) if ok else None,
-        "max_peak_mib": max(r["peak_mib"] or 0 for r in ok) if ok else None,
-    }
+    if cfg.part == "speed":
+        task = _synthetic_task(200, 8760)
+        tcfg = TrainConfig(device="cpu", threads=cfg.threads)
+        labels = []
+        for name, arch in tqdm(_archs(cfg.archs, cfg.seed), desc="N=200 labels", file=sys.stderr):
+            load0 = os.getloadavg()[0]
+            rec, peak = rs.peak_rss(lambda a=arch: label(a, task, tcfg))
+            labels.append(
+                {
+                    "arch": name,
+                    "status": rec["status"],
+                    "seconds": rec["seconds"],
+                    "cpu_seconds": rec["cpu_seconds"],
+                    "train_seconds": rec.get("train_seconds"),
+                    "peak_mib": None if peak is None else peak / 2**20,
+                    "loadavg_before": load0,
+                    "loadavg_after": os.getloadavg()[0],
+                }
+            )
+        ok = [r for r in labels if r["status"] == "ok"]
+        out["label_n200"] = {
+            "shape": list(task.shape),
+            "budget": tcfg.steps,
+            "threads": cfg.threads,
+            "node_subset": tcfg.node_subset,
+            "probe_nodes": tcfg.probe_nodes,
+            "rows": labels,
+            "median_seconds": _median([r["seconds"] for r in ok]) if ok else None,
+            "median_cpu_seconds": _median([r["cpu_seconds"] for r in ok]) if ok else None,
+            "max_peak_mib": max(r["peak_mib"] or 0 for r in ok) if ok else None,
+        }
     # (b) an 883-column, 28,000-row CSV: read + features + ranking
     torch.set_num_threads(cfg.threads)
     with tempfile.TemporaryDirectory() as tmp:
@@ -241,7 +244,7 @@ def markdown(doc: dict[str, Any]) -> str:
             f"Estimate / peak: {res['ratio_min']:.2f} .. {res['ratio_max']:.2f}; within 2x: "
             f"{res['within_2x']}.",
         ]
-    else:
+    elif "label_n200" in res:
         a = res["label_n200"]
         lines += [
             f"## One label at N = 200, T = {a['shape'][0]} (synthetic), budget {a['budget']}, "
@@ -263,6 +266,7 @@ def markdown(doc: dict[str, Any]) -> str:
             "(goal <= 4 GiB).",
             "",
         ]
+    if "csv_883" in res:
         c = res["csv_883"]
         lines += [
             f"## An 883-column, 28,000-row CSV ({c['file_mib']:.0f} MiB, synthetic)",

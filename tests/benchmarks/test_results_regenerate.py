@@ -65,6 +65,7 @@ CASES: dict[str, Callable[[dict, str], str]] = {
     "task_agreement_v1_ridge": _module("task_agreement"),
     "width_memory": _module("width"),
     "width_speed": _module("width"),
+    "width_csv": _module("width"),
     "nbgraph_intask": _nbgraph_intask,
     "nbgraph_intask_extra": _nbgraph_intask,
     "nbgraph_intask_baselines": _nbgraph_intask,

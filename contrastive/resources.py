@@ -66,7 +66,8 @@ _SHRINK_SERIES = (
     "the series per training step or probe (node_subset, probe_nodes) or of the task (max_series)"
 )
 HINTS = {
-    "CSV parsing": "split the file, or keep fewer rows or columns in it",
+    # a task keeps only its last max_length rows (contrastive.data.MAX_LENGTH, 8,760)
+    "CSV parsing": "keep fewer rows or columns in the file (a task uses only its last 8,760 rows)",
     "task values and splits": f"use fewer steps (max_length) or {_SHRINK_SERIES}",
     "probe windows and targets": f"lower the window, probe_windows or {_SHRINK_SERIES}",
     "probe forward": f"lower the window or {_SHRINK_SERIES}",

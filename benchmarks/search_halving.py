@@ -19,11 +19,11 @@ Also reported: each task's Kendall tau between the low and the full label.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +39,40 @@ from benchmarks.search_sim import (
     sim_surrogate,
     suite_data,
 )
+from cliconfig import EXIT_ERROR, EXIT_OK, ConfigParser, option, parser_for, run_main
 from predictor.features import arch_features, max_nodes
 from predictor.smbo import LoopConfig, StoreSlot, smbo
 from predictor.surrogates import SURROGATES, ArchMemo
 
 COSTS = (5, 10, 20, 30)
+
+
+@dataclass
+class HalvingConfig:
+    """The settings of ``python -m benchmarks.search_halving`` (one flag each); the prior's
+    defaults are :class:`benchmarks.search_sim.SimConfig`'s."""
+
+    methods: str = option("random,gp,zeroshot", f"comma list of {list(SURROGATES)}")
+    tasks: str = option("", "held-out corpus tasks (default: all)")
+    seeds: int = option(10, "search seeds per task")
+    batch: int = option(5, "trials per surrogate refit")
+    eta: int = option(3, "halving: eta x batch low labels per round (>= 2)")
+    store: str = option("corpus/labels.sqlite", "corpus label store")
+    prior_epochs: int = option(SimConfig.prior_epochs, "zero-shot prior (comparator) epochs")
+    prior_width: int = option(SimConfig.prior_width, "zero-shot prior (comparator) GNN width")
+    finetune_epochs: int = option(SimConfig.finetune_epochs, "comparator-SMBO fine-tuning epochs")
+    prior_cache: str = option(
+        "", "keep each held-out task's trained prior in DIR and reuse it", metavar="DIR"
+    )
+    n_boot: int = option(1000, "bootstrap resamples")
+    out: str = option("benchmarks/results/search_halving", "path stem of the .json / .md")
+
+
+def build_parser() -> ConfigParser[HalvingConfig]:
+    """The parser of ``python -m benchmarks.search_halving`` (from :class:`HalvingConfig`)."""
+    return parser_for(
+        HalvingConfig, prog="python -m benchmarks.search_halving", description=__doc__
+    )
 
 
 def low_fidelity(store: str, kind: str) -> tuple[dict, dict]:
@@ -82,7 +111,9 @@ def cost_curve(events: list[tuple[float, float | None]], y: np.ndarray, costs: i
     return out
 
 
-def run_task(data: Any, held: str, comp: Any, low: dict, c: float, args: Any) -> list[dict]:
+def run_task(
+    data: Any, held: str, comp: Any, low: dict, c: float, cfg: HalvingConfig
+) -> list[dict]:
     """Plain and halving runs of every method x seed on one held-out task."""
     space = data.space
     t = data.tasks.index(held)
@@ -99,8 +130,8 @@ def run_task(data: Any, held: str, comp: Any, low: dict, c: float, args: Any) ->
     task_feat = data.features[held]
     embed = ArchMemo(lambda a: comp.embeddings(a, task_feat, validated=True))
     rows = []
-    for method in args.methods.split(","):
-        for seed in range(args.seeds):
+    for method in cfg.methods.split(","):
+        for seed in range(cfg.seeds):
             for variant in ("plain", "halving"):
                 events: list[tuple[float, float | None]] = []
 
@@ -113,12 +144,12 @@ def run_task(data: Any, held: str, comp: Any, low: dict, c: float, args: Any) ->
                     return {"status": "ok", "label": cheap[id(a)]}
 
                 surrogate = sim_surrogate(
-                    method, space, comp, task_feat, seed, features, embed, args.finetune_epochs
+                    method, space, comp, task_feat, seed, features, embed, cfg.finetune_epochs
                 )
                 halving = variant == "halving"
                 # max(COSTS) full trials cost at least max(COSTS) either way
                 loop = LoopConfig(
-                    min(max(COSTS), len(archs)), args.batch, mutations=0, seed=seed, eta=args.eta
+                    min(max(COSTS), len(archs)), cfg.batch, mutations=0, seed=seed, eta=cfg.eta
                 )
                 smbo(
                     space,
@@ -147,65 +178,52 @@ def run_task(data: Any, held: str, comp: Any, low: dict, c: float, args: Any) ->
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    p = argparse.ArgumentParser(prog="python -m benchmarks.search_halving", description=__doc__)
-    p.add_argument("--methods", default="random,gp,zeroshot")
-    p.add_argument("--tasks", default="", help="held-out corpus tasks (default: all)")
-    p.add_argument("--seeds", type=int, default=10)
-    p.add_argument("--batch", type=int, default=5)
-    p.add_argument("--eta", type=int, default=3)
-    p.add_argument("--store", default="corpus/labels.sqlite")
-    p.add_argument("--prior-epochs", type=int, default=SimConfig.prior_epochs)
-    p.add_argument("--prior-width", type=int, default=SimConfig.prior_width)
-    p.add_argument("--finetune-epochs", type=int, default=SimConfig.finetune_epochs)
-    p.add_argument("--prior-cache", default="", metavar="DIR")
-    p.add_argument("--n-boot", type=int, default=1000)
-    p.add_argument("--out", default="benchmarks/results/search_halving")
-    args = p.parse_args(argv)
-    bad = [m for m in args.methods.split(",") if m not in SURROGATES]
-    if bad or args.seeds < 1 or args.batch < 1 or args.eta < 2:
-        print(f"bad --methods {bad} or --seeds/--batch/--eta", file=sys.stderr)
-        return 2
+    parser = build_parser()
+    cfg = parser.parse(argv)
+    bad = [m for m in cfg.methods.split(",") if m not in SURROGATES]
+    if bad or cfg.seeds < 1 or cfg.batch < 1 or cfg.eta < 2:
+        parser.error(f"bad --methods {bad} or --seeds/--batch/--eta")
     import torch
 
     torch.set_num_threads(1)
     t0, c0, load0 = time.time(), time.process_time(), os.getloadavg()
-    cfg = SimConfig(
-        store=args.store,
-        prior_epochs=args.prior_epochs,
-        prior_width=args.prior_width,
-        prior_cache=args.prior_cache,
+    sim = SimConfig(
+        store=cfg.store,
+        prior_epochs=cfg.prior_epochs,
+        prior_width=cfg.prior_width,
+        prior_cache=cfg.prior_cache,
     )
     try:
-        data = suite_data("corpus", cfg)
-        kind = _label_kind(args.store)
-        low, cost = low_fidelity(args.store, kind)
+        data = suite_data("corpus", sim)
+        kind = _label_kind(cfg.store)
+        low, cost = low_fidelity(cfg.store, kind)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 1
-    tasks = args.tasks.split(",") if args.tasks else data.tasks
+        return EXIT_ERROR
+    tasks = cfg.tasks.split(",") if cfg.tasks else data.tasks
     rows, taus = [], {}
     for held in tasks:
         if held not in data.tasks or held not in low:
             print(f"error: no corpus task {held!r} with untrained labels", file=sys.stderr)
-            return 1
-        needs_prior = {"zeroshot", "comparator", "priorgp"} & set(args.methods.split(","))
-        comp = cached_prior(data, "corpus", held, cfg)[0] if needs_prior else None
+            return EXIT_ERROR
+        needs_prior = {"zeroshot", "comparator", "priorgp"} & set(cfg.methods.split(","))
+        comp = cached_prior(data, "corpus", held, sim)[0] if needs_prior else None
         t = data.tasks.index(held)
         idx = data.labelled(held)
         hs = [data.space.arch_hash(data.archs[i]) for i in idx]
         both = [(low[held][h], data.labels[t, i]) for h, i in zip(hs, idx, strict=True)]
         taus[held] = float(kendalltau(*zip(*both, strict=True))[0])
-        rows += run_task(data, held, comp, low[held], cost[held], args)
+        rows += run_task(data, held, comp, low[held], cost[held], cfg)
         log(f"{held}: tau(low, full) {taus[held]:.2f}, low label cost {cost[held]:.2f}")
     summary = {}
-    for m in args.methods.split(","):
+    for m in cfg.methods.split(","):
         for v in ("plain", "halving"):
             cells = np.array(
                 [r["percentile"] for r in rows if r["method"] == m and r["variant"] == v]
             )
             cells = np.nan_to_num(cells, nan=1.0)  # no full label finished yet: the worst
             summary[f"{m} {v}"] = {
-                k: list(bootstrap(cells[:, k - 1], args.n_boot, k)) for k in COSTS
+                k: list(bootstrap(cells[:, k - 1], cfg.n_boot, k)) for k in COSTS
             }
     doc = {
         "command": "python -m benchmarks.search_halving " + " ".join(argv),
@@ -220,12 +238,12 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
         "rows": rows,
     }
-    out = Path(args.out)
+    out = Path(cfg.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(doc, default=float) + "\n")
-    out.with_suffix(".md").write_text(markdown(doc, args))
-    print(markdown(doc, args))
-    return 0
+    out.with_suffix(".md").write_text(markdown(doc, cfg))
+    print(markdown(doc, cfg))
+    return EXIT_OK
 
 
 def _label_kind(store: str) -> str:
@@ -239,9 +257,9 @@ def _label_kind(store: str) -> str:
     raise ValueError(f"{store}: no label record with metrics.label_kind")
 
 
-def markdown(doc: dict, args: Any) -> str:
+def markdown(doc: dict, cfg: HalvingConfig) -> str:
     wins = {}
-    for m in args.methods.split(","):
+    for m in cfg.methods.split(","):
         wins[m] = [
             k
             for k in COSTS
@@ -255,7 +273,7 @@ def markdown(doc: dict, args: Any) -> str:
         f"{doc['loadavg_start'][0]:.1f} at the start, {doc['loadavg_end'][0]:.1f} at the end; "
         f"{doc['wall_s'] / 60:.1f} min wall, {doc['cpu_s'] / 60:.1f} min CPU.  ",
         f"Corpus v1 LOTO, label `{doc['label_kind']}`; low fidelity: the same arch untrained "
-        f"(0 steps), full: 30 steps; batch {args.batch}, eta {args.eta}, {args.seeds} seeds "
+        f"(0 steps), full: 30 steps; batch {cfg.batch}, eta {cfg.eta}, {cfg.seeds} seeds "
         "per task; cost in full-label equivalents (a low label costs the task's share of a "
         "label spent outside training, an upper bound); before its first full label a run "
         "counts as percentile 1.",
@@ -285,4 +303,4 @@ def markdown(doc: dict, args: Any) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

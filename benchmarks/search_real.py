@@ -12,44 +12,54 @@ loading).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.report import machine
+from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
+
+
+@dataclass
+class RealConfig:
+    """The settings of ``python -m benchmarks.search_real`` (one flag each); each but ``tasks``,
+    ``runs`` and ``out`` is passed on to ``predictor.search``."""
+
+    tasks: str = option("pedestrian,us_employment,delhi_climate", "comma-separated bundled tasks")
+    trials: int = option(20, "predictor.search --trials")
+    batch: int = option(4, "predictor.search --batch")
+    surrogate: str = option("comparator", "predictor.search --surrogate")
+    n: int = option(20000, "sampled candidates")
+    train_steps: int = option(0, "predictor.search --train-steps (0: contrastive's default)")
+    low_steps: int = option(0, "successive halving's low fidelity (0: off)")
+    eta: int = option(3, "with --low-steps: low labels per trial")
+    runs: str = option("runs/search_real", "per-task output folders")
+    out: str = option("benchmarks/results/search_real", "path stem")
+
+
+def build_parser() -> ConfigParser[RealConfig]:
+    """The parser of ``python -m benchmarks.search_real`` (generated from :class:`RealConfig`)."""
+    return parser_for(RealConfig, prog="python -m benchmarks.search_real", description=__doc__)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    p = argparse.ArgumentParser(prog="python -m benchmarks.search_real", description=__doc__)
-    p.add_argument("--tasks", default="pedestrian,us_employment,delhi_climate")
-    p.add_argument("--trials", type=int, default=20)
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--surrogate", default="comparator")
-    p.add_argument("--n", type=int, default=20000, help="sampled candidates")
-    p.add_argument("--train-steps", type=int, default=0, help="0: contrastive's default")
-    p.add_argument(
-        "--low-steps", type=int, default=0, help="successive halving's low fidelity (0: off)"
-    )
-    p.add_argument("--eta", type=int, default=3, help="with --low-steps: low labels per trial")
-    p.add_argument("--runs", default="runs/search_real", help="per-task output folders")
-    p.add_argument("--out", default="benchmarks/results/search_real", help="path stem")
-    args = p.parse_args(argv)
+    cfg = build_parser().parse(argv)
     from predictor import search
 
     load0, rows = os.getloadavg(), []
-    for task in args.tasks.split(","):
-        run = Path(args.runs) / task
-        cmd = ["--task", task, "--trials", str(args.trials), "--batch", str(args.batch)]
-        cmd += ["--surrogate", args.surrogate, "--n", str(args.n), "--out-dir", str(run)]
+    for task in cfg.tasks.split(","):
+        run = Path(cfg.runs) / task
+        cmd = ["--task", task, "--trials", str(cfg.trials), "--batch", str(cfg.batch)]
+        cmd += ["--surrogate", cfg.surrogate, "--n", str(cfg.n), "--out-dir", str(run)]
         cmd += ["--draw", str(run)] + (
-            ["--train-steps", str(args.train_steps)] if args.train_steps else []
+            ["--train-steps", str(cfg.train_steps)] if cfg.train_steps else []
         )
-        if args.low_steps:
-            cmd += ["--low-steps", str(args.low_steps), "--eta", str(args.eta)]
+        if cfg.low_steps:
+            cmd += ["--low-steps", str(cfg.low_steps), "--eta", str(cfg.eta)]
         t0, c0 = time.perf_counter(), time.process_time()
         code = search.main(cmd)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -86,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         "goal_beats_preset": {"wins": wins, "of": len(rows), "met": wins == len(rows)},
         "goal_overhead": {"max": max(overhead), "met": max(overhead) <= 0.05},
     }
-    out = Path(args.out)
+    out = Path(cfg.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(report, indent=2, default=float) + "\n")
     lines = [
@@ -126,8 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

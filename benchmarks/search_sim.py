@@ -30,7 +30,6 @@ example space of ``benchmarks/examples``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -43,6 +42,7 @@ import numpy as np
 
 from benchmarks.protocols import TaskSet
 from benchmarks.report import machine
+from cliconfig import EXIT_ERROR, EXIT_OK, ConfigParser, option, parser_for, run_main
 from predictor.features import arch_features, max_nodes
 from predictor.smbo import LoopConfig, StoreSlot, best_so_far, smbo
 from predictor.surrogates import SURROGATES, ArchMemo, make_surrogate
@@ -53,72 +53,49 @@ REPORT_AT = (1, 5, 10, 20, 30, 50)
 
 @dataclass
 class SimConfig:
-    suites: str = ",".join(SUITES)
-    methods: str = ",".join(SURROGATES)
-    trials: int = 50
-    batch: int = 5
-    seeds: int = 10
-    tasks: str = ""
-    store: str = "corpus/labels.sqlite"
-    label_kind: str = ""
-    custom_space: str = "benchmarks/examples/cell_spec.json"
-    custom_labels: str = "benchmarks/examples/labels.jsonl"
-    custom_features: str = "benchmarks/examples/task_features.json"
-    prior_epochs: int = 150
-    prior_width: int = 64
-    nb_source_archs: int = 300
-    trees: int = 50
-    finetune_epochs: int = 60
-    n_boot: int = 1000
-    quick: bool = False
-    parts_only: bool = False
-    prior_cache: str = ""
-    parts: str = ""
-    out: str = "benchmarks/results/search_sim"
+    """The settings of ``python -m benchmarks.search_sim`` (one flag each)."""
+
+    suites: str = option(",".join(SUITES), f"comma list of {list(SUITES)}")
+    methods: str = option(",".join(SURROGATES), f"comma list of {list(SURROGATES)}")
+    trials: int = option(50, "trials per search")
+    batch: int = option(5, "trials per surrogate refit")
+    seeds: int = option(10, "search seeds per task")
+    tasks: str = option("", "held-out tasks (default: every task)")
+    store: str = option("corpus/labels.sqlite", "corpus label store")
+    label_kind: str = option("", "corpus: rank this metric (e.g. knn_val_mse)")
+    custom_space: str = option("benchmarks/examples/cell_spec.json", "custom: the space (JSON)")
+    custom_labels: str = option("benchmarks/examples/labels.jsonl", "custom: the labels (JSONL)")
+    custom_features: str = option(
+        "benchmarks/examples/task_features.json", "custom: the task features (JSON)"
+    )
+    prior_epochs: int = option(150, "zero-shot prior (comparator) training epochs")
+    prior_width: int = option(64, "zero-shot prior (comparator) GNN width")
+    nb_source_archs: int = option(300, "nbgraph: prior training archs of each other dataset")
+    trees: int = option(50, "RF-SMBO forest size")
+    finetune_epochs: int = option(60, "comparator-SMBO fine-tuning epochs")
+    n_boot: int = option(1000, "bootstrap resamples")
+    quick: bool = option(False, "tiny settings for a test (seconds)")
+    parts_only: bool = option(
+        False, "report only the tasks already finished in OUT.parts/ (search none)"
+    )
+    prior_cache: str = option(
+        "",
+        "keep each held-out task's trained prior in DIR and reuse it (same settings)",
+        metavar="DIR",
+    )
+    parts: str = option(
+        "",
+        "the finished tasks' folder (default OUT.parts): another report can reuse them",
+        metavar="DIR",
+    )
+    out: str = option("benchmarks/results/search_sim", "path stem of the .json / .md / PNGs")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.search_sim", description=__doc__.split("\n")[0]
+def build_parser() -> ConfigParser[SimConfig]:
+    """The parser of ``python -m benchmarks.search_sim`` (generated from :class:`SimConfig`)."""
+    return parser_for(
+        SimConfig, prog="python -m benchmarks.search_sim", description=__doc__.split("\n")[0]
     )
-    d = SimConfig()
-    p.add_argument("--suites", default=d.suites, help=f"comma list of {list(SUITES)}")
-    p.add_argument("--methods", default=d.methods, help=f"comma list of {list(SURROGATES)}")
-    p.add_argument("--trials", type=int, default=d.trials)
-    p.add_argument("--batch", type=int, default=d.batch, help="trials per surrogate refit")
-    p.add_argument("--seeds", type=int, default=d.seeds, help="search seeds per task")
-    p.add_argument("--tasks", default="", help="held-out tasks (default: every task)")
-    p.add_argument("--store", default=d.store, help="corpus label store")
-    p.add_argument("--label-kind", default="", help="corpus: rank this metric (e.g. knn_val_mse)")
-    p.add_argument("--custom-space", default=d.custom_space)
-    p.add_argument("--custom-labels", default=d.custom_labels)
-    p.add_argument("--custom-features", default=d.custom_features)
-    p.add_argument("--prior-epochs", type=int, default=d.prior_epochs)
-    p.add_argument("--prior-width", type=int, default=d.prior_width)
-    p.add_argument("--nb-source-archs", type=int, default=d.nb_source_archs)
-    p.add_argument("--trees", type=int, default=d.trees, help="RF-SMBO forest size")
-    p.add_argument("--finetune-epochs", type=int, default=d.finetune_epochs)
-    p.add_argument("--n-boot", type=int, default=d.n_boot)
-    p.add_argument("--quick", action="store_true", help="tiny settings for a test (seconds)")
-    p.add_argument(
-        "--parts-only",
-        action="store_true",
-        help="report only the tasks already finished in OUT.parts/ (search none)",
-    )
-    p.add_argument(
-        "--prior-cache",
-        default="",
-        metavar="DIR",
-        help="keep each held-out task's trained prior in DIR and reuse it (same settings)",
-    )
-    p.add_argument(
-        "--parts",
-        default="",
-        metavar="DIR",
-        help="the finished tasks' folder (default OUT.parts): another report can reuse them",
-    )
-    p.add_argument("--out", default=d.out, help="path stem of the .json / .md / PNGs")
-    return p
 
 
 def quick(cfg: SimConfig) -> SimConfig:
@@ -527,8 +504,8 @@ def markdown(doc: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    cfg = SimConfig(**vars(args))
+    parser = build_parser()
+    cfg = parser.parse(argv)
     if cfg.quick:
         cfg = quick(cfg)
     methods = [m for m in cfg.methods.split(",") if m]
@@ -536,11 +513,9 @@ def main(argv: list[str] | None = None) -> int:
         s for s in cfg.suites.split(",") if s not in SUITES
     ]
     if bad:
-        print(f"unknown method or suite {bad}", file=sys.stderr)
-        return 2
+        parser.error(f"unknown method or suite {bad}")
     if cfg.trials < 1 or cfg.batch < 1 or cfg.seeds < 1:
-        print("--trials, --batch and --seeds must be >= 1", file=sys.stderr)
-        return 2
+        parser.error("--trials, --batch and --seeds must be >= 1")
     import torch
 
     torch.set_num_threads(1)
@@ -569,14 +544,14 @@ def main(argv: list[str] | None = None) -> int:
             doc["suites"].append(s)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 1
+        return EXIT_ERROR
     doc.update(wall_s=time.time() - t0, cpu_s=time.process_time() - c0)
     doc["loadavg_end"] = list(os.getloadavg())
     out.with_suffix(".json").write_text(json.dumps(doc, default=float) + "\n")
     out.with_suffix(".md").write_text(markdown(doc))
     print(markdown(doc))
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -18,7 +18,6 @@ command, machine and load.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import os
@@ -28,19 +27,27 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from archgraph.cli import add_config_flag, parse_into, run_main
+from cliconfig import EXIT_ERROR, EXIT_OK, ConfigParser, option, parser_for, run_main
 
 SPATIAL = {2: 1, 4: 3}  # diff_gcn -> dcc, s_trans -> trans (op indices of the arch contract)
 
 
 @dataclass
 class Config:
-    tasks: str = "aus_retail_all,us_employment_all,india_power_all,aus_livestock_all"
-    archs: int = 30
-    seed: int = 0
-    budget: int | None = None
-    out: str = "benchmarks/results/width_spatial"
-    summary_only: bool = False
+    """The settings of ``python -m benchmarks.width_spatial`` (one flag each)."""
+
+    tasks: str = option(
+        "aus_retail_all,us_employment_all,india_power_all,aus_livestock_all",
+        "comma-separated bundled tasks",
+    )
+    archs: int = option(30, "sampled archs per task")
+    seed: int = option(0, "arch sampling seed")
+    budget: int | None = option(None, "training steps (default: protocol)")
+    out: str = option("benchmarks/results/width_spatial", "output stem (.jsonl, .md)")
+    summary_only: bool = option(
+        False,
+        "only rewrite OUT.md and OUT.json from the rows in OUT.jsonl (e.g. of a stopped run)",
+    )
 
 
 def temporal_twin(arch: dict) -> dict | None:
@@ -54,21 +61,9 @@ def temporal_twin(arch: dict) -> dict | None:
     return twin
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.width_spatial", description=__doc__)
-    add_config_flag(p)
-    d = Config()
-    p.add_argument("--tasks", default=d.tasks, help="comma-separated bundled tasks")
-    p.add_argument("--archs", type=int, default=d.archs, help="sampled archs per task")
-    p.add_argument("--seed", type=int, default=d.seed, help="arch sampling seed")
-    p.add_argument("--budget", type=int, default=None, help="training steps (default: protocol)")
-    p.add_argument("--out", default=d.out, help="output stem (.jsonl, .md)")
-    p.add_argument(
-        "--summary-only",
-        action="store_true",
-        help="only rewrite OUT.md and OUT.json from the rows in OUT.jsonl (e.g. of a stopped run)",
-    )
-    return p
+def build_parser() -> ConfigParser[Config]:
+    """The parser of ``python -m benchmarks.width_spatial`` (generated from :class:`Config`)."""
+    return parser_for(Config, prog="python -m benchmarks.width_spatial", description=__doc__)
 
 
 def _metrics(rec: dict) -> dict[str, Any]:
@@ -234,16 +229,16 @@ def _write_summary(cfg: Config, argv: list[str], jsonl: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse_into(_parser(), Config, argv)
+    cfg = build_parser().parse(argv)
     if cfg.summary_only:
         jsonl = Path(cfg.out).with_suffix(".jsonl")
         if not jsonl.exists():
             print(f"error: {jsonl}: no rows to summarise", file=sys.stderr)
-            return 1
+            return EXIT_ERROR
         _write_summary(cfg, [a for a in argv if a != "--summary-only"], jsonl)
-        return 0
+        return EXIT_OK
     run(cfg, argv)
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ HEAVY = ("torch", "torch_geometric", "pandas", "sklearn")
         ["contrastive.label", "--help"],
         ["archgraph", "--help"],
         ["archgraph", "sample", "-n", "0"],
+        ["benchmarks.width_spatial", "--help"],
+        ["benchmarks.width_spatial", "--archs", "many"],
+        ["benchmarks.search_real", "--help"],
     ],
 )
 def test_help_and_usage_errors_do_not_import_heavy_modules(argv):

@@ -1,6 +1,9 @@
 import numpy as np
+import pytest
 
+from benchmarks import search_halving
 from benchmarks.search_halving import cost_curve
+from benchmarks.search_sim import SimConfig
 
 
 def test_cost_curve_counts_a_label_once_its_whole_cost_is_spent():
@@ -12,3 +15,14 @@ def test_cost_curve_counts_a_label_once_its_whole_cost_is_spent():
     assert np.isnan(curve[:2]).all()  # costs 1 and 2: no full label finished yet
     # plain search: one full label per unit of cost
     assert cost_curve([(1.0, 3.0), (1.0, 1.0)], y, 3) == [0.3, 0.1, 0.1]
+
+
+def test_flags_share_the_simulated_search_prior_defaults_and_check_eta(capsys):
+    cfg = search_halving.build_parser().parse(["--methods", "random,gp", "--eta", "4"])
+    assert (cfg.methods, cfg.eta, cfg.seeds, cfg.batch) == ("random,gp", 4, 10, 5)
+    assert (cfg.prior_epochs, cfg.prior_width) == (SimConfig.prior_epochs, SimConfig.prior_width)
+    for argv in (["--eta", "1"], ["--methods", "random,bogus"]):
+        with pytest.raises(SystemExit) as err:
+            search_halving.main(argv)
+        assert err.value.code == 2
+    assert "bad --methods ['bogus']" in capsys.readouterr().err

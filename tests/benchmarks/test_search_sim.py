@@ -47,8 +47,42 @@ def test_bootstrap_mean_and_interval():
 
 
 def test_bad_suite_is_a_usage_error(capsys):
-    assert search_sim.main(["--suites", "imagenet"]) == 2
-    assert "imagenet" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as err:
+        search_sim.main(["--suites", "imagenet"])
+    assert err.value.code == 2
+    assert "unknown method or suite ['imagenet']" in capsys.readouterr().err
+
+
+def test_bad_count_and_config_key_are_usage_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit) as err:
+        search_sim.main(["--trials", "0"])
+    assert err.value.code == 2
+    assert "--trials, --batch and --seeds must be >= 1" in capsys.readouterr().err
+    bad = tmp_path / "c.json"
+    bad.write_text('{"trials": 1.5}')
+    with pytest.raises(SystemExit) as err:
+        search_sim.main(["--config", str(bad)])
+    assert err.value.code == 2
+    assert "key 'trials': expected an integer, got float 1.5" in capsys.readouterr().err
+
+
+def test_config_file_sets_fields_and_flags_win(tmp_path):
+    conf = tmp_path / "c.toml"
+    conf.write_text('methods = "random,gp"\nseeds = 3\nprior-cache = "runs/p"\n')
+    cfg = search_sim.build_parser().parse(["--config", str(conf), "--seeds", "4"])
+    assert (cfg.methods, cfg.seeds, cfg.prior_cache) == ("random,gp", 4, "runs/p")
+    assert cfg.trials == 50 and cfg.suites == "corpus,nbgraph,custom"
+
+
+def test_search_real_flags(tmp_path):
+    from benchmarks import search_real
+
+    parser = search_real.build_parser()
+    assert parser.parse([]) == search_real.RealConfig()
+    conf = tmp_path / "c.json"
+    conf.write_text('{"tasks": "pedestrian", "low-steps": 5}')
+    cfg = parser.parse(["--config", str(conf), "--eta", "2"])
+    assert (cfg.tasks, cfg.low_steps, cfg.eta, cfg.trials) == ("pedestrian", 5, 2, 20)
 
 
 @pytest.mark.slow

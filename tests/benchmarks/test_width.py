@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import archgraph
+from benchmarks import width_spatial
 from benchmarks.width_spatial import summarise, temporal_twin
 from contrastive.presets import preset
 
@@ -17,7 +20,9 @@ def test_temporal_twin_swaps_spatial_ops_only():
     assert temporal_twin(twin) is None
 
 
-def test_summary_pairs_archs_with_their_twins():
+def _rows() -> list[dict]:
+    """One task's rows: references, the preset, three archs (two with twins)."""
+
     def row(kind, h, lab, untrained, spatial=None, twin=None):
         return {
             "task": "t",
@@ -41,10 +46,41 @@ def test_summary_pairs_archs_with_their_twins():
         row("twin", "tb", 0.6, 0.7),
         row("arch", "c", 0.7, 0.9, False),
     ]
-    (s,) = summarise(rows)
+    return rows
+
+
+def test_summary_pairs_archs_with_their_twins():
+    (s,) = summarise(_rows())
     assert s["raw_best"] == 0.4 and s["preset"] == 0.6 and s["archs"] == 3
     assert s["arch_best"] == 0.7 and s["arch_median"] == 0.8
     assert s["share_training_helped"] == 2 / 3
     assert s["pairs"] == 2 and s["share_spatial_better"] == 0.5
     assert s["median_spatial_over_twin"] == (0.8 + 1.5) / 2
     assert s["spatial_median"] == (0.8 + 0.9) / 2 and s["no_spatial_median"] == 0.7
+
+
+def test_summary_only_rewrites_the_report_from_the_rows(tmp_path, capsys):
+    stem = tmp_path / "ws"
+    argv = ["--summary-only", "--out", str(stem), "--archs", "3"]
+    assert width_spatial.main(argv) == 1  # no rows yet
+    assert f"{stem}.jsonl: no rows to summarise" in capsys.readouterr().err
+    rows = [dict(r, loadavg=1.5) for r in _rows()]
+    stem.with_suffix(".jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert width_spatial.main(argv) == 0
+    md = stem.with_suffix(".md").read_text()
+    assert f"Command: `python -m benchmarks.width_spatial --out {stem} --archs 3` (rows" in md
+    assert "| t | 10x3 | 0.400 |" in md
+    doc = json.loads(stem.with_suffix(".json").read_text())
+    assert doc["config"]["archs"] == 3 and doc["config"]["summary_only"] is True
+    assert doc["summary"][0]["pairs"] == 2
+
+
+def test_width_spatial_config_file_and_flags(tmp_path):
+    parser = width_spatial.build_parser()
+    assert parser.parse([]) == width_spatial.Config()
+    cfg = parser.parse(["--budget", "12", "--summary-only", "--tasks", "a,b"])
+    assert (cfg.budget, cfg.summary_only, cfg.tasks) == (12, True, "a,b")
+    conf = tmp_path / "c.json"
+    conf.write_text('{"archs": 5, "summary-only": true, "budget": null}')
+    cfg = parser.parse(["--config", str(conf), "--archs", "7"])
+    assert (cfg.archs, cfg.summary_only, cfg.budget) == (7, True, None)

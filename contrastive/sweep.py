@@ -628,9 +628,17 @@ def _claim_references(store: LabelStore, task: str, seed: int, lease: _Lease) ->
     """True when this sweep must compute ``task``'s references (claimed), False once they are
     stored (by another sweep, whose claim this one waits out)."""
     key = Key(REFERENCES_CLAIM, task, 0, seed)
-    while not any(r["seed"] == seed for r in store.references(task)):
+
+    def stored() -> bool:
+        return any(r["seed"] == seed for r in store.references(task))
+
+    while not stored():
         if store.claim(key, lease.owner, lease.ttl, is_dead=owner_is_dead) == "claimed":
-            return True
+            # another sweep may have stored them and released its claim since the check above
+            if not stored():
+                return True
+            store.release(key, lease.owner)
+            return False
         time.sleep(POLL_SECONDS)
     return False
 

@@ -102,6 +102,21 @@ def test_references_are_computed_once_by_concurrent_sweeps(tmp_path, tiny_csv):
         assert len(store.references("tiny")) == 3 and store.claims() == []
 
 
+def test_references_stored_between_check_and_claim_are_not_recomputed(tmp_path, tiny_csv):
+    spec = sw.TaskSpec("tiny", str(tiny_csv))
+    with LabelStore(tmp_path / "s.sqlite") as store:
+        claim = store.claim
+
+        def late_claim(*args, **kw):  # another sweep stores them and releases its claim first
+            store.put_reference("tiny", "raw_short", {"label": 1.0}, seed=0, code_version="x")
+            return claim(*args, **kw)
+
+        store.claim = late_claim
+        n = sw.add_references([spec], store, references_fn=f"{DOUBLES}:quick_references")
+        assert n == 0 and store.claims() == []
+        assert [r["kind"] for r in store.references("tiny")] == ["raw_short"]
+
+
 @pytest.mark.slow  # the fork server preloads torch: ~10-50 s on 2 loaded cores
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_pool_workers_die_with_a_killed_driver(tmp_path, tiny_csv):

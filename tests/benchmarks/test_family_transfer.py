@@ -1,0 +1,117 @@
+"""benchmarks.family_transfer: protocols, agreement, ceiling and goals on a tiny store."""
+
+import json
+
+import numpy as np
+import pytest
+
+from archgraph import CTS_SPACE, sample
+from benchmarks.family_transfer import (
+    family_map,
+    main,
+    noise_ceiling,
+    read_stores,
+    sources_for,
+)
+from contrastive.store import LabelStore
+
+# Real task names (their task features are computed), fake labels.
+A, B, C = "india_power_north", "india_power_west", "aus_livestock_nsw"
+
+
+def _store(path, tasks, n=24, seeds=(0, 1), budget=30):
+    archs = sample(n, seed=0)
+    with LabelStore(path) as s:
+        for i, a in enumerate(archs):
+            h = CTS_SPACE.arch_hash(a)
+            for task, sign in tasks:
+                for seed in seeds:
+                    v = sign * i + 0.01 * seed
+                    s.put((h, task, budget, seed), a, {"status": "ok", "label": float(v)})
+    return archs
+
+
+def test_sources_and_families():
+    tasks = [A, B, C, "x"]
+    fam = family_map("corpus_v2", tasks)
+    assert fam == {A: "power", B: "power", C: "livestock", "x": "x"}
+    assert sources_for("within", A, tasks, fam) == [B]
+    assert sources_for("across", A, tasks, fam) == [C, "x"]
+    assert sources_for("all", A, tasks, fam) == [B, C, "x"]
+    assert sources_for("within", C, tasks, fam) == []
+    with pytest.raises(ValueError, match="unknown protocol 'nope'"):
+        sources_for("nope", A, tasks, fam)
+    assert family_map("f=x", ["x", A]) == {"x": "f", A: A}
+
+
+def test_noise_ceiling_exact():
+    # two seeds in the same order: split-half tau 1, so the mean's reliability is 1
+    per = {f"h{i}": {0: float(i), 1: float(i) + 0.5} for i in range(6)}
+    c = noise_ceiling(per)
+    assert c["split_tau"] == pytest.approx(1.0) and c["tau_at_k"] == pytest.approx(1.0)
+    assert c["n_archs"] == 6 and c["seeds"] == [0, 1]
+    assert noise_ceiling({"h0": {0: 1.0}}) is None  # no repeat seeds
+
+
+def test_first_store_owns_a_task(tmp_path):
+    first, second = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    _store(first, [(A, 1)], n=6)
+    _store(second, [(A, -1), (C, 1)], n=6, seeds=(0,))
+    means, per_seed = read_stores([str(first), str(second)])
+    a = sorted(r["label"] for r in means if r["task"] == A)
+    assert a == pytest.approx([i + 0.005 for i in range(6)])  # A from the first store only
+    assert {r["k"] for r in means if r["task"] == A} == {2}
+    assert {r["k"] for r in means if r["task"] == C} == {1}
+    assert set(per_seed) == {A, C}
+    with pytest.raises(ValueError, match="no such label store"):
+        read_stores([str(tmp_path / "missing.sqlite")])
+
+
+def test_cli_protocols_exact(tmp_path):
+    path = tmp_path / "l.sqlite"
+    _store(path, [(A, 1), (B, 1), (C, -1)])
+    out = tmp_path / "fam"
+    argv = ["--stores", str(path), "--out", str(out), "--variants", "gin:none"]
+    argv += ["--epochs", "2", "--width", "8", "--n-boot", "0", "--min-archs", "10"]
+    assert main(argv) == 0
+    doc = json.loads(out.with_suffix(".json").read_text())
+    assert doc["tasks"] == sorted([A, B, C])
+    assert doc["family"] == {A: "power", B: "power", C: "livestock"}
+
+    def tau(protocol, task, method):
+        (r,) = [
+            r
+            for r in doc["rows"]
+            if (r["protocol"], r["task"], r["method"]) == (protocol, task, method)
+        ]
+        return r
+
+    # within power: the other task holds the same order; across: the livestock task reversed
+    w = tau("within", A, "avg_rank")
+    assert w["sources"] == [B] and w["agreement"] == pytest.approx(1.0)
+    assert w["metrics"]["kendall_tau"]["value"] == pytest.approx(1.0)
+    assert w["pick_percentile"] == 0.0 and w["top5_percentile"] == 0.0
+    x = tau("across", A, "avg_rank")
+    assert x["sources"] == [C] and x["agreement"] == pytest.approx(-1.0)
+    assert x["metrics"]["kendall_tau"]["value"] == pytest.approx(-1.0)
+    assert not [r for r in doc["rows"] if r["protocol"] == "within" and r["task"] == C]
+    methods = {r["method"] for r in doc["rows"]}
+    assert methods == {"random", "avg_rank", "rf", "gp", "tahc_gin:none"}
+    assert doc["agreement"]["summary"]["within_mean_tau"] == pytest.approx(1.0)
+    assert doc["agreement"]["summary"]["across_mean_tau"] == pytest.approx(-1.0)
+    assert all(c["tau_at_k"] == pytest.approx(1.0) for c in doc["noise_ceiling"].values())
+    g = {x["goal"]: x for x in doc["goals"]}
+    assert g["split-half tau of the seed-averaged label >= .8 on every kept task"]["met"] is True
+    md = out.with_suffix(".md").read_text()
+    assert "## Protocol `within`" in md and "| split-half tau" in md
+    assert out.with_suffix(".png").stat().st_size > 1000
+    np.testing.assert_equal(len(doc["rows"]), 5 * (2 + 3 + 3))  # within 2 tasks, across 3, all 3
+
+
+def test_bad_flags(tmp_path):
+    path = tmp_path / "l.sqlite"
+    _store(path, [(A, 1), (B, 1)], n=6)
+    with pytest.raises(ValueError, match="unknown protocol 'sideways'"):
+        main(["--stores", str(path), "--protocols", "sideways", "--out", str(tmp_path / "o")])
+    with pytest.raises(ValueError, match="no task has >= 20"):
+        main(["--stores", str(path), "--out", str(tmp_path / "o")])

@@ -458,6 +458,9 @@ def markdown(doc: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cfg = parse(FamilyConfig, argv, prog="python -m benchmarks.family_transfer")
+    # after parsing: --help and usage errors load no torch
     from archgraph import CTS_SPACE
     from benchmarks.task_agreement import agreement
     from benchmarks.task_agreement import summarize as agreement_summary
@@ -465,8 +468,6 @@ def main(argv: list[str] | None = None) -> int:
     from contrastive.presets import preset
     from predictor.tasks import TaskFeaturizer
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse(FamilyConfig, argv, prog="python -m benchmarks.family_transfer")
     for p in _csv(cfg.protocols):
         if p not in PROTOCOLS:
             raise ValueError(f"--protocols: unknown protocol {p!r}; choose from {list(PROTOCOLS)}")

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.report import machine
+from benchmarks import report
 from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
 
 
@@ -43,6 +43,54 @@ class RealConfig:
 def build_parser() -> ConfigParser[RealConfig]:
     """The parser of ``python -m benchmarks.search_real`` (generated from :class:`RealConfig`)."""
     return parser_for(RealConfig, prog="python -m benchmarks.search_real", description=__doc__)
+
+
+def markdown(doc: dict) -> str:
+    """The report of a result document: the two goals and one row per task."""
+    rows, m = doc["rows"], doc["machine"]
+    wins = doc["goal_beats_preset"]["wins"]
+    overhead = doc["goal_overhead"]["max"]
+    lines = [
+        "# Real budgeted searches: `predictor.search --trials` (training)",
+        "",
+        f"Command: `{doc['command']}`  ",
+        f"Machine: {m['processor']}, {m['cpus']} CPUs shared "
+        f"with other work (load average {doc['loadavg_start'][0]:.1f} at the start); timings "
+        "are noisy.",
+        "",
+        "- Goal, the chosen arch beats the trained TS2Vec-like preset's label on every task "
+        "(the issue: 3 of 3): "
+        f"**{'met' if doc['goal_beats_preset']['met'] else 'missed'}** ({wins} of {len(rows)}).",
+        "- Goal, loop overhead (all but training) <= 5% of its wall time: "
+        f"**{'met' if doc['goal_overhead']['met'] else 'missed'}** (max "
+        f"{100 * overhead:.1f}%).",
+        "",
+        f"Labels: `{doc['label_kind']}` (lower is better); each task's first trials are "
+        "the shipped comparator's zero-shot picks.",
+        "",
+    ]
+    body = []
+    for r in rows:
+        t = r["timings"]
+        body.append(
+            [r["task"], r["trials"], f"{r['chosen_label']:.4f} ({r['chosen_trial']})"]
+            + [f"{r['preset_label']:.4f}", f"{r['raw_short']:.4f} / {r['raw_long']:.4f}"]
+            + ["yes" if r["beats_preset"] else "no", f"{t['total_wall_s']:.0f}"]
+            + [f"{t['total_cpu_s']:.0f}", f"{t['training_s']:.0f}"]
+            + [f"{100 * t['overhead_fraction']:.1f}%"]
+        )
+    head = ["task", "trials", "chosen (trial)", "ts2vec preset", "raw lags short / long"]
+    head += ["beats preset", "loop wall s", "CPU s", "training s", "overhead"]
+    lines += report.table(head, body)
+    lines += [
+        "",
+        "Loop wall / CPU: this run of the loop (references, sampling, trials); after a resume "
+        "only the resumed part. Training: the trial labels plus the preset and references.",
+    ]
+    if doc.get("notes"):  # written by hand into the JSON after a run, rendered with it
+        lines += ["", "Notes (added by hand from `search_real.json`):"]
+        lines += [f"- {n}" for n in doc["notes"]]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,54 +136,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({k: v for k, v in rows[-1].items() if k != "best_so_far"}), flush=True)
     wins = sum(bool(r["beats_preset"]) for r in rows)
     overhead = [r["timings"]["overhead_fraction"] for r in rows]
-    report = {
+    doc = {
         "command": "python -m benchmarks.search_real " + " ".join(argv),
-        "machine": machine(),
+        "machine": report.machine(),
         "loadavg_start": list(load0),
+        "label_kind": kind,
         "rows": rows,
         "goal_beats_preset": {"wins": wins, "of": len(rows), "met": wins == len(rows)},
         "goal_overhead": {"max": max(overhead), "met": max(overhead) <= 0.05},
     }
-    out = Path(cfg.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2, default=float) + "\n")
-    lines = [
-        "# Real budgeted searches: `predictor.search --trials` (training)",
-        "",
-        f"Command: `{report['command']}`  ",
-        f"Machine: {report['machine']['processor']}, {report['machine']['cpus']} CPUs shared "
-        f"with other work (load average {load0[0]:.1f} at the start); timings are noisy.",
-        "",
-        f"- Goal, the chosen arch beats the trained TS2Vec-like preset's label on every task "
-        "(the issue: 3 of 3): "
-        f"**{'met' if report['goal_beats_preset']['met'] else 'missed'}** ({wins} of {len(rows)}).",
-        f"- Goal, loop overhead (all but training) <= 5% of its wall time: "
-        f"**{'met' if report['goal_overhead']['met'] else 'missed'}** (max "
-        f"{100 * max(overhead):.1f}%).",
-        "",
-        f"Labels: `{kind}` (lower is better); each task's first trials are "
-        "the shipped comparator's zero-shot picks.",
-        "",
-        "| task | trials | chosen (trial) | ts2vec preset | raw lags short / long | beats preset "
-        "| loop wall s | CPU s | training s | overhead |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        t = r["timings"]
-        lines.append(
-            f"| {r['task']} | {r['trials']} | {r['chosen_label']:.4f} ({r['chosen_trial']}) | "
-            f"{r['preset_label']:.4f} | {r['raw_short']:.4f} / {r['raw_long']:.4f} | "
-            f"{'yes' if r['beats_preset'] else 'no'} | {t['total_wall_s']:.0f} | "
-            f"{t['total_cpu_s']:.0f} | {t['training_s']:.0f} | "
-            f"{100 * t['overhead_fraction']:.1f}% |"
-        )
-    lines += [
-        "",
-        "Loop wall / CPU: this run of the loop (references, sampling, trials); after a resume "
-        "only the resumed part. Training: the trial labels plus the preset and references.",
-    ]
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    report.publish(cfg.out, doc, markdown(doc))
     return EXIT_OK
 
 

@@ -149,10 +149,10 @@ def markdown(doc: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from predictor.labels import from_store
-
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse(AgreementConfig, argv, prog="python -m benchmarks.task_agreement")
+    from predictor.labels import from_store  # after parsing: --help loads no torch
+
     if not Path(cfg.store).is_file():
         raise ValueError(f"{cfg.store}: no such label store")
     recs = from_store(cfg.store, kind=cfg.label_kind, seeds="mean")

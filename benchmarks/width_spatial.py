@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import report
 from cliconfig import EXIT_ERROR, EXIT_OK, ConfigParser, option, parser_for, run_main
 
 SPATIAL = {2: 1, 4: 3}  # diff_gcn -> dcc, s_trans -> trans (op indices of the arch contract)
@@ -185,46 +186,51 @@ def summarise(rows: list[dict]) -> list[dict[str, Any]]:
     return out
 
 
-def _write_summary(cfg: Config, argv: list[str], jsonl: Path) -> None:
-    from benchmarks.report import machine
-
-    rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
-    summary = summarise(rows)
-    m = machine()
-    loads = [r["loadavg"] for r in rows]
+def markdown(doc: dict) -> str:
+    """The summary table of a result document (see :func:`summarise`)."""
+    m, lo, hi = doc["machine"], *doc["loadavg_range"]
     lines = [
         "# The spatial half of the space on many-series tasks",
         "",
-        f"Command: `python -m benchmarks.width_spatial {' '.join(argv)}` (rows in "
-        f"`{jsonl.name}`; a rerun resumes). Machine: {m['platform']}, {m['cpus']} CPUs, torch "
-        f"{m['torch']}; load average during the rows {min(loads):.1f} .. {max(loads):.1f}.",
+        f"Command: `{doc['command']}` (rows in "
+        f"`{doc['rows_file']}`; a rerun resumes). Machine: {m['platform']}, {m['cpus']} CPUs, "
+        f"torch {m['torch']}; load average during the rows {lo:.1f} .. {hi:.1f}.",
         "",
         "Label = kNN-probe val MSE at 12 steps (lower is better), default protocol (30 steps, "
         "node subsets of 32 series, probes on 16 seeded series). Raw best = the better of the "
         "raw-lag references (48 / long lags); cross = own 48 lags + those of the k most "
         "correlated series. Twin = the same arch with diff_gcn -> dcc and s_trans -> trans.",
         "",
-        "| task | [T, N] | raw best | cross (k) | preset trained / untrained | archs | best arch | "
-        "median trained / untrained | training helped | pairs | spatial < twin | "
-        "median spatial / twin |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for s in summary:
-        share = s["share_training_helped"]
-        sp = s["share_spatial_better"]
-        lines.append(
-            f"| {s['task']} | {s['shape'][0]}x{s['shape'][1]} | {_f(s['raw_best'])} | "
-            f"{_f(s['raw_cross'])} ({s['raw_cross_k']}) | {_f(s['preset'])} / "
-            f"{_f(s['preset_untrained'])} | {s['archs']} | {_f(s['arch_best'])} | "
-            f"{_f(s['arch_median'])} / {_f(s['arch_untrained_median'])} | "
-            f"{'-' if share is None else f'{share:.0%}'} | {s['pairs']} | "
-            f"{'-' if sp is None else f'{sp:.0%}'} | {_f(s['median_spatial_over_twin'])} |"
+    body = []
+    for s in doc["summary"]:
+        share, sp = s["share_training_helped"], s["share_spatial_better"]
+        body.append(
+            [s["task"], f"{s['shape'][0]}x{s['shape'][1]}", _f(s["raw_best"])]
+            + [f"{_f(s['raw_cross'])} ({s['raw_cross_k']})"]
+            + [f"{_f(s['preset'])} / {_f(s['preset_untrained'])}", s["archs"]]
+            + [_f(s["arch_best"]), f"{_f(s['arch_median'])} / {_f(s['arch_untrained_median'])}"]
+            + ["-" if share is None else f"{share:.0%}", s["pairs"]]
+            + ["-" if sp is None else f"{sp:.0%}", _f(s["median_spatial_over_twin"])]
         )
-    Path(cfg.out).with_suffix(".md").write_text("\n".join(lines) + "\n")
-    Path(cfg.out).with_suffix(".json").write_text(
-        json.dumps({"config": asdict(cfg), "machine": m, "summary": summary}, indent=2) + "\n"
-    )
-    print("\n".join(lines))
+    head = ["task", "[T, N]", "raw best", "cross (k)", "preset trained / untrained", "archs"]
+    head += ["best arch", "median trained / untrained", "training helped", "pairs"]
+    head += ["spatial < twin", "median spatial / twin"]
+    return "\n".join(lines + report.table(head, body)) + "\n"
+
+
+def _write_summary(cfg: Config, argv: list[str], jsonl: Path) -> None:
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    loads = [r["loadavg"] for r in rows]
+    doc = {
+        "command": report.command("benchmarks.width_spatial", argv),
+        "rows_file": jsonl.name,
+        "loadavg_range": [min(loads), max(loads)],
+        "config": asdict(cfg),
+        "machine": report.machine(),
+        "summary": summarise(rows),
+    }
+    report.publish(cfg.out, doc, markdown(doc), indent=2)
 
 
 def main(argv: list[str] | None = None) -> int:

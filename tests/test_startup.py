@@ -26,6 +26,7 @@ HEAVY = ("torch", "torch_geometric", "pandas", "sklearn")
         ["benchmarks.width_spatial", "--help"],
         ["benchmarks.width_spatial", "--archs", "many"],
         ["benchmarks.search_real", "--help"],
+        ["benchmarks.task_agreement", "--help"],
     ],
 )
 def test_help_and_usage_errors_do_not_import_heavy_modules(argv):

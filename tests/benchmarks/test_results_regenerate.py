@@ -9,8 +9,7 @@ Not listed, on purpose (history, written by older report code and kept as writte
 ``benchmarks/results/README.md``): ``corpus_loto_51archs.md`` and ``corpus_loto_84archs.md``
 (intervals in square brackets, a hand-added note), ``corpus_loto_same_rows_{knn,ridge}.md``
 (their column head said "val MSE" for every label kind); ``predictor_nbgraph.md`` (its
-script is removed); ``width_spatial_real.md`` (written inline by ``benchmarks.width_spatial``);
-``label_protocol.md`` (a hand-written document, not a rendering of ``label_protocol.json``);
+script is removed); ``label_protocol.md`` (a hand-written document, not a rendering of ``label_protocol.json``);
 ``search_sim_{corpus,nbgraph}.md`` (a hand-added note on how the partial runs were made).
 """
 
@@ -84,6 +83,9 @@ CASES: dict[str, Callable[[dict, str], str]] = {
     "predictor_synthetic_speed_w32": _module("predictor_synthetic_speed"),
     "robustness_cli": _module("robustness_cli"),
     "search_sim_custom": _module("search_sim"),
+    "search_real": _module("search_real"),
+    "width_spatial_real": _module("width_spatial"),
+    "width_spatial_synth": _module("width_spatial"),
 }
 
 
@@ -99,14 +101,11 @@ def test_every_committed_table_with_a_json_is_checked_or_named_as_history():
     history = {
         "label_protocol",  # a hand-written document beside its summary JSON
         "predictor_nbgraph",  # its script is removed (see the results README)
-        "width_spatial_real",  # written inline by a script other runs use today (not converted)
         "search_sim_corpus",  # a note on how the partial run was made, added by hand
         "search_sim_nbgraph",  # the same
         "search_sim_corpus_priorgp",  # the same
         "search_sim_nbgraph_priorgp",  # the same
-        "search_real",  # written inline by benchmarks.search_real (not converted yet)
         "search_halving",  # its markdown needs the run's arguments, not only the JSON
-        "width_spatial_synth",  # as width_spatial_real
         "corpus_loto_51archs",
         "corpus_loto_84archs",
         "corpus_loto_same_rows_knn",

@@ -76,6 +76,12 @@ class FamilyConfig:
     baselines: str = option(",".join(BASELINES), "comma list of " + ", ".join(BASELINES))
     min_archs: int = option(20, "tasks with fewer seed-averaged archs are left out")
     min_seeds: int = option(1, "only archs with at least this many seeds on a task")
+    drop_below: float = option(
+        0.6,
+        "drop a task whose seed mean over --drop-seeds seeds is predicted (Spearman-Brown from "
+        "its split-half) to repeat with Kendall tau below this",
+    )
+    drop_seeds: int = option(4, "the seeds of the --drop-below rule")
     epochs: int = option(150, "comparator epochs")
     width: int = option(64, "comparator GNN width")
     pair_rule: Literal["none", "drop", "weight"] = option(
@@ -151,9 +157,12 @@ def read_stores(
     return means, seeds
 
 
-def noise_ceiling(per_seed: Mapping[str, Mapping[int, float]]) -> dict[str, Any] | None:
+def noise_ceiling(
+    per_seed: Mapping[str, Mapping[int, float]], at_seeds: int = 4
+) -> dict[str, Any] | None:
     """The split-half repeatability of a task's seed mean (None: fewer than 5 archs with 2+
-    seeds). ``tau_at_k`` is the ceiling a ranker judged by the mean can expect."""
+    seeds). ``tau_at_k`` is the ceiling a ranker judged by the mean can expect;
+    ``tau_at_seeds`` the predicted repeatability of a mean over ``at_seeds`` seeds."""
     from contrastive.repeatability import split_half
 
     try:
@@ -167,6 +176,8 @@ def noise_ceiling(per_seed: Mapping[str, Mapping[int, float]]) -> dict[str, Any]
         "single_tau": rep.single_tau,
         "tau_at_k": rep.tau_at_k,
         "seeds_for_08": rep.seeds_needed(0.8),
+        "at_seeds": at_seeds,
+        "tau_at_seeds": rep.predicted_tau(at_seeds),
     }
 
 
@@ -449,6 +460,7 @@ def markdown(doc: dict) -> str:
             )
         lines += report.table(["task", "family", "archs", "agreement", "ceiling", *methods], body)
     lines += ["", "## Noise ceiling per task", ""]
+    pp = doc["preset_percentile"]
     body = []
     for t in doc["tasks"]:
         c = ceil.get(t)
@@ -460,9 +472,26 @@ def markdown(doc: dict) -> str:
                 if c
                 else ["-"] * 6
             )
+            + [f"{pp[t]:.2f}" if t in pp else "-"]
         )
     head = ["task", "family", "archs", "seeds", "split-half tau", "one seed (pred.)"]
-    lines += report.table([*head, "mean of the seeds", "seeds for .8"], body)
+    lines += report.table([*head, "mean of the seeds", "seeds for .8", "preset pct"], body)
+    lines += [
+        "",
+        "Preset pct: the share of labelled archs whose seed mean beats the TS2Vec-like preset's.",
+    ]
+    if doc["dropped"] or doc["left_out"]:
+        lines += ["", "## Left out", ""]
+        lines += [
+            f"- {t}: dropped, its mean over {c['at_seeds']} seeds is predicted to repeat with "
+            f"tau {c['tau_at_seeds']:.2f} < {cfg['drop_below']} (split-half {c['split_tau']:.2f} "
+            f"over {c['n_archs']} archs)"
+            for t, c in doc["dropped"].items()
+        ]
+        lines += [
+            f"- {t}: {n} seed-averaged archs (< --min-archs {cfg['min_archs']})"
+            for t, n in doc["left_out"].items()
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -491,13 +520,26 @@ def main(argv: list[str] | None = None) -> int:
     means = [r for r in means if r["task"] not in left_out]
     if not means:
         raise ValueError(f"no task has >= {cfg.min_archs} seed-averaged archs: {count}")
+    ceiling = {
+        t: noise_ceiling({h: s for h, s in per_seed[t].items() if h != ph}, cfg.drop_seeds)
+        for t in sorted({r["task"] for r in means})
+    }
+    dropped = {
+        t: c for t, c in ceiling.items() if c is not None and c["tau_at_seeds"] < cfg.drop_below
+    }
+    means = [r for r in means if r["task"] not in dropped]
+    if not means:
+        raise ValueError(f"every task is dropped by --drop-below {cfg.drop_below}: {dropped}")
     tasks = sorted({r["task"] for r in means})
-    log(f"{len(tasks)} tasks ({len(left_out)} left out under {cfg.min_archs} archs)")
+    ceiling = {t: ceiling[t] for t in tasks}
+    log(
+        f"{len(tasks)} tasks ({len(left_out)} left out under {cfg.min_archs} archs, "
+        f"{len(dropped)} dropped by --drop-below)"
+    )
     featurizer = TaskFeaturizer(None)
     feats = {t: featurizer.features(load_task(t)).stats for t in tasks}
     data = TaskSet.from_records(CTS_SPACE, means, feats)
     family = family_map(cfg.families, tasks)
-    ceiling = {t: noise_ceiling({h: s for h, s in per_seed[t].items() if h != ph}) for t in tasks}
     by_task = {
         t: {CTS_SPACE.arch_hash(data.archs[i]): data.labels[k, i] for i in data.labelled(t)}
         for k, t in enumerate(tasks)
@@ -514,6 +556,12 @@ def main(argv: list[str] | None = None) -> int:
         "tasks": tasks,
         "family": family,
         "left_out": left_out,
+        "dropped": dropped,
+        "preset_percentile": {
+            t: float((data.labels[k, data.labelled(t)] < preset_label[t]).mean())
+            for k, t in enumerate(tasks)
+            if t in preset_label
+        },
         "preset_label": preset_label,
         "noise_ceiling": ceiling,
         "agreement": {

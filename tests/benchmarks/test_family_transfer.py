@@ -115,3 +115,31 @@ def test_bad_flags(tmp_path):
         main(["--stores", str(path), "--protocols", "sideways", "--out", str(tmp_path / "o")])
     with pytest.raises(ValueError, match="no task has >= 20"):
         main(["--stores", str(path), "--out", str(tmp_path / "o")])
+
+
+def test_drop_rule_and_preset_percentile(tmp_path):
+    from contrastive.presets import preset
+
+    path = tmp_path / "l.sqlite"
+    archs = _store(path, [(A, 1), (B, 1), (C, -1)])
+    D = "india_power_south"
+    with LabelStore(path) as s:
+        for i, a in enumerate(archs):  # seed 1 reverses seed 0: the label does not repeat
+            h = CTS_SPACE.arch_hash(a)
+            s.put((h, D, 30, 0), a, {"status": "ok", "label": float(i)})
+            s.put((h, D, 30, 1), a, {"status": "ok", "label": float(-i)})
+        p = preset("ts2vec")
+        for seed in (0, 1):
+            s.put((CTS_SPACE.arch_hash(p), A, 30, seed), p, {"status": "ok", "label": 5.5})
+    out = tmp_path / "fam"
+    argv = ["--stores", str(path), "--out", str(out), "--variants", "gin:none", "--epochs", "1"]
+    argv += ["--width", "8", "--n-boot", "0", "--min-archs", "10", "--protocols", "within"]
+    argv += ["--baselines", "avg_rank"]
+    assert main(argv) == 0
+    doc = json.loads(out.with_suffix(".json").read_text())
+    assert D not in doc["tasks"] and doc["dropped"][D]["split_tau"] == pytest.approx(-1.0)
+    assert doc["dropped"][D]["tau_at_seeds"] < 0.6 and doc["dropped"][D]["at_seeds"] == 4
+    assert doc["preset_percentile"] == {A: pytest.approx(6 / 24)}  # archs 0-5 beat 5.5
+    assert doc["preset_label"][A] == pytest.approx(5.5)
+    md = out.with_suffix(".md").read_text()
+    assert f"- {D}: dropped, its mean over 4 seeds is predicted to repeat with tau" in md

@@ -495,20 +495,35 @@ def markdown(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    cfg = parse(FamilyConfig, argv, prog="python -m benchmarks.family_transfer")
-    # after parsing: --help and usage errors load no torch
+@dataclass
+class SeedMeanCorpus:
+    """What :func:`load` reads: the kept tasks' seed means and what was set aside.
+
+    Attributes:
+        data: the kept tasks' seed-averaged labels with task features (preset left out).
+        means: their records ``{"arch", "task", "label", "se", "k"}`` (what comparators read).
+        ceiling: ``{task: noise_ceiling(...) or None}`` of the kept tasks.
+        preset_label: the preset's seed mean per task that holds it.
+        left_out: ``{task: archs}`` under ``min_archs``; dropped: ``{task: ceiling}`` under
+            the ``drop_below`` rule.
+    """
+
+    data: TaskSet
+    means: list[dict]
+    ceiling: dict[str, dict[str, Any] | None]
+    preset_label: dict[str, float]
+    left_out: dict[str, int]
+    dropped: dict[str, dict[str, Any]]
+
+
+def load(cfg: FamilyConfig) -> SeedMeanCorpus:
+    """The seed-averaged corpus of ``cfg.stores`` after the ``min_archs`` and ``drop_below``
+    rules, with task features (each task loaded once)."""
     from archgraph import CTS_SPACE
-    from benchmarks.task_agreement import agreement
-    from benchmarks.task_agreement import summarize as agreement_summary
     from contrastive.data import load_task
     from contrastive.presets import preset
     from predictor.tasks import TaskFeaturizer
 
-    for p in _csv(cfg.protocols):
-        if p not in PROTOCOLS:
-            raise ValueError(f"--protocols: unknown protocol {p!r}; choose from {list(PROTOCOLS)}")
     means, per_seed = read_stores(_csv(cfg.stores), cfg.label_kind, cfg.min_seeds)
     ph = CTS_SPACE.arch_hash(preset(PRESET_NAME))
     preset_label = {r["task"]: r["label"] for r in means if CTS_SPACE.arch_hash(r["arch"]) == ph}
@@ -531,7 +546,6 @@ def main(argv: list[str] | None = None) -> int:
     if not means:
         raise ValueError(f"every task is dropped by --drop-below {cfg.drop_below}: {dropped}")
     tasks = sorted({r["task"] for r in means})
-    ceiling = {t: ceiling[t] for t in tasks}
     log(
         f"{len(tasks)} tasks ({len(left_out)} left out under {cfg.min_archs} archs, "
         f"{len(dropped)} dropped by --drop-below)"
@@ -539,6 +553,25 @@ def main(argv: list[str] | None = None) -> int:
     featurizer = TaskFeaturizer(None)
     feats = {t: featurizer.features(load_task(t)).stats for t in tasks}
     data = TaskSet.from_records(CTS_SPACE, means, feats)
+    return SeedMeanCorpus(
+        data, means, {t: ceiling[t] for t in tasks}, preset_label, left_out, dropped
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cfg = parse(FamilyConfig, argv, prog="python -m benchmarks.family_transfer")
+    # after parsing: --help and usage errors load no torch
+    from archgraph import CTS_SPACE
+    from benchmarks.task_agreement import agreement
+    from benchmarks.task_agreement import summarize as agreement_summary
+
+    for p in _csv(cfg.protocols):
+        if p not in PROTOCOLS:
+            raise ValueError(f"--protocols: unknown protocol {p!r}; choose from {list(PROTOCOLS)}")
+    v2 = load(cfg)
+    data, means, tasks, ceiling = v2.data, v2.means, v2.data.tasks, v2.ceiling
+    preset_label, left_out, dropped = v2.preset_label, v2.left_out, v2.dropped
     family = family_map(cfg.families, tasks)
     by_task = {
         t: {CTS_SPACE.arch_hash(data.archs[i]): data.labels[k, i] for i in data.labelled(t)}

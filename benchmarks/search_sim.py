@@ -19,7 +19,10 @@ percentile in the pool (share of the pool's archs strictly better; random search
 over tasks x seeds with 95% bootstrap intervals (resampling the task-seed cells).
 
 Suites: ``corpus`` (corpus v1 in ``corpus/labels.sqlite``, the rows
-:func:`benchmarks.corpus_loto.load` reads: seed 0, top budget, the preset left out), ``nbgraph``
+:func:`benchmarks.corpus_loto.load` reads: seed 0, top budget, the preset left out),
+``corpus_v2`` (the seed-averaged labels of ``--v2-stores``, as :func:`benchmarks.family_transfer.load`
+reads them; ``--prior-sources within`` trains each prior on the held-out task's family only,
+``across`` on the other families), ``nbgraph``
 (all 26,206 NAS-Bench-Graph archs of each of the 8 datasets; priors trained on
 ``--nb-source-archs`` archs of each other dataset) and ``custom`` (the ``--suite custom``
 example space of ``benchmarks/examples``).
@@ -36,7 +39,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -47,7 +50,7 @@ from predictor.features import arch_features, max_nodes
 from predictor.smbo import LoopConfig, StoreSlot, best_so_far, smbo
 from predictor.surrogates import SURROGATES, ArchMemo, make_surrogate
 
-SUITES = ("corpus", "nbgraph", "custom")
+SUITES = ("corpus", "corpus_v2", "nbgraph", "custom")
 REPORT_AT = (1, 5, 10, 20, 30, 50)
 
 
@@ -63,6 +66,17 @@ class SimConfig:
     tasks: str = option("", "held-out tasks (default: every task)")
     store: str = option("corpus/labels.sqlite", "corpus label store")
     label_kind: str = option("", "corpus: rank this metric (e.g. knn_val_mse)")
+    v2_stores: str = option(
+        "corpus/v2/labels.sqlite",
+        "corpus_v2: label stores (comma list), seed-averaged as benchmarks.family_transfer reads",
+    )
+    v2_min_archs: int = option(20, "corpus_v2: tasks with fewer seed-averaged archs left out")
+    prior_sources: Literal["all", "within", "across"] = option(
+        "all",
+        "the prior's source tasks: every other task, the held-out task's family (within) or "
+        "the other families (across; families as --families)",
+    )
+    families: str = option("corpus_v2", "task families of --prior-sources (family_transfer's)")
     custom_space: str = option("benchmarks/examples/cell_spec.json", "custom: the space (JSON)")
     custom_labels: str = option("benchmarks/examples/labels.jsonl", "custom: the labels (JSONL)")
     custom_features: str = option(
@@ -116,6 +130,10 @@ def suite_data(suite: str, cfg: SimConfig) -> TaskSet:
         from benchmarks.corpus_loto import load
 
         return load(cfg.store, cfg.label_kind)[0]
+    if suite == "corpus_v2":
+        from benchmarks.family_transfer import FamilyConfig, load
+
+        return load(FamilyConfig(stores=cfg.v2_stores, min_archs=cfg.v2_min_archs)).data
     if suite == "nbgraph":
         from archgraph.nbgraph import DATASETS
         from benchmarks.run import nbgraph_data
@@ -128,15 +146,27 @@ def suite_data(suite: str, cfg: SimConfig) -> TaskSet:
     raise ValueError(f"unknown suite {suite!r}; choose from {list(SUITES)}")
 
 
+def prior_sources(data: TaskSet, held: str, cfg: SimConfig) -> list[str]:
+    """The tasks the prior of ``held`` trains on (``--prior-sources``)."""
+    from benchmarks.family_transfer import family_map, sources_for
+
+    family = family_map(cfg.families, data.tasks)
+    out = sources_for(cfg.prior_sources, held, data.tasks, family)
+    if not out:
+        raise ValueError(f"--prior-sources {cfg.prior_sources}: {held} has no source task")
+    return out
+
+
 def train_prior(data: TaskSet, held: str, cfg: SimConfig, source_archs: int = 0) -> Any:
-    """A comparator trained on every task but ``held`` (``source_archs`` > 0: that many archs
-    of each, drawn with a seeded Generator)."""
+    """A comparator trained on the source tasks of ``held`` (:func:`prior_sources`;
+    ``source_archs`` > 0: that many archs of each, drawn with a seeded Generator)."""
     from predictor.comparator import Comparator, ComparatorConfig
 
     rng = np.random.default_rng(0)
     recs = []
+    sources = prior_sources(data, held, cfg)
     for t, task in enumerate(data.tasks):
-        if task == held:
+        if task not in sources:
             continue
         idx = data.labelled(task)
         if source_archs and len(idx) > source_archs:
@@ -147,7 +177,7 @@ def train_prior(data: TaskSet, held: str, cfg: SimConfig, source_archs: int = 0)
         data.space,
         ComparatorConfig(fusion=fusion, width=cfg.prior_width, epochs=cfg.prior_epochs, seed=0),
     )
-    feats = {t: data.features[t] for t in data.tasks if t != held} if data.features else {}
+    feats = {t: data.features[t] for t in sources} if data.features else {}
     comp.fit(recs, feats)
     return comp
 
@@ -166,7 +196,9 @@ def cached_prior(
         c0 = time.process_time()
         return train_prior(data, held, cfg, source_archs), time.process_time() - c0
     keep = ("prior_epochs", "prior_width", "store", "label_kind", "custom_labels")
-    sig = json.dumps({**{k: getattr(cfg, k) for k in keep}, "source_archs": source_archs})
+    sig = json.dumps(
+        {**{k: getattr(cfg, k) for k in keep}, "source_archs": source_archs} | _v2_keys(cfg, suite)
+    )
     tag = hashlib.sha256(sig.encode()).hexdigest()[:12]
     path = Path(cfg.prior_cache) / f"{suite}_{held}_{tag}.pt"
     meta = path.with_suffix(".cpu.json")
@@ -291,7 +323,7 @@ def goals(suite: str, rows: list[dict], summary: dict, methods: list[str]) -> li
     pct = {m: [v[0] for v in summary["percentile"][m]] for m in methods}
     need = {"random", "rf", "gp", "comparator"}
     out = []
-    if suite == "corpus" and need <= set(methods) and len(pct["comparator"]) >= 20:
+    if suite in ("corpus", "corpus_v2") and need <= set(methods) and len(pct["comparator"]) >= 20:
         c10, r10 = pct["comparator"][9], pct["random"][9]
         out.append(
             {
@@ -377,12 +409,23 @@ def plot(suite: str, summary: dict, path: Path, title: str) -> Path:
     return path
 
 
-def _signature(cfg: SimConfig) -> dict:
+def _v2_keys(cfg: SimConfig, suite: str) -> dict:
+    """The settings only corpus v2 and ``--prior-sources`` runs depend on (absent otherwise, so
+    the parts and priors of earlier runs stay valid)."""
+    out = {}
+    if suite == "corpus_v2":
+        out |= {"v2_stores": cfg.v2_stores, "v2_min_archs": cfg.v2_min_archs}
+    if cfg.prior_sources != "all":
+        out |= {"prior_sources": cfg.prior_sources, "families": cfg.families}
+    return out
+
+
+def _signature(cfg: SimConfig, suite: str) -> dict:
     """The settings a task's stored part must match to be reused (its methods may differ:
     the rows of the methods asked for are reused, the missing methods are computed)."""
     keep = ("trials", "batch", "seeds", "store", "label_kind", "prior_epochs", "prior_width")
     keep += ("nb_source_archs", "trees", "finetune_epochs", "custom_labels")
-    return {k: getattr(cfg, k) for k in keep}
+    return {k: getattr(cfg, k) for k in keep} | _v2_keys(cfg, suite)
 
 
 def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
@@ -399,7 +442,7 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
     missing: list[str] = []
     for held in tasks:
         part = parts / f"{suite}_{held}.json"
-        sig = _signature(cfg)
+        sig = _signature(cfg, suite)
         done = json.loads(part.read_text()) if part.is_file() else None
         kept: list[dict] = []
         if done is not None:

@@ -71,7 +71,7 @@ def test_config_file_sets_fields_and_flags_win(tmp_path):
     conf.write_text('methods = "random,gp"\nseeds = 3\nprior-cache = "runs/p"\n')
     cfg = search_sim.build_parser().parse(["--config", str(conf), "--seeds", "4"])
     assert (cfg.methods, cfg.seeds, cfg.prior_cache) == ("random,gp", 4, "runs/p")
-    assert cfg.trials == 50 and cfg.suites == "corpus,nbgraph,custom"
+    assert cfg.trials == 50 and cfg.suites == "corpus,corpus_v2,nbgraph,custom"
 
 
 def test_search_real_flags(tmp_path):
@@ -115,3 +115,38 @@ def test_a_new_method_joins_the_stored_parts_with_the_cached_prior(tmp_path):
     assert prior.stat().st_mtime_ns == stamp  # the prior was read from the cache
     part = json.loads((tmp_path / "sim.parts" / "custom_smooth.json").read_text())
     assert part["signature"]["methods"] == ["comparator", "random", "zeroshot"]
+
+
+def test_corpus_v2_suite_priors_from_the_family(tmp_path):
+    from archgraph import CTS_SPACE, sample
+    from contrastive.store import LabelStore
+
+    a, b, c = "india_power_north", "india_power_west", "aus_livestock_nsw"
+    store = tmp_path / "v2.sqlite"
+    with LabelStore(store) as s:
+        for i, arch in enumerate(sample(12, seed=0)):
+            h = CTS_SPACE.arch_hash(arch)
+            for task, v in ((a, i), (b, i), (c, -i)):
+                for seed in (0, 1):
+                    s.put((h, task, 30, seed), arch, {"status": "ok", "label": v + 0.1 * seed})
+    cfg = search_sim.build_parser().parse(
+        ["--v2-stores", str(store), "--v2-min-archs", "5", "--prior-sources", "within"]
+    )
+    data = search_sim.suite_data("corpus_v2", cfg)
+    assert data.tasks == sorted([a, b, c])
+    np.testing.assert_allclose(np.sort(data.labels[data.tasks.index(a)]), np.arange(12) + 0.05)
+    assert search_sim.prior_sources(data, a, cfg) == [b]
+    with pytest.raises(ValueError, match=f"{c} has no source task"):
+        search_sim.prior_sources(data, c, cfg)
+    cfg.prior_sources = "across"
+    assert search_sim.prior_sources(data, a, cfg) == [c]
+    out = tmp_path / "sim"
+    argv = ["--quick", "--suites", "corpus_v2", "--v2-stores", str(store), "--v2-min-archs", "5"]
+    argv += ["--prior-sources", "within", "--tasks", f"{a},{b}", "--methods", "random,zeroshot"]
+    assert search_sim.main(argv + ["--trials", "6", "--out", str(out)]) == 0
+    (suite,) = json.loads(out.with_suffix(".json").read_text())["suites"]
+    assert suite["suite"] == "corpus_v2" and suite["tasks"] == [a, b]
+    assert suite["pool_sizes"] == {a: 12, b: 12}
+    part = json.loads((tmp_path / "sim.parts" / f"corpus_v2_{a}.json").read_text())
+    assert part["signature"]["prior_sources"] == "within"
+    assert part["signature"]["v2_stores"] == str(store)

@@ -27,6 +27,7 @@ of its top 5 in the labelled top 3% on average.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -88,7 +89,15 @@ class FamilyConfig:
         "weight", "noise-aware comparator pairs (ComparatorConfig.pair_rule)"
     )
     pair_z: float = option(1.0, "--pair-rule drop threshold (SEs)")
-    seed: int = option(0, "seed of comparators, forest, GP, random scores and bootstrap")
+    unseen_archs: float = option(
+        0.0,
+        "share of the archs (seeded) held out of every source task's training rows and judged "
+        "alone: rankers then score archs no source labelled, as a search over sampled archs "
+        "does (0: every arch is shared, the sources label the judged archs too)",
+    )
+    seed: int = option(
+        0, "seed of comparators, forest, GP, random scores, bootstrap and --unseen-archs"
+    )
     n_boot: int = option(200, "bootstrap resamples per metric")
     out: str = option("benchmarks/results/family_transfer", "path stem of .json/.md/.png")
 
@@ -229,6 +238,15 @@ def rank_rows(
     return x_src, np.concatenate(ranks), flat[ids]
 
 
+def unseen_split(n: int, share: float, seed: int) -> np.ndarray:
+    """The judged arch indices: all ``n`` for ``share`` 0, else a seeded ``share`` of them
+    (at least one), sorted."""
+    if share <= 0:
+        return np.arange(n)
+    rng = np.random.default_rng([seed, 7])
+    return np.sort(rng.choice(n, max(1, round(share * n)), replace=False))
+
+
 def evaluate_protocols(
     data: TaskSet,
     mean_records: Sequence[dict],
@@ -244,11 +262,21 @@ def evaluate_protocols(
         raise ValueError(f"--baselines: unknown {bad}; choose from {list(BASELINES)}")
     for v in variants:
         parse_variant(v)
+    if not 0.0 <= cfg.unseen_archs < 1.0:
+        raise ValueError(f"--unseen-archs: expected a share in [0, 1), got {cfg.unseen_archs}")
     flat = data.flat()
     by_task = {
         t: {data.space.arch_hash(data.archs[i]): data.labels[k, i] for i in data.labelled(t)}
         for k, t in enumerate(data.tasks)
     }
+    judged = unseen_split(len(data.archs), cfg.unseen_archs, cfg.seed)
+    src = data  # what the rankers learn from: the judged archs' columns blanked when unseen
+    if cfg.unseen_archs > 0:
+        labels = data.labels.copy()
+        labels[:, judged] = np.nan
+        src = dataclasses.replace(data, labels=labels)
+        gone = {data.space.arch_hash(data.archs[i]) for i in judged}
+        mean_records = [r for r in mean_records if data.space.arch_hash(r["arch"]) not in gone]
     rows = []
     for protocol in _csv(cfg.protocols):
         for task in data.tasks:
@@ -257,7 +285,7 @@ def evaluate_protocols(
                 continue
             t_idx = data.tasks.index(task)
             sources = [data.tasks.index(s) for s in src_names]
-            ids = data.labelled(task)
+            ids = np.intersect1d(data.labelled(task), judged)
             y = data.labels[t_idx, ids]
             taus = [shared_tau(by_task[task], by_task[s], min_n=10)[0] for s in src_names]
             taus = [t for t in taus if np.isfinite(t)]
@@ -284,10 +312,10 @@ def evaluate_protocols(
                 if m == "random":
                     s = random_scores(len(ids), cfg.seed)
                 elif m == "avg_rank":
-                    s = avg_rank_all(data, sources, ids)
+                    s = avg_rank_all(src, sources, ids)
                 else:
                     if x_src is None:
-                        x_src, y_src, x_arch = rank_rows(data, sources, ids, flat)
+                        x_src, y_src, x_arch = rank_rows(src, sources, ids, flat)
                         x_test = np.concatenate(
                             [x_arch, task_matrix(data, np.full(len(ids), t_idx))], 1
                         )
@@ -415,6 +443,16 @@ def markdown(doc: dict) -> str:
         "Every ranker is judged by the held-out task's seed-averaged label. Agreement: mean "
         "Kendall tau between the held-out task's labels and each source task's (what transfer "
         "can carry); ceiling: split-half reliability of the held-out task's seed mean.",
+        "",
+        (
+            f"Unseen archs: a seeded {cfg['unseen_archs']:.0%} of the archs are left out of every "
+            "source task's training rows, and only they are judged (rankers score archs no "
+            "source labelled, as a search over sampled archs does; average rank has nothing "
+            "to go on there)."
+            if cfg.get("unseen_archs")
+            else "Shared archs: the sources label the judged archs too (task transfer over a "
+            "shared arch set; `--unseen-archs` judges archs no source labelled)."
+        ),
         "",
         "## Goals",
         "",

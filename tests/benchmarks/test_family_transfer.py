@@ -143,3 +143,27 @@ def test_drop_rule_and_preset_percentile(tmp_path):
     assert doc["preset_label"][A] == pytest.approx(5.5)
     md = out.with_suffix(".md").read_text()
     assert f"- {D}: dropped, its mean over 4 seeds is predicted to repeat with tau" in md
+
+
+def test_unseen_archs_are_judged_alone(tmp_path):
+    from benchmarks.family_transfer import unseen_split
+
+    np.testing.assert_array_equal(unseen_split(4, 0.0, 0), [0, 1, 2, 3])
+    half = unseen_split(24, 0.5, 0)
+    assert len(half) == 12 and (np.diff(half) > 0).all()
+    np.testing.assert_array_equal(half, unseen_split(24, 0.5, 0))  # seeded
+    path = tmp_path / "l.sqlite"
+    _store(path, [(A, 1), (B, 1), (C, -1)])
+    out = tmp_path / "fam"
+    argv = ["--stores", str(path), "--out", str(out), "--variants", "gin:none", "--epochs", "1"]
+    argv += ["--width", "8", "--n-boot", "0", "--min-archs", "10", "--protocols", "within"]
+    argv += ["--baselines", "avg_rank,rf", "--unseen-archs", "0.5"]
+    assert main(argv) == 0
+    doc = json.loads(out.with_suffix(".json").read_text())
+    rows = {r["method"]: r for r in doc["rows"] if r["task"] == A}
+    assert {r["n"] for r in rows.values()} == {12}
+    # no source labels an unseen arch: average rank gives them all the same score
+    assert rows["avg_rank"]["metrics"]["kendall_tau"]["value"] == pytest.approx(0.0)
+    assert "Unseen archs: a seeded 50% of the archs" in out.with_suffix(".md").read_text()
+    with pytest.raises(ValueError, match="--unseen-archs: expected a share in"):
+        main([*argv[:-1], "1.0"])

@@ -58,7 +58,7 @@ REPORT_AT = (1, 5, 10, 20, 30, 50)
 class SimConfig:
     """The settings of ``python -m benchmarks.search_sim`` (one flag each)."""
 
-    suites: str = option(",".join(SUITES), f"comma list of {list(SUITES)}")
+    suites: str = option("corpus,nbgraph,custom", f"comma list of {list(SUITES)}")
     methods: str = option(",".join(SURROGATES), f"comma list of {list(SURROGATES)}")
     trials: int = option(50, "trials per search")
     batch: int = option(5, "trials per surrogate refit")
@@ -133,7 +133,10 @@ def suite_data(suite: str, cfg: SimConfig) -> TaskSet:
     if suite == "corpus_v2":
         from benchmarks.family_transfer import FamilyConfig, load
 
-        return load(FamilyConfig(stores=cfg.v2_stores, min_archs=cfg.v2_min_archs)).data
+        v2 = FamilyConfig(
+            stores=cfg.v2_stores, label_kind=cfg.label_kind, min_archs=cfg.v2_min_archs
+        )
+        return load(v2).data
     if suite == "nbgraph":
         from archgraph.nbgraph import DATASETS
         from benchmarks.run import nbgraph_data
@@ -197,7 +200,8 @@ def cached_prior(
         return train_prior(data, held, cfg, source_archs), time.process_time() - c0
     keep = ("prior_epochs", "prior_width", "store", "label_kind", "custom_labels")
     sig = json.dumps(
-        {**{k: getattr(cfg, k) for k in keep}, "source_archs": source_archs} | _v2_keys(cfg, suite)
+        {**{k: getattr(cfg, k) for k in keep}, "source_archs": source_archs}
+        | _v2_keys(cfg, suite, data)
     )
     tag = hashlib.sha256(sig.encode()).hexdigest()[:12]
     path = Path(cfg.prior_cache) / f"{suite}_{held}_{tag}.pt"
@@ -409,23 +413,36 @@ def plot(suite: str, summary: dict, path: Path, title: str) -> Path:
     return path
 
 
-def _v2_keys(cfg: SimConfig, suite: str) -> dict:
+def data_fingerprint(data: TaskSet) -> str:
+    """A hash of a suite's tasks, archs and labels: parts and priors computed from a store
+    that has grown since (a running sweep) are not reused."""
+    import hashlib
+
+    h = hashlib.sha256(json.dumps(data.tasks).encode())
+    h.update("".join(data.space.arch_hash(a) for a in data.archs).encode())
+    h.update(np.ascontiguousarray(data.labels, dtype=np.float64).tobytes())
+    return h.hexdigest()[:16]
+
+
+def _v2_keys(cfg: SimConfig, suite: str, data: TaskSet | None = None) -> dict:
     """The settings only corpus v2 and ``--prior-sources`` runs depend on (absent otherwise, so
-    the parts and priors of earlier runs stay valid)."""
+    the parts and priors of earlier runs stay valid); corpus v2 adds its data's fingerprint."""
     out = {}
     if suite == "corpus_v2":
         out |= {"v2_stores": cfg.v2_stores, "v2_min_archs": cfg.v2_min_archs}
+        if data is not None:
+            out["v2_data"] = data_fingerprint(data)
     if cfg.prior_sources != "all":
         out |= {"prior_sources": cfg.prior_sources, "families": cfg.families}
     return out
 
 
-def _signature(cfg: SimConfig, suite: str) -> dict:
+def _signature(cfg: SimConfig, suite: str, data: TaskSet | None = None) -> dict:
     """The settings a task's stored part must match to be reused (its methods may differ:
     the rows of the methods asked for are reused, the missing methods are computed)."""
     keep = ("trials", "batch", "seeds", "store", "label_kind", "prior_epochs", "prior_width")
     keep += ("nb_source_archs", "trees", "finetune_epochs", "custom_labels")
-    return {k: getattr(cfg, k) for k in keep} | _v2_keys(cfg, suite)
+    return {k: getattr(cfg, k) for k in keep} | _v2_keys(cfg, suite, data)
 
 
 def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
@@ -440,9 +457,11 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
     source = cfg.nb_source_archs if suite == "nbgraph" else 0
     parts = Path(cfg.parts or f"{cfg.out}.parts")
     missing: list[str] = []
+    no_source: list[str] = []
     for held in tasks:
-        part = parts / f"{suite}_{held}.json"
-        sig = _signature(cfg, suite)
+        tag = "" if cfg.prior_sources == "all" else f"_{cfg.prior_sources}"
+        part = parts / f"{suite}_{held}{tag}.json"
+        sig = _signature(cfg, suite, data)
         done = json.loads(part.read_text()) if part.is_file() else None
         kept: list[dict] = []
         if done is not None:
@@ -456,6 +475,12 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
             continue
         if cfg.parts_only:
             missing.append(held)
+            continue
+        try:
+            prior_sources(data, held, cfg)
+        except ValueError as err:  # alone in its family (within): no prior to judge
+            no_source.append(held)
+            log(f"{suite} {held}: skipped, {err}")
             continue
         comp, cpu = cached_prior(data, suite, held, cfg, source)
         prior_s.append(cpu)
@@ -474,7 +499,7 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
                 for m in methods
             )
         )
-    tasks = [t for t in tasks if t not in missing]
+    tasks = [t for t in tasks if t not in missing and t not in no_source]
     if not rows:
         raise ValueError(f"{suite}: no finished task in {parts}")
     trials = min(len(r["percentile"]) for r in rows)
@@ -483,6 +508,7 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
         "suite": suite,
         "tasks": tasks,
         "tasks_not_run": missing,
+        "tasks_without_sources": no_source,
         "pool_sizes": {t: int(len(data.labelled(t))) for t in tasks},
         "trials": trials,
         "prior_cpu_s": prior_s,
@@ -515,6 +541,12 @@ def markdown(doc: dict) -> str:
         if s.get("tasks_not_run"):
             lines += [
                 f"Not run (no finished part in OUT.parts/): {', '.join(s['tasks_not_run'])}.",
+                "",
+            ]
+        if s.get("tasks_without_sources"):
+            lines += [
+                "Not run (no source task for the prior under --prior-sources): "
+                f"{', '.join(s['tasks_without_sources'])}.",
                 "",
             ]
         for g in s["goals"]:

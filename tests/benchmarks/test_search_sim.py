@@ -71,7 +71,7 @@ def test_config_file_sets_fields_and_flags_win(tmp_path):
     conf.write_text('methods = "random,gp"\nseeds = 3\nprior-cache = "runs/p"\n')
     cfg = search_sim.build_parser().parse(["--config", str(conf), "--seeds", "4"])
     assert (cfg.methods, cfg.seeds, cfg.prior_cache) == ("random,gp", 4, "runs/p")
-    assert cfg.trials == 50 and cfg.suites == "corpus,corpus_v2,nbgraph,custom"
+    assert cfg.trials == 50 and cfg.suites == "corpus,nbgraph,custom"
 
 
 def test_search_real_flags(tmp_path):
@@ -142,11 +142,22 @@ def test_corpus_v2_suite_priors_from_the_family(tmp_path):
     assert search_sim.prior_sources(data, a, cfg) == [c]
     out = tmp_path / "sim"
     argv = ["--quick", "--suites", "corpus_v2", "--v2-stores", str(store), "--v2-min-archs", "5"]
-    argv += ["--prior-sources", "within", "--tasks", f"{a},{b}", "--methods", "random,zeroshot"]
+    argv += ["--prior-sources", "within", "--methods", "random,zeroshot"]
     assert search_sim.main(argv + ["--trials", "6", "--out", str(out)]) == 0
     (suite,) = json.loads(out.with_suffix(".json").read_text())["suites"]
     assert suite["suite"] == "corpus_v2" and suite["tasks"] == [a, b]
+    assert suite["tasks_without_sources"] == [c]  # alone in its family: skipped, listed
     assert suite["pool_sizes"] == {a: 12, b: 12}
-    part = json.loads((tmp_path / "sim.parts" / f"corpus_v2_{a}.json").read_text())
+    part = json.loads((tmp_path / "sim.parts" / f"corpus_v2_{a}_within.json").read_text())
     assert part["signature"]["prior_sources"] == "within"
     assert part["signature"]["v2_stores"] == str(store)
+    assert part["signature"]["v2_data"] == search_sim.data_fingerprint(data)
+    # the store grows (a sweep): the stored part no longer matches and is computed again
+    with LabelStore(store) as s:
+        extra = sample(13, seed=0)[12]
+        for task in (a, b, c):
+            s.put((CTS_SPACE.arch_hash(extra), task, 30, 0), extra, {"status": "ok", "label": 0.5})
+    assert search_sim.main(argv + ["--trials", "6", "--out", str(out)]) == 0
+    (suite,) = json.loads(out.with_suffix(".json").read_text())["suites"]
+    assert suite["pool_sizes"] == {a: 13, b: 13}
+    assert {r["pool"] for r in suite["rows"]} == {13}  # searched again, not read back

@@ -86,6 +86,7 @@ CASES: dict[str, Callable[[dict, str], str]] = {
     "search_real": _module("search_real"),
     "width_spatial_real": _module("width_spatial"),
     "width_spatial_synth": _module("width_spatial"),
+    "family_transfer_v2": _module("family_transfer"),
 }
 
 

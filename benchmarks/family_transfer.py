@@ -46,6 +46,7 @@ from benchmarks.corpus_loto import (
     TOP_K,
     _pick_stats,
     avg_rank_all,
+    comparator_config,
     parse_variant,
     random_top_k_percentile,
 )
@@ -222,24 +223,21 @@ def sources_for(protocol: str, task: str, tasks: Sequence[str], family: Mapping[
     raise ValueError(f"--protocols: unknown protocol {protocol!r}; choose from {PROTOCOLS}")
 
 
-def _comparator(data: TaskSet, sources: list[str], variant: str, cfg: FamilyConfig, extra):
-    from predictor.comparator import Comparator, ComparatorConfig
+def labels_by_hash(data: TaskSet) -> dict[str, dict[str, float]]:
+    """``{task: {arch_hash: seed-mean label}}`` of every labelled arch (what agreement reads)."""
+    return {
+        t: {data.space.arch_hash(data.archs[i]): data.labels[k, i] for i in data.labelled(t)}
+        for k, t in enumerate(data.tasks)
+    }
 
-    gnn, fusion = parse_variant(variant)
-    comp = Comparator(
-        data.space,
-        ComparatorConfig(
-            gnn=gnn,
-            fusion=fusion,
-            width=cfg.width,
-            epochs=cfg.epochs,
-            seed=cfg.seed,
-            pair_rule=cfg.pair_rule,
-            pair_z=cfg.pair_z,
-        ),
-    )
+
+def _comparator(data: TaskSet, sources: list[str], variant: str, cfg: FamilyConfig, extra):
+    from predictor.comparator import Comparator
+
+    # FamilyConfig has the comparator fields corpus_loto's config reads (width, epochs, pair_*)
+    comp = Comparator(data.space, comparator_config(variant, cfg, cfg.seed))
     recs = [r for r in extra if r["task"] in sources]
-    feats = {t: data.features[t] for t in sources} if fusion != "none" else {}
+    feats = {t: data.features[t] for t in sources} if parse_variant(variant)[1] != "none" else {}
     comp.fit(recs, feats)
     return comp
 
@@ -291,10 +289,7 @@ def evaluate_protocols(
     if not 0.0 <= cfg.unseen_archs < 1.0:
         raise ValueError(f"--unseen-archs: expected a share in [0, 1), got {cfg.unseen_archs}")
     flat = data.flat()
-    by_task = {
-        t: {data.space.arch_hash(data.archs[i]): data.labels[k, i] for i in data.labelled(t)}
-        for k, t in enumerate(data.tasks)
-    }
+    by_task = labels_by_hash(data)
     judged = unseen_split(len(data.archs), cfg.unseen_archs, cfg.seed)
     src = data  # what the rankers learn from: the judged archs' columns blanked when unseen
     if cfg.unseen_archs > 0:
@@ -651,7 +646,6 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse(FamilyConfig, argv, prog="python -m benchmarks.family_transfer")
     # after parsing: --help and usage errors load no torch
-    from archgraph import CTS_SPACE
     from benchmarks.task_agreement import agreement
     from benchmarks.task_agreement import summarize as agreement_summary
 
@@ -662,10 +656,7 @@ def main(argv: list[str] | None = None) -> int:
     data, means, tasks, ceiling = v2.data, v2.means, v2.data.tasks, v2.ceiling
     preset_label, left_out, dropped = v2.preset_label, v2.left_out, v2.dropped
     family = family_map(cfg.families, tasks)
-    by_task = {
-        t: {CTS_SPACE.arch_hash(data.archs[i]): data.labels[k, i] for i in data.labelled(t)}
-        for k, t in enumerate(tasks)
-    }
+    by_task = labels_by_hash(data)
     _, tau, shared = agreement(by_task, 10)
     rows, skipped = evaluate_protocols(data, means, family, cfg)
     out = Path(cfg.out)

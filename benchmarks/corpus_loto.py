@@ -258,6 +258,22 @@ def judged(data: TaskSet, judge: TaskSet) -> TaskSet:
     return dataclasses.replace(data, labels=judge.labels[:, cols])  # same archs: flat rows hold
 
 
+def rank_rows(
+    data: TaskSet, sources: list[int], ids: np.ndarray, flat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature rows (flat arch + task features) and per-task rank targets of the sources'
+    labelled archs, and the flat rows of the held-out archs ``ids`` (for the forest and the GP).
+    """
+    pairs, ranks = [], []
+    for s in sources:
+        sid = data.labelled(data.tasks[s])
+        pairs.append(np.stack([sid, np.full(len(sid), s)], 1))
+        ranks.append(rank_matrix(data.labels[s, sid][None])[0])
+    p = np.concatenate(pairs)
+    x_src = np.concatenate([flat[p[:, 0]], task_matrix(data, p[:, 1])], 1)
+    return x_src, np.concatenate(ranks), flat[ids]
+
+
 def loto(
     data: TaskSet,
     preset_label: dict[str, float],
@@ -304,15 +320,9 @@ def loto(
         add("random", random_scores(len(ids), cfg.seed), 0.0)
         add("avg_rank", avg_rank_all(data, sources, ids), 0.0)
         t0 = time.perf_counter()
-        src_pairs, src_ranks = [], []
-        for s in sources:
-            sid = data.labelled(data.tasks[s])
-            src_pairs.append(np.stack([sid, np.full(len(sid), s)], 1))
-            src_ranks.append(rank_matrix(data.labels[s, sid][None])[0])
-        pairs = np.concatenate(src_pairs)
-        x_src = np.concatenate([flat[pairs[:, 0]], task_matrix(data, pairs[:, 1])], 1)
-        x_test = np.concatenate([flat[ids], task_matrix(data, np.full(len(ids), t_idx))], 1)
-        rf = regressor_scores("rf", x_src, np.concatenate(src_ranks), x_test, cfg.seed)
+        x_src, y_src, x_arch = rank_rows(data, sources, ids, flat)
+        x_test = np.concatenate([x_arch, task_matrix(data, np.full(len(ids), t_idx))], 1)
+        rf = regressor_scores("rf", x_src, y_src, x_test, cfg.seed)
         add("rf", rf, time.perf_counter() - t0)
         src_names = [data.tasks[s] for s in sources]
         archs = [data.archs[i] for i in ids]

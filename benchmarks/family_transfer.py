@@ -40,7 +40,7 @@ from typing import Any, Literal
 import numpy as np
 
 from benchmarks import report
-from benchmarks.baselines import forest_scores, gp_scores, random_scores, rank_matrix
+from benchmarks.baselines import forest_scores, gp_scores, random_scores
 from benchmarks.corpus_loto import (
     PRESET_NAME,
     TOP_K,
@@ -49,6 +49,7 @@ from benchmarks.corpus_loto import (
     comparator_config,
     parse_variant,
     random_top_k_percentile,
+    rank_rows,
 )
 from benchmarks.metrics import evaluate, shared_tau
 from benchmarks.protocols import TaskSet, task_matrix
@@ -104,6 +105,16 @@ class FamilyConfig:
         0, "seed of comparators, forest, GP, random scores, bootstrap and --unseen-archs"
     )
     n_boot: int = option(200, "bootstrap resamples per metric")
+    ship: str | None = option(
+        None,
+        "write the comparator chosen by leave-one-family-out (the best 'across' mean tau among "
+        "--variants) here, trained on every task but --ship-holdout",
+        metavar="PATH",
+    )
+    ship_holdout: str = option(
+        "pedestrian", "task left out of --ship's training (the main job's default task)"
+    )
+    ship_variant: str | None = option(None, "ship this gnn:fusion instead of the chosen one")
     out: str = option("benchmarks/results/family_transfer", "path stem of .json/.md/.png")
 
 
@@ -242,21 +253,6 @@ def _comparator(data: TaskSet, sources: list[str], variant: str, cfg: FamilyConf
     return comp
 
 
-def rank_rows(
-    data: TaskSet, sources: list[int], ids: np.ndarray, flat: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Feature rows (flat arch + task features) and per-task rank targets of the sources'
-    labelled archs, and the rows of the held-out archs ``ids`` (for the forest and the GP)."""
-    pairs, ranks = [], []
-    for s in sources:
-        sid = np.flatnonzero(np.isfinite(data.labels[s]))
-        pairs.append(np.stack([sid, np.full(len(sid), s)], 1))
-        ranks.append(rank_matrix(data.labels[s, sid][None])[0])
-    p = np.concatenate(pairs)
-    x_src = np.concatenate([flat[p[:, 0]], task_matrix(data, p[:, 1])], 1)
-    return x_src, np.concatenate(ranks), flat[ids]
-
-
 def unseen_split(n: int, share: float, seed: int) -> np.ndarray:
     """The judged arch indices: all ``n`` for ``share`` 0, else a seeded ``share`` of them
     (at least one), sorted."""
@@ -361,6 +357,36 @@ def evaluate_protocols(
                 )
             )
     return rows, skipped
+
+
+def chosen_variant(summary: Mapping[str, Mapping[str, Mapping[str, float]]]) -> str | None:
+    """The T-AHC variant with the best leave-one-family-out (``across``) mean tau, else the best
+    of the first protocol measured; None when no T-AHC variant ran."""
+    for protocol in ("across", *summary):
+        tahc = {m: s for m, s in summary.get(protocol, {}).items() if m.startswith("tahc_")}
+        if tahc:
+            return max(tahc, key=lambda m: tahc[m]["mean_tau"])[len("tahc_") :]
+    return None
+
+
+def ship(
+    data: TaskSet, mean_records: Sequence[dict], variant: str, cfg: FamilyConfig, path: str
+) -> dict[str, Any]:
+    """Train ``variant`` on every task but ``cfg.ship_holdout`` and save it to ``path``."""
+    if cfg.ship_holdout not in data.tasks:
+        raise ValueError(f"--ship-holdout {cfg.ship_holdout!r} not in the tasks {data.tasks}")
+    sources = [t for t in data.tasks if t != cfg.ship_holdout]
+    _comparator(data, sources, variant, cfg, mean_records).save(path)
+    return {
+        "path": path,
+        "variant": variant,
+        "tasks": sources,
+        "holdout": cfg.ship_holdout,
+        "width": cfg.width,
+        "epochs": cfg.epochs,
+        "pair_rule": cfg.pair_rule,
+        "seed": cfg.seed,
+    }
 
 
 def _nanmean(xs: Sequence[float]) -> float:
@@ -576,6 +602,16 @@ def markdown(doc: dict) -> str:
             f"- {t}: {n} seed-averaged archs (< --min-archs {cfg['min_archs']})"
             for t, n in doc["left_out"].items()
         ]
+    if doc.get("shipped"):
+        sh = doc["shipped"]
+        lines += [
+            "",
+            "## Shipped",
+            "",
+            f"`{sh['path']}`: {sh['variant']} (the best leave-one-family-out mean tau), trained "
+            f"on {len(sh['tasks'])} tasks (all but {sh['holdout']}), width {sh['width']}, "
+            f"{sh['epochs']} epochs, pair rule {sh['pair_rule']}, seed {sh['seed']}.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -688,6 +724,10 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
     }
     doc["goals"] = goals(doc)
+    doc["chosen"] = cfg.ship_variant or chosen_variant(doc["summary"])
+    if cfg.ship and doc["chosen"]:
+        doc["shipped"] = ship(data, means, doc["chosen"], cfg, cfg.ship)
+        log(f"shipped {doc['chosen']} to {cfg.ship} (all tasks but {cfg.ship_holdout})")
     heatmap_of(doc, str(out.with_suffix(".png")))
     report.publish(out, doc, markdown(doc))
     log(f"wrote {out}.json, .md and .png")

@@ -191,3 +191,28 @@ def test_too_few_judged_archs_skip_the_task(tmp_path):
     assert f"- {A}: not held out under `within` (6 judged archs < 10)" in (
         out.with_suffix(".md").read_text()
     )
+
+
+def test_ship_trains_on_all_but_the_holdout(tmp_path):
+    from predictor.comparator import Comparator
+
+    path = tmp_path / "l.sqlite"
+    _store(path, [(A, 1), (B, 1), (C, -1)], n=12)
+    out, ck = tmp_path / "fam", tmp_path / "ck" / "default.pt"
+    argv = ["--stores", str(path), "--out", str(out), "--variants", "gin:film,gin:none"]
+    argv += ["--epochs", "2", "--width", "8", "--n-boot", "0", "--min-archs", "10"]
+    argv += ["--protocols", "across", "--baselines", "avg_rank"]
+    argv += ["--ship", str(ck), "--ship-holdout", C]
+    assert main(argv) == 0
+    doc = json.loads(out.with_suffix(".json").read_text())
+    summ = doc["summary"]["across"]
+    best = max(("gin:film", "gin:none"), key=lambda v: summ[f"tahc_{v}"]["mean_tau"])
+    assert doc["chosen"] == best
+    assert doc["shipped"]["tasks"] == sorted([A, B]) and doc["shipped"]["holdout"] == C
+    side = json.loads((tmp_path / "ck" / "default.pt.json").read_text())
+    assert C not in side["tasks"] and side["config"]["width"] == 8
+    comp = Comparator.load(ck)
+    assert comp.score(sample(3, seed=1), None).shape == (3,)
+    assert "## Shipped" in out.with_suffix(".md").read_text()
+    with pytest.raises(ValueError, match="--ship-holdout 'nope' not in"):
+        main([*argv[:-1], "nope"])

@@ -71,6 +71,7 @@ def build(store_path: str) -> dict[str, Any]:
     with LabelStore(store_path, readonly=True) as store:  # the card only reads
         rows_all = store.records(status=None)
         references = store.references()
+        kinds = sorted(store.label_kinds())
     budgets: dict[str, int] = {}
     for r in rows_all:
         budgets[r["task"]] = max(budgets.get(r["task"], r["budget"]), r["budget"])
@@ -102,8 +103,16 @@ def build(store_path: str) -> dict[str, Any]:
         "failed": sum(r["status"] == "failed" for r in rows_all),
         "distinct_archs": len({r["arch_hash"] for r in rows_all}),
         "code_versions": versions,
+        "label_kind": kinds[0] if len(kinds) == 1 else ",".join(kinds),
         "tasks": cards,
     }
+
+
+PROBES = {
+    "val_mse": "a ridge probe",
+    "knn_val_mse": "a fit-free cosine k-nearest-neighbour probe",
+}
+"""The probe behind each label kind (a card written before ``label_kind`` was recorded: ridge)."""
 
 
 def _f(v: Any, fmt: str = ".3f") -> str:
@@ -131,17 +140,19 @@ def markdown(card: dict[str, Any]) -> str:
                 _f(c.get("seed_median_rel_diff"), ".1%"),
             ]
         )
+    kind = card.get("label_kind", "val_mse")
+    probe = PROBES.get(kind, f"the `{kind}` probe")
     lines = [
         "# Corpus data card",
         "",
         f"`{card['store']}`: {card['rows']} label rows ({card['ok']} ok, {card['failed']} "
         f"failed, failure rate {card['failed'] / max(1, card['rows']):.1%}) over "
         f"{card['distinct_archs']} distinct archs. Made by `python -m benchmarks.corpus_card "
-        f"--store {card['store']}`.",
+        f"--store {card['store']} --out {card.get('out', 'corpus/CARD')}`.",
         "",
-        "Label = val MSE of a ridge probe (12 steps ahead, standardised data) on the trained "
-        "encoder's last-step representation; lower is better. Raw-lag ridge references use the "
-        "same probe on 48 lags and on the longest lag window that fits (up to 336). "
+        f"Label (`{kind}`) = val MSE of {probe} (12 steps ahead, standardised data) on the "
+        "trained encoder's last-step representation; lower is better. Raw-lag references use "
+        "the same probe on 48 lags and on the longest lag window that fits (up to 336). "
         "Noise: seed 0 vs seed 1 of the same arch (init, batches, views).",
         "",
         *report.table(head, body),
@@ -153,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse(CardConfig, argv, prog="python -m benchmarks.corpus_card")
     if not Path(cfg.store).is_file():
         raise ValueError(f"{cfg.store}: no such label store")
-    card = build(cfg.store)
+    card = {**build(cfg.store), "out": cfg.out}
     report.publish(cfg.out, card, markdown(card))
     return EXIT_OK
 

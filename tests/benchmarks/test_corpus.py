@@ -45,6 +45,13 @@ def test_task_card_counts_distribution_and_noise():
         {"store": "s", "rows": 7, "ok": 6, "failed": 1, "distinct_archs": 4, "tasks": [card]}
     )
     assert "| t |" in text and "10x2" in text and "14.3%" in text
+    assert "Label (`val_mse`) = val MSE of a ridge probe" in text  # a card without label_kind
+    knn = markdown(
+        {"store": "s", "rows": 7, "ok": 6, "failed": 1, "distinct_archs": 4, "tasks": [card]}
+        | {"label_kind": "knn_val_mse", "out": "c/v2/CARD"}
+    )
+    assert "Label (`knn_val_mse`) = val MSE of a fit-free cosine k-nearest" in knn
+    assert "--store s --out c/v2/CARD`" in knn
 
 
 def test_pick_stats_and_avg_rank():
@@ -150,6 +157,7 @@ def test_the_corpus_benchmarks_open_a_store_read_only(tmp_path, monkeypatch):
     card = build(str(path))
     assert card["rows"] == 6 and card["tasks"][0]["repeat_archs"] == 3
     assert card["tasks"][0]["seed_tau"] == pytest.approx(1.0)
+    assert card["label_kind"] == "val_mse"
     assert store_label_kind(str(path)) == "val_mse"
     assert flags == [True, True] and path.read_bytes() == before
 

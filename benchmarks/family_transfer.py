@@ -285,8 +285,12 @@ def evaluate_protocols(
     if not 0.0 <= cfg.unseen_archs < 1.0:
         raise ValueError(f"--unseen-archs: expected a share in [0, 1), got {cfg.unseen_archs}")
     flat = data.flat()
-    by_task = labels_by_hash(data)
     judged = unseen_split(len(data.archs), cfg.unseen_archs, cfg.seed)
+    # agreement over the judged archs only: with --unseen-archs, the archs the rankers score
+    keep = {data.space.arch_hash(data.archs[i]) for i in judged}
+    by_task = {
+        t: {h: v for h, v in m.items() if h in keep} for t, m in labels_by_hash(data).items()
+    }
     src = data  # what the rankers learn from: the judged archs' columns blanked when unseen
     if cfg.unseen_archs > 0:
         labels = data.labels.copy()

@@ -177,6 +177,25 @@ def test_unseen_archs_are_judged_alone(tmp_path):
     assert "Unseen archs: a seeded 50% of the archs" in out.with_suffix(".md").read_text()
     with pytest.raises(ValueError, match="--unseen-archs: expected a share in"):
         main([*argv[:-1], "1.0"])
+    # agreement is measured over the judged archs only: B agrees with A there, not elsewhere
+    from benchmarks.protocols import TaskSet
+
+    order = TaskSet.from_records(CTS_SPACE, read_stores([str(path)])[0]).archs  # load's order
+    judged_h = {CTS_SPACE.arch_hash(order[i]) for i in half}
+    archs = sample(24, seed=0)
+    rank = {i for i, a in enumerate(archs) if CTS_SPACE.arch_hash(a) in judged_h}
+    odd = tmp_path / "odd.sqlite"
+    with LabelStore(odd) as st:
+        for i, a in enumerate(archs):
+            h = CTS_SPACE.arch_hash(a)
+            b = float(i) if i in rank else float(100 - i)
+            for seed in (0, 1):
+                for task, v in ((A, float(i)), (B, b), (C, -float(i))):
+                    st.put((h, task, 30, seed), a, {"status": "ok", "label": v + 0.01 * seed})
+    assert main([*argv[:1], str(odd), *argv[2:]]) == 0
+    doc = json.loads(out.with_suffix(".json").read_text())
+    (w,) = [r for r in doc["rows"] if r["task"] == A and r["method"] == "avg_rank"]
+    assert w["agreement"] == pytest.approx(1.0)
 
 
 def test_too_few_judged_archs_skip_the_task(tmp_path):

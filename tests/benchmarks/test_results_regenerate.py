@@ -84,6 +84,7 @@ CASES: dict[str, Callable[[dict, str], str]] = {
     "predictor_synthetic_speed_w32": _module("predictor_synthetic_speed"),
     "robustness_cli": _module("robustness_cli"),
     "search_sim_custom": _module("search_sim"),
+    "search_sim_corpus_v2": _module("search_sim"),
     "search_real": _module("search_real"),
     "width_spatial_real": _module("width_spatial"),
     "width_spatial_synth": _module("width_spatial"),

@@ -75,6 +75,11 @@ class LotoConfig:
     ship: str | None = option(None, "write the chosen comparator here", metavar="PATH")
     ship_holdout: str = option("pedestrian", "task left out of --ship")
     ship_variant: str | None = option(None, "ship this gnn:fusion instead of the LOTO winner")
+    ship_gate: bool = option(
+        True,
+        "write --ship only if it ranks --ship-holdout at least as well (Kendall tau) as the "
+        "checkpoint already there; --no-ship-gate writes it regardless",
+    )
     train_seeds: Literal["first", "mean"] = option(
         "first",
         "comparators train on seed 0's labels (first) or on each arch's mean over its stored "
@@ -226,6 +231,60 @@ def _pick_stats(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
         "relative_regret": float(y[i] / y.min() - 1.0),
         **{f"top{k}_percentile": float((y < y[order[:k]].min()).mean()) for k in TOP_K},
     }
+
+
+def holdout_eval(comp: Any, data: TaskSet, task: str) -> dict[str, float]:
+    """How comparator ``comp`` ranks ``task``'s labelled archs: Kendall tau and Spearman
+    against ``data``'s labels and the best-of-top-K percentiles (``task`` need not be one it
+    saw in training)."""
+    ids = data.labelled(task)
+    y = data.labels[data.tasks.index(task), ids]
+    feats = data.features[task] if comp.config.fusion != "none" else None
+    s = comp.score([data.archs[i] for i in ids], feats, validated=True)
+    m = evaluate(s, y, k_frac=0.05, n_boot=0)
+    return {
+        "kendall_tau": m["kendall_tau"]["value"],
+        "spearman": m["spearman"]["value"],
+        "n": int(len(ids)),
+        **{k: v for k, v in _pick_stats(s, y).items() if k.endswith("_percentile")},
+    }
+
+
+def gated_save(comp: Any, data: TaskSet, holdout: str, path: str, gate: bool) -> dict[str, Any]:
+    """Save ``comp`` to ``path`` unless (``gate``) the checkpoint already there ranks
+    ``holdout`` better, by Kendall tau; a checkpoint that cannot be read is replaced.
+
+    Returns:
+        ``shipped`` (bool), ``reason``, ``candidate`` and ``incumbent`` (:func:`holdout_eval`
+        with the incumbent's ``variant``, ``{"error": ...}``, or None when there was none).
+    """
+    from pathlib import Path
+
+    from predictor.comparator import Comparator
+
+    out: dict[str, Any] = {"candidate": holdout_eval(comp, data, holdout), "incumbent": None}
+    if gate and Path(path).exists():
+        try:
+            old = Comparator.load(path, data.space)
+            out["incumbent"] = holdout_eval(old, data, holdout)
+            out["incumbent"]["variant"] = f"{old.config.gnn}:{old.config.fusion}"
+        except ValueError as e:
+            out["incumbent"] = {"error": str(e)}
+    new_tau = out["candidate"]["kendall_tau"]
+    old_tau = (out["incumbent"] or {}).get("kendall_tau")
+    if old_tau is not None and not new_tau >= old_tau:
+        reason = f"the checkpoint there ranks {holdout} better (tau {old_tau:.3f} vs {new_tau:.3f})"
+        return {**out, "shipped": False, "reason": reason + "; kept it"}
+    comp.save(path)
+    if not gate:
+        reason = "--no-ship-gate"
+    elif out["incumbent"] is None:
+        reason = "no checkpoint there"
+    elif old_tau is None:
+        reason = "the checkpoint there could not be read"
+    else:
+        reason = f"ranks {holdout} at least as well (tau {new_tau:.3f} vs {old_tau:.3f})"
+    return {**out, "shipped": True, "reason": reason}
 
 
 def random_top_k_percentile(n: int, k: int) -> float:
@@ -580,11 +639,14 @@ def main(argv: list[str] | None = None) -> int:
         comp = fit_variant(
             data, [t for t in data.tasks if t != cfg.ship_holdout], chosen, cfg, extra
         )
-        comp.save(cfg.ship)
+        gate = gated_save(comp, data, cfg.ship_holdout, cfg.ship, cfg.ship_gate)
+        verb = "wrote" if gate["shipped"] else "did not write"
         doc["shipped"] = (
-            f"`{cfg.ship}`: {chosen}, trained on {len(data.tasks) - 1} tasks "
+            f"{verb} `{cfg.ship}`: {chosen}, trained on {len(data.tasks) - 1} tasks "
             f"(all but {cfg.ship_holdout}), width {cfg.width}, {cfg.epochs} epochs, seed {cfg.seed}"
+            f"; {gate['reason']}"
         )
+        doc["ship"] = gate
         log(doc["shipped"])
     report.write(cfg.out, doc, markdown(doc))
     log(f"wrote {cfg.out}.json and {cfg.out}.md")

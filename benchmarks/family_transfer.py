@@ -47,6 +47,7 @@ from benchmarks.corpus_loto import (
     _pick_stats,
     avg_rank_all,
     comparator_config,
+    gated_save,
     parse_variant,
     random_top_k_percentile,
     rank_rows,
@@ -115,6 +116,12 @@ class FamilyConfig:
         "pedestrian", "task left out of --ship's training (the main job's default task)"
     )
     ship_variant: str | None = option(None, "ship this gnn:fusion instead of the chosen one")
+    ship_gate: bool = option(
+        True,
+        "write --ship only if the new comparator ranks --ship-holdout (Kendall tau against its "
+        "seed-mean labels) at least as well as the checkpoint already at that path; "
+        "--no-ship-gate writes it regardless",
+    )
     out: str = option("benchmarks/results/family_transfer", "path stem of .json/.md/.png")
 
 
@@ -376,11 +383,17 @@ def chosen_variant(summary: Mapping[str, Mapping[str, Mapping[str, float]]]) -> 
 def ship(
     data: TaskSet, mean_records: Sequence[dict], variant: str, cfg: FamilyConfig, path: str
 ) -> dict[str, Any]:
-    """Train ``variant`` on every task but ``cfg.ship_holdout`` and save it to ``path``."""
+    """Train ``variant`` on every task but ``cfg.ship_holdout``; save it to ``path`` unless the
+    gate keeps a checkpoint already there that ranks the holdout better.
+
+    Returns:
+        What was decided: ``shipped`` (bool), the candidate's and, when there is one, the
+        incumbent's :func:`holdout_eval`, the reason, and the training settings.
+    """
     if cfg.ship_holdout not in data.tasks:
         raise ValueError(f"--ship-holdout {cfg.ship_holdout!r} not in the tasks {data.tasks}")
     sources = [t for t in data.tasks if t != cfg.ship_holdout]
-    _comparator(data, sources, variant, cfg, mean_records).save(path)
+    comp = _comparator(data, sources, variant, cfg, mean_records)
     return {
         "path": path,
         "variant": variant,
@@ -390,6 +403,7 @@ def ship(
         "epochs": cfg.epochs,
         "pair_rule": cfg.pair_rule,
         "seed": cfg.seed,
+        **gated_save(comp, data, cfg.ship_holdout, path, cfg.ship_gate),
     }
 
 
@@ -606,16 +620,33 @@ def markdown(doc: dict) -> str:
             f"- {t}: {n} seed-averaged archs (< --min-archs {cfg['min_archs']})"
             for t, n in doc["left_out"].items()
         ]
-    if doc.get("shipped"):
-        sh = doc["shipped"]
+    sh = doc.get("ship")
+    if sh:
+
+        def ev(e: dict) -> str:
+            return (
+                f"tau {_fmt(e['kendall_tau'])}, spearman {_fmt(e['spearman'])}, best of top 5 "
+                f"at percentile {_fmt(e['top5_percentile'])} ({e['n']} archs)"
+            )
+
+        inc = sh["incumbent"]
         lines += [
             "",
-            "## Shipped",
+            "## Shipped" if sh["shipped"] else "## Not shipped",
             "",
-            f"`{sh['path']}`: {sh['variant']} (the best leave-one-family-out mean tau), trained "
-            f"on {len(sh['tasks'])} tasks (all but {sh['holdout']}), width {sh['width']}, "
-            f"{sh['epochs']} epochs, pair rule {sh['pair_rule']}, seed {sh['seed']}.",
+            f"Candidate: {sh['variant']} (the best leave-one-family-out mean tau), trained on "
+            f"{len(sh['tasks'])} tasks (all but {sh['holdout']}), width {sh['width']}, "
+            f"{sh['epochs']} epochs, pair rule {sh['pair_rule']}, seed {sh['seed']}. On "
+            f"{sh['holdout']}, which it never saw: {ev(sh['candidate'])}.",
         ]
+        if inc and "error" in inc:
+            lines += ["", f"The checkpoint at `{sh['path']}` could not be read: {inc['error']}"]
+        elif inc:
+            lines += ["", f"The checkpoint at `{sh['path']}` ({inc['variant']}): {ev(inc)}."]
+        verb = "written to" if sh["shipped"] else "not written to"
+        lines += ["", f"Decision: {verb} `{sh['path']}`: {sh['reason']}."]
+    elif doc.get("not_shipped"):
+        lines += ["", "## Not shipped", "", doc["not_shipped"] + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -730,8 +761,9 @@ def main(argv: list[str] | None = None) -> int:
     doc["goals"] = goals(doc)
     doc["chosen"] = cfg.ship_variant or chosen_variant(doc["summary"])
     if cfg.ship and doc["chosen"]:
-        doc["shipped"] = ship(data, means, doc["chosen"], cfg, cfg.ship)
-        log(f"shipped {doc['chosen']} to {cfg.ship} (all tasks but {cfg.ship_holdout})")
+        doc["ship"] = ship(data, means, doc["chosen"], cfg, cfg.ship)
+        verb = "shipped" if doc["ship"]["shipped"] else "did not ship"
+        log(f"{verb} {doc['chosen']} to {cfg.ship}: {doc['ship']['reason']}")
     heatmap_of(doc, str(out.with_suffix(".png")))
     report.publish(out, doc, markdown(doc))
     log(f"wrote {out}.json, .md and .png")

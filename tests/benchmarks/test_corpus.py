@@ -1,5 +1,7 @@
 """The corpus card and the leave-one-task-out helpers, on hand-made rows."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -178,3 +180,31 @@ def test_judged_aligns_another_label_kind_by_arch():
     assert out.archs is data.archs and out.tasks == data.tasks
     with pytest.raises(ValueError, match="lack the judge label"):
         judged(data, TaskSet.from_records(CTS_SPACE, knn[:2]))
+
+
+def test_corpus_loto_ship_writes_then_the_gate_compares(tmp_path):
+    from benchmarks.corpus_loto import main
+    from contrastive.store import LabelStore
+
+    store = tmp_path / "l.sqlite"
+    tasks = [("india_power_north", 1), ("india_power_west", 1), ("pedestrian", -1)]
+    with LabelStore(store) as s:
+        for i, a in enumerate(sample(12, seed=0)):
+            for task, sign in tasks:
+                key = (CTS_SPACE.arch_hash(a), task, 30, 0)
+                s.put(key, a, {"status": "ok", "label": float(sign * (i + 1))})
+    out, ck = tmp_path / "loto", tmp_path / "default.pt"
+    argv = ["--store", str(store), "--out", str(out), "--variants", "gin:none"]
+    argv += ["--epochs", "2", "--width", "8", "--n-boot", "0", "--ship", str(ck)]
+    assert main(argv) == 0
+    doc = json.loads(out.with_suffix(".json").read_text())
+    assert doc["ship"]["shipped"] and doc["ship"]["reason"] == "no checkpoint there"
+    assert doc["ship"]["candidate"]["n"] == 12 and ck.exists()
+    assert main(argv) == 0  # the same seed trains the same comparator: ties ship
+    doc = json.loads(out.with_suffix(".json").read_text())
+    tau = doc["ship"]["candidate"]["kendall_tau"]
+    assert doc["ship"]["incumbent"]["kendall_tau"] == tau and doc["ship"]["shipped"]
+    assert (
+        doc["shipped"].startswith(f"wrote `{ck}`: gin:none")
+        and "at least as well" in doc["shipped"]
+    )

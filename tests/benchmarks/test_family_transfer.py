@@ -227,7 +227,10 @@ def test_ship_trains_on_all_but_the_holdout(tmp_path):
     summ = doc["summary"]["across"]
     best = max(("gin:film", "gin:none"), key=lambda v: summ[f"tahc_{v}"]["mean_tau"])
     assert doc["chosen"] == best
-    assert doc["shipped"]["tasks"] == sorted([A, B]) and doc["shipped"]["holdout"] == C
+    sh = doc["ship"]
+    assert sh["tasks"] == sorted([A, B]) and sh["holdout"] == C
+    assert sh["shipped"] and sh["incumbent"] is None and sh["reason"] == "no checkpoint there"
+    assert sh["candidate"]["n"] == 12 and -1 <= sh["candidate"]["kendall_tau"] <= 1
     side = json.loads((tmp_path / "ck" / "default.pt.json").read_text())
     assert C not in side["tasks"] and side["config"]["width"] == 8
     comp = Comparator.load(ck)
@@ -235,3 +238,35 @@ def test_ship_trains_on_all_but_the_holdout(tmp_path):
     assert "## Shipped" in out.with_suffix(".md").read_text()
     with pytest.raises(ValueError, match="--ship-holdout 'nope' not in"):
         main([*argv[:-1], "nope"])
+
+
+def test_ship_gate_keeps_a_checkpoint_that_ranks_the_holdout_better(tmp_path, monkeypatch):
+    import benchmarks.corpus_loto as cl
+
+    path = tmp_path / "l.sqlite"
+    _store(path, [(A, 1), (B, 1), (C, -1)], n=12)
+    out, ck = tmp_path / "fam", tmp_path / "default.pt"
+    argv = ["--stores", str(path), "--out", str(out), "--variants", "gin:none"]
+    argv += ["--epochs", "2", "--width", "8", "--n-boot", "0", "--min-archs", "10"]
+    argv += ["--protocols", "across", "--baselines", "avg_rank", "--ship", str(ck)]
+    argv += ["--ship-holdout", C]
+    assert main([*argv, "--ship-variant", "gin:film"]) == 0  # the incumbent: a film comparator
+    before = ck.read_bytes()
+    real = cl.holdout_eval
+
+    def fake(comp, data, task):  # the incumbent (film) ranks the holdout better
+        return {
+            **real(comp, data, task),
+            "kendall_tau": 0.5 if comp.config.fusion == "film" else 0.1,
+        }
+
+    monkeypatch.setattr(cl, "holdout_eval", fake)
+    assert main(argv) == 0
+    sh = json.loads(out.with_suffix(".json").read_text())["ship"]
+    assert not sh["shipped"] and ck.read_bytes() == before
+    assert sh["incumbent"]["variant"] == "gin:film" and sh["incumbent"]["kendall_tau"] == 0.5
+    md = out.with_suffix(".md").read_text()
+    assert "## Not shipped" in md and "(tau 0.500 vs 0.100); kept it" in md
+    assert main([*argv, "--no-ship-gate"]) == 0  # written regardless
+    sh = json.loads(out.with_suffix(".json").read_text())["ship"]
+    assert sh["shipped"] and sh["reason"] == "--no-ship-gate" and ck.read_bytes() != before

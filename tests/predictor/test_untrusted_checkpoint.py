@@ -80,7 +80,12 @@ def _extra_weight(blob, meta):
 
 
 def _task_without_windows(blob, meta):
-    del next(iter(blob["tasks"].values()))["windows"]
+    tasks = blob["tasks"]
+    if not tasks:  # a comparator without task fusion ships no task table: craft an entry
+        s, w = meta["dims"]
+        tasks["crafted"] = {"stats": torch.zeros(s), "pooled": torch.zeros(w)}
+    else:
+        del next(iter(tasks.values()))["windows"]
 
 
 @pytest.mark.parametrize(

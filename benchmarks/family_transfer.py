@@ -645,8 +645,6 @@ def markdown(doc: dict) -> str:
             lines += ["", f"The checkpoint at `{sh['path']}` ({inc['variant']}): {ev(inc)}."]
         verb = "written to" if sh["shipped"] else "not written to"
         lines += ["", f"Decision: {verb} `{sh['path']}`: {sh['reason']}."]
-    elif doc.get("not_shipped"):
-        lines += ["", "## Not shipped", "", doc["not_shipped"] + "."]
     return "\n".join(lines) + "\n"
 
 

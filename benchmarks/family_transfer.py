@@ -53,7 +53,7 @@ from benchmarks.corpus_loto import (
     rank_rows,
 )
 from benchmarks.metrics import evaluate, shared_tau
-from benchmarks.protocols import TaskSet, task_matrix
+from benchmarks.protocols import TaskSet, task_matrix, unseen_split
 from cliconfig import EXIT_OK, option, parse, run_main
 
 PROTOCOLS = ("within", "across", "all")
@@ -258,15 +258,6 @@ def _comparator(data: TaskSet, sources: list[str], variant: str, cfg: FamilyConf
     feats = {t: data.features[t] for t in sources} if parse_variant(variant)[1] != "none" else {}
     comp.fit(recs, feats)
     return comp
-
-
-def unseen_split(n: int, share: float, seed: int) -> np.ndarray:
-    """The judged arch indices: all ``n`` for ``share`` 0, else a seeded ``share`` of them
-    (at least one), sorted."""
-    if share <= 0:
-        return np.arange(n)
-    rng = np.random.default_rng([seed, 7])
-    return np.sort(rng.choice(n, max(1, round(share * n)), replace=False))
 
 
 def evaluate_protocols(

@@ -668,3 +668,12 @@ def speed(space: GraphSpace, cfg: SpeedConfig, log: Log = _nolog) -> dict[str, A
         "load_before": load_before,
         "load_after": os.getloadavg()[0],
     }
+
+
+def unseen_split(n: int, share: float, seed: int) -> np.ndarray:
+    """The judged arch indices: all ``n`` for ``share`` 0, else a seeded ``share`` of them
+    (at least one), sorted."""
+    if share <= 0:
+        return np.arange(n)
+    rng = np.random.default_rng([seed, 7])
+    return np.sort(rng.choice(n, max(1, round(share * n)), replace=False))

@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from benchmarks.protocols import TaskSet
+from benchmarks.protocols import TaskSet, unseen_split
 from benchmarks.report import machine
 from cliconfig import EXIT_ERROR, EXIT_OK, ConfigParser, option, parser_for, run_main
 from predictor.features import arch_features, max_nodes
@@ -77,6 +77,12 @@ class SimConfig:
         "the other families (across; families as --families)",
     )
     families: str = option("corpus_v2", "task families of --prior-sources (family_transfer's)")
+    unseen_pool: float = option(
+        0.0,
+        "a seeded share of the archs is the held-out task's search pool and is "
+        "left out of the prior's training, so the prior ranks archs no source labelled, as in "
+        "predictor.search (0: the prior trains on the sources' labels of the pool's archs)",
+    )
     custom_space: str = option("benchmarks/examples/cell_spec.json", "custom: the space (JSON)")
     custom_labels: str = option("benchmarks/examples/labels.jsonl", "custom: the labels (JSONL)")
     custom_features: str = option(
@@ -160,21 +166,48 @@ def prior_sources(data: TaskSet, held: str, cfg: SimConfig) -> list[str]:
     return out
 
 
-def train_prior(data: TaskSet, held: str, cfg: SimConfig, source_archs: int = 0) -> Any:
-    """A comparator trained on the source tasks of ``held`` (:func:`prior_sources`;
-    ``source_archs`` > 0: that many archs of each, drawn with a seeded Generator)."""
-    from predictor.comparator import Comparator, ComparatorConfig
+def pool_ids(data: TaskSet, cfg: SimConfig) -> np.ndarray:
+    """Arch indices of the held-out tasks' search pools: all of them, or with ``--unseen-pool``
+    a seeded share (seed 0) that no prior trains on."""
+    if not 0.0 <= cfg.unseen_pool < 1.0:
+        raise ValueError(f"--unseen-pool: expected a share in [0, 1), got {cfg.unseen_pool}")
+    if cfg.unseen_pool == 0:
+        return np.zeros(0, np.int64)
+    return unseen_split(len(data.archs), cfg.unseen_pool, 0)
 
+
+def search_pool(data: TaskSet, task: str, cfg: SimConfig) -> np.ndarray:
+    """The arch indices ``task``'s simulated search draws from: its labelled archs, with
+    ``--unseen-pool`` only those of :func:`pool_ids`."""
+    idx = data.labelled(task)
+    return np.intersect1d(idx, pool_ids(data, cfg)) if cfg.unseen_pool > 0 else idx
+
+
+def prior_records(
+    data: TaskSet, held: str, cfg: SimConfig, source_archs: int = 0
+) -> list[dict[str, Any]]:
+    """The labels a prior for ``held`` trains on: its source tasks' (:func:`prior_sources`),
+    without the archs of the search pool (``--unseen-pool``); ``source_archs`` > 0: that many
+    archs of each source, drawn with a seeded Generator."""
     rng = np.random.default_rng(0)
     recs = []
     sources = prior_sources(data, held, cfg)
     for t, task in enumerate(data.tasks):
         if task not in sources:
             continue
-        idx = data.labelled(task)
+        idx = np.setdiff1d(data.labelled(task), pool_ids(data, cfg))  # no pool arch
         if source_archs and len(idx) > source_archs:
             idx = np.sort(rng.choice(idx, source_archs, replace=False))
         recs += [{"arch": data.archs[i], "task": task, "label": data.labels[t, i]} for i in idx]
+    return recs
+
+
+def train_prior(data: TaskSet, held: str, cfg: SimConfig, source_archs: int = 0) -> Any:
+    """A comparator trained on :func:`prior_records`."""
+    from predictor.comparator import Comparator, ComparatorConfig
+
+    recs = prior_records(data, held, cfg, source_archs)
+    sources = prior_sources(data, held, cfg)
     fusion = "film" if data.features else "none"
     comp = Comparator(
         data.space,
@@ -247,7 +280,7 @@ def simulate_task(
     """Every method x seed on one held-out task; one row per run with its curves."""
     space = data.space
     t = data.tasks.index(held)
-    idx = data.labelled(held)
+    idx = search_pool(data, held, cfg)
     archs = [data.archs[i] for i in idx]
     y = data.labels[t, idx]
     hashes = [space.arch_hash(a) for a in archs]
@@ -434,6 +467,8 @@ def _v2_keys(cfg: SimConfig, suite: str, data: TaskSet | None = None) -> dict:
             out["v2_data"] = data_fingerprint(data)
     if cfg.prior_sources != "all":
         out |= {"prior_sources": cfg.prior_sources, "families": cfg.families}
+    if cfg.unseen_pool > 0:
+        out["unseen_pool"] = cfg.unseen_pool
     return out
 
 
@@ -509,7 +544,7 @@ def run_suite(suite: str, cfg: SimConfig, methods: list[str]) -> dict:
         "tasks": tasks,
         "tasks_not_run": missing,
         "tasks_without_sources": no_source,
-        "pool_sizes": {t: int(len(data.labelled(t))) for t in tasks},
+        "pool_sizes": {t: int(len(search_pool(data, t, cfg))) for t in tasks},
         "trials": trials,
         "prior_cpu_s": prior_s,
         "search_cpu_s": {
@@ -536,6 +571,14 @@ def markdown(doc: dict) -> str:
         "label units (corpus: the label's val MSE; NAS-Bench-Graph: 1 - accuracy).",
         "",
     ]
+    share = doc["config"].get("unseen_pool", 0.0)
+    if share:
+        lines += [
+            f"Unseen pool: each held-out task searches a seeded {share:.0%} of the archs, and "
+            "no prior trained on any task's labels of those archs (the prior ranks archs it "
+            "never saw, as `predictor.search` does).",
+            "",
+        ]
     for s in doc["suites"]:
         lines += [f"## {s['suite']} ({len(s['tasks'])} held-out tasks)", ""]
         if s.get("tasks_not_run"):

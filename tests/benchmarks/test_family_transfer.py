@@ -156,7 +156,7 @@ def test_drop_rule_and_preset_percentile(tmp_path):
 
 
 def test_unseen_archs_are_judged_alone(tmp_path):
-    from benchmarks.family_transfer import unseen_split
+    from benchmarks.protocols import unseen_split
 
     np.testing.assert_array_equal(unseen_split(4, 0.0, 0), [0, 1, 2, 3])
     half = unseen_split(24, 0.5, 0)

@@ -161,3 +161,21 @@ def test_corpus_v2_suite_priors_from_the_family(tmp_path):
     (suite,) = json.loads(out.with_suffix(".json").read_text())["suites"]
     assert suite["pool_sizes"] == {a: 13, b: 13}
     assert {r["pool"] for r in suite["rows"]} == {13}  # searched again, not read back
+    # --unseen-pool: the held-out task searches a seeded half no prior trained on
+    cfg = search_sim.build_parser().parse(
+        ["--v2-stores", str(store), "--v2-min-archs", "5", "--prior-sources", "within"]
+        + ["--unseen-pool", "0.5"]
+    )
+    data = search_sim.suite_data("corpus_v2", cfg)
+    pool = search_sim.search_pool(data, a, cfg)
+    assert len(pool) == 6 and set(pool) <= set(data.labelled(a))
+    trained = {CTS_SPACE.arch_hash(r["arch"]) for r in search_sim.prior_records(data, a, cfg)}
+    assert len(trained) == 7 and not trained & {CTS_SPACE.arch_hash(data.archs[i]) for i in pool}
+    assert search_sim.main(argv + ["--trials", "6", "--out", str(out), "--unseen-pool", "0.5"]) == 0
+    doc = json.loads(out.with_suffix(".json").read_text())
+    assert doc["suites"][0]["pool_sizes"] == {a: 6, b: 6}
+    assert {r["pool"] for r in doc["suites"][0]["rows"]} == {6}
+    assert (
+        "Unseen pool: each held-out task searches a seeded 50%"
+        in out.with_suffix(".md").read_text()
+    )

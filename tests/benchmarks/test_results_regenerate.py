@@ -85,10 +85,12 @@ CASES: dict[str, Callable[[dict, str], str]] = {
     "robustness_cli": _module("robustness_cli"),
     "search_sim_custom": _module("search_sim"),
     "search_sim_corpus_v2": _module("search_sim"),
+    "search_sim_corpus_v2_unseen": _module("search_sim"),
     "search_real": _module("search_real"),
     "width_spatial_real": _module("width_spatial"),
     "width_spatial_synth": _module("width_spatial"),
     "family_transfer_v2": _module("family_transfer"),
+    "family_transfer_v2_unseen": _module("family_transfer"),
 }
 
 

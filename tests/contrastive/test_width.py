@@ -121,7 +121,7 @@ def test_user_array_keeps_every_column_through_a_label():
 
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="no label corpus in this checkout")
-def test_a_stored_corpus_label_is_reproduced_exactly():
+def test_a_stored_corpus_label_is_reproduced():
     """The nine corpus tasks keep their definition and a label's training is unchanged where
     N <= S and N <= M, so a stored row reproduces to the rounding of the CPU kernels (aus_retail:
     8 of 133 series)."""

@@ -820,7 +820,7 @@ def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -
                         refused = True
                         break
             if refused and not inflight:
-                pool.shutdown(wait=False, cancel_futures=True)
+                _discard_pool(pool)
                 pool = new_pool()
                 continue
             if not inflight:
@@ -850,10 +850,27 @@ def _run_local(todo: list[Job], label_fn: Any, workers: int, record: Callable) -
             if broken:
                 suspects.extend(inflight.values())
                 inflight.clear()
-                pool.shutdown(wait=False, cancel_futures=True)
+                _discard_pool(pool)
                 pool = new_pool()
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        # jobs still in flight here: an error or Ctrl-C; their results would go nowhere
+        _discard_pool(pool, kill=bool(inflight))
+
+
+def _discard_pool(pool: Any, kill: bool = True) -> None:
+    """Shut ``pool`` down without waiting; with ``kill``, SIGKILL every worker it still has.
+
+    A broken pool must be killed by hand: a submit that spawns a worker while the pool's manager
+    thread is already terminating the others (a worker died a moment before) adds a worker the
+    manager never signals but then joins forever, and that join blocks interpreter exit (a
+    sweep, or a test run, that never ends). ``_processes`` is private to CPython's
+    ``ProcessPoolExecutor`` (3.8-3.13); without it only the shutdown is done.
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values()) if kill else []
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            proc.kill()  # a no-op for a worker already reaped
 
 
 def _ray_remote(job: Job, label_fn: Any) -> dict:

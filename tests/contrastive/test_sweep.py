@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -132,7 +133,6 @@ def test_run_label_records_warnings_instead_of_printing(tiny_csv, recwarn):
 
 def test_two_sweeps_share_one_store(tmp_path, tiny_csv, monkeypatch):
     """Two sweeps on one store at once: no corruption, every label stored exactly once."""
-    import threading
 
     monkeypatch.setenv("CTSNAS_TEST_SLEEP", "0.05")
     jobs = _jobs(tiny_csv, 16)
@@ -166,6 +166,42 @@ def test_local_workers_and_worker_death(tmp_path, tiny_csv):
         died = store.records(status="failed")
         assert {r["seed"] for r in died} == {1} and len(died) == 3
         assert all(r["error"].startswith("WorkerDied") for r in died)
+    # every pool the deaths broke is gone: a manager thread left joining a worker would hang exit
+    assert _manager_threads_end(timeout=20) == []
+
+
+def _manager_threads_end(timeout: float) -> list:
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [t for t in threading.enumerate() if isinstance(t, _ExecutorManagerThread)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
+
+
+def test_discarded_pool_leaves_no_worker_behind():
+    """``_discard_pool`` kills a worker in the middle of a job, so the pool's manager thread
+    (which joins every worker, and which interpreter exit joins) ends at once."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=sw._mp_context())
+    pid = pool.submit(os.getpid).result(timeout=60)
+    busy = pool.submit(time.sleep, 600)
+    for _ in range(400):  # handed to the worker: shutdown can no longer cancel it
+        if busy.running():
+            break
+        time.sleep(0.05)
+    time.sleep(0.2)
+    manager = pool._executor_manager_thread
+    sw._discard_pool(pool)
+    manager.join(timeout=20)
+    assert not manager.is_alive() and busy.done()
+    with pytest.raises(ProcessLookupError):
+        for _ in range(200):  # the fork server reaps it
+            os.kill(pid, 0)
+            time.sleep(0.05)
 
 
 def test_a_pool_that_breaks_between_submissions_loses_no_job(tmp_path, tiny_csv, monkeypatch):

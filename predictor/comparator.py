@@ -95,6 +95,8 @@ class Comparator:
 
     # --- tasks ---------------------------------------------------------------------------
     def _features(self, task: Any) -> TaskFeatures:
+        if task is None or self.config.fusion == "none":  # a task-agnostic comparator reads none
+            return TaskFeatures(np.zeros(self.dims[0], np.float32))
         if isinstance(task, str):
             if task not in self.task_table:
                 raise ValueError(
@@ -103,8 +105,6 @@ class Comparator:
             return self.task_table[task]
         if isinstance(task, TaskFeatures):
             return task
-        if task is None:
-            return TaskFeatures(np.zeros(self.dims[0], np.float32))
         if isinstance(task, np.ndarray) and task.ndim == 1:
             return _as_features(task)
         if self.featurizer is None:
@@ -318,7 +318,8 @@ class Comparator:
         if missing and uses_task:
             raise ValueError(f"no task features for tasks {sorted(missing)}")
         for t in {*tasks, *val_data}:
-            self.task_table[t] = _as_features(task_features.get(t, np.zeros(0, np.float32)))
+            f = task_features.get(t) if uses_task else None  # fusion "none": features unused
+            self.task_table[t] = _as_features(np.zeros(0, np.float32) if f is None else f)
 
         feats = [self.task_table[t] for t in tasks]
         dims = (

@@ -127,6 +127,20 @@ def test_variants_train_and_score(gnn, readout, fusion, head, split):
     assert 0.0 <= comp.compare(test[0], test[1], "t0") <= 1.0
 
 
+def test_task_agnostic_comparator_ignores_task_features(split):
+    """fusion "none" reads no task: features given in fit, a name it never saw and a stats
+    vector of any length all score as no task does (as a shipped checkpoint does for --data)."""
+    train, test = split
+    comp = Comparator(TOY, ComparatorConfig.tiny(fusion="none", epochs=2))
+    comp.fit(_records(train[:40], ("t0", "t1")), FEATS)
+    assert comp.dims == (0, 0)
+    base = comp.score(test[:20])
+    for task in ("t0", "never-seen", np.arange(12, dtype=np.float32)):
+        np.testing.assert_array_equal(comp.score(test[:20], task), base)
+    comp.fit(_records(train[:40], ("t0",)), FEATS, warm_start=True)  # fine-tuning keeps it so
+    assert comp.dims == (0, 0) and np.isfinite(comp.score(test[:20], "t0")).all()
+
+
 def test_registries_cover_the_issue():
     assert set(GNNS) == {"gcn", "gin", "gat", "sage"}
     assert set(READOUTS) == {"mean", "sum", "attention"}

@@ -44,6 +44,7 @@ from benchmarks.metrics import evaluate, shared_tau
 from benchmarks.protocols import TaskSet, records, task_matrix
 from benchmarks.report import machine
 from cliconfig import EXIT_OK, ConfigParser, option, parser_for, run_main
+from predictor.config import ComparatorConfig
 
 PRESET_NAME = "ts2vec"
 
@@ -89,6 +90,11 @@ class LotoConfig:
         "none", "noise-aware training pairs (ComparatorConfig.pair_rule)"
     )
     pair_z: float = option(1.0, "--pair-rule drop threshold (SEs)")
+    val_fraction: float = option(
+        ComparatorConfig.val_fraction,
+        "archs per task the comparator holds out for early stopping "
+        "(ComparatorConfig.val_fraction; 0: trains on every arch)",
+    )
 
 
 def build_parser() -> ConfigParser[LotoConfig]:
@@ -189,6 +195,7 @@ def comparator_config(variant: str, cfg: LotoConfig, seed: int):
         seed=seed,
         pair_rule=cfg.pair_rule,
         pair_z=cfg.pair_z,
+        val_fraction=cfg.val_fraction,
     )
 
 

@@ -55,6 +55,7 @@ from benchmarks.corpus_loto import (
 from benchmarks.metrics import evaluate, shared_tau
 from benchmarks.protocols import TaskSet, task_matrix, unseen_split
 from cliconfig import EXIT_OK, option, parse, run_main
+from predictor.config import ComparatorConfig
 
 PROTOCOLS = ("within", "across", "all")
 BASELINES = ("random", "avg_rank", "rf", "gp")
@@ -96,6 +97,11 @@ class FamilyConfig:
         "weight", "noise-aware comparator pairs (ComparatorConfig.pair_rule)"
     )
     pair_z: float = option(1.0, "--pair-rule drop threshold (SEs)")
+    val_fraction: float = option(
+        ComparatorConfig.val_fraction,
+        "archs per task the comparator holds out for early stopping "
+        "(ComparatorConfig.val_fraction; 0: trains on every arch)",
+    )
     unseen_archs: float = option(
         0.0,
         "share of the archs (seeded) held out of every source task's training rows and judged "

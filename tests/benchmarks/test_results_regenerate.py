@@ -91,6 +91,8 @@ CASES: dict[str, Callable[[dict, str], str]] = {
     "width_spatial_synth": _module("width_spatial"),
     "family_transfer_v2": _module("family_transfer"),
     "family_transfer_v2_unseen": _module("family_transfer"),
+    "family_transfer_v2_val0": _module("family_transfer"),
+    "family_transfer_v2_val0_unseen": _module("family_transfer"),
 }
 
 

@@ -118,11 +118,12 @@ def test_sidecar_must_agree_with_the_embedded_meta(tmp_path):
     import json
 
     path = _tampered(tmp_path, lambda blob, meta: None)
-    assert Comparator.load(path).dims == (12, 0)  # no sidecar: fine
-    side = pathlib.Path(f"{path}.json")
     shipped = json.loads(pathlib.Path(f"{SHIPPED}.json").read_text())
+    dims = tuple(shipped["dims"])
+    assert Comparator.load(path).dims == dims  # no sidecar: fine
+    side = pathlib.Path(f"{path}.json")
     side.write_text(json.dumps(shipped))
-    assert Comparator.load(path).dims == (12, 0)  # the sidecar the checkpoint shipped with
-    side.write_text(json.dumps({**shipped, "dims": [13, 0]}))
+    assert Comparator.load(path).dims == dims  # the sidecar the checkpoint shipped with
+    side.write_text(json.dumps({**shipped, "dims": [dims[0] + 1, dims[1]]}))
     with pytest.raises(ValueError, match=r"c.pt.json: 'dims' disagrees with the meta embedded"):
         Comparator.load(path)

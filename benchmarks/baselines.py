@@ -13,7 +13,7 @@ All return scores ``[n]`` with HIGHER = predicted better; labels are LOWER-is-be
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.stats import rankdata
@@ -22,8 +22,9 @@ from threadpoolctl import threadpool_limits
 REGRESSORS = ("rf", "gb", "mlp")
 
 
-def random_scores(n: int, seed: int = 0) -> np.ndarray:
-    """``[n]`` uniform scores from a seeded Generator."""
+def random_scores(n: int, seed: int | Sequence[int] = 0) -> np.ndarray:
+    """``[n]`` uniform scores from a seeded Generator (``seed``: an int or a sequence of ints,
+    e.g. ``(seed, task_index)`` for one independent draw per held-out task)."""
     return np.random.default_rng(seed).random(n)
 
 

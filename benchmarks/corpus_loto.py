@@ -383,7 +383,7 @@ def loto(
                 row["pick_beats_preset"] = bool(row["pick_label"] < preset_label[task])
             rows.append(row)
 
-        add("random", random_scores(len(ids), cfg.seed), 0.0)
+        add("random", random_scores(len(ids), (cfg.seed, t_idx)), 0.0)  # a draw per task
         add("avg_rank", avg_rank_all(data, sources, ids), 0.0)
         t0 = time.perf_counter()
         x_src, y_src, x_arch = rank_rows(data, sources, ids, flat)

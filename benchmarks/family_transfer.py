@@ -339,7 +339,9 @@ def evaluate_protocols(
             for m in methods:
                 t0 = time.perf_counter()
                 if m == "random":
-                    s = random_scores(len(ids), cfg.seed)
+                    # one draw per task: a shared draw makes every task's random tau move
+                    # together (with --unseen-archs all tasks judge the same archs)
+                    s = random_scores(len(ids), (cfg.seed, t_idx))
                 elif m == "avg_rank":
                     s = avg_rank_all(src, sources, ids)
                 else:

@@ -8,7 +8,10 @@ Per task: shape ``[T, N]``, domain and frequency (``contrastive.data.list_tasks`
 labelled ok / failed, the label (trained encoder's val MSE, lower is better) as min / median /
 max, the raw-lag ridge references, the share of archs whose training helped (gain < 1), and the
 label noise from the repeat-seed subset: Kendall tau between seeds and the median relative
-difference of the two labels.
+difference of the two labels; and, where archs hold several seeds, the repeatability of the
+seed-averaged label (:func:`contrastive.repeatability.split_half`): the seeds ``k`` every
+repeated arch shares, the split-half reliability of their mean (Kendall tau, Spearman-Brown) and
+the seeds the mean needs for tau .8.
 """
 
 from __future__ import annotations
@@ -60,14 +63,35 @@ def task_card(rows: list[dict], refs: dict[str, float], info: dict) -> dict[str,
             {h: seed0[h]["label"] for h in both}, {h: seed1[h]["label"] for h in both}
         )
         card["seed_median_rel_diff"] = float(np.median(np.abs(a - b) / ((a + b) / 2)))
+    card.update(seed_mean_repeatability(ok))
     return card
 
 
+def seed_mean_repeatability(ok: list[dict]) -> dict[str, Any]:
+    """Repeatability of the seed-averaged label from ok rows (``{}`` when too few repeats)."""
+    from contrastive.repeatability import split_half
+
+    labels: dict[str, dict[int, float]] = {}
+    for r in ok:
+        labels.setdefault(r["arch_hash"], {})[int(r["seed"])] = float(r["label"])
+    try:
+        rep = split_half(labels)
+    except ValueError:  # fewer than 5 archs share two seeds
+        return {}
+    return {
+        "mean_seeds": len(rep.seeds),
+        "mean_archs": rep.n_archs,
+        "mean_reliability": rep.tau_at_k,
+        "seeds_for_08": rep.seeds_needed(0.8),
+    }
+
+
 def build(store_path: str) -> dict[str, Any]:
-    from contrastive.data import list_tasks
+    from contrastive.data import CORPUS_V2_FAMILIES, list_tasks
     from contrastive.store import LabelStore
 
     infos = {t["name"]: t for t in list_tasks()}
+    family = {t: f for f, ts in CORPUS_V2_FAMILIES.items() for t in ts}
     with LabelStore(store_path, readonly=True) as store:  # the card only reads
         rows_all = store.records(status=None)
         references = store.references()
@@ -88,6 +112,7 @@ def build(store_path: str) -> dict[str, Any]:
                 refs.get(task, {}),
                 {
                     "task": task,
+                    "family": family.get(task),
                     "shape": info.get("shape"),
                     "domain": info.get("domain"),
                     "freq": info.get("freq"),
@@ -120,26 +145,46 @@ def _f(v: Any, fmt: str = ".3f") -> str:
 
 
 def markdown(card: dict[str, Any]) -> str:
-    head = ["task", "domain", "freq", "[T, N]", "archs ok", "failed", "label min / median / max"]
+    # a family column only where every task has one (corpus v1 shares task names with v2's "v1")
+    families = bool(card["tasks"]) and all(c.get("family") for c in card["tasks"])
+    means = any(c.get("mean_seeds") for c in card["tasks"])
+    head = [
+        "task",
+        *(["family"] if families else []),
+        "domain",
+        "freq",
+        "[T, N]",
+        "archs ok",
+        "failed",
+        "label min / median / max",
+    ]
     head += ["raw lags 48 / long", "training helped", "seed tau (archs)", "median rel. seed diff"]
+    if means:
+        head += ["seeds k", "split-half tau of the k-seed mean", "seeds for .8"]
     body = []
     for c in card["tasks"]:
         shape = "x".join(str(s) for s in c["shape"]) if c["shape"] else "-"
-        body.append(
-            [
-                c["task"],
-                c.get("domain") or "-",
-                c.get("freq") or "-",
-                shape,
-                c["archs_ok"],
-                c["failed"],
-                f"{_f(c['label_min'])} / {_f(c['label_median'])} / {_f(c['label_max'])}",
-                f"{_f(c['raw_short'])} / {_f(c['raw_long'])}",
-                _f(c["share_training_helped"], ".0%"),
-                f"{_f(c.get('seed_tau'), '.2f')} ({c['repeat_archs']})",
-                _f(c.get("seed_median_rel_diff"), ".1%"),
+        row = [
+            c["task"],
+            *([c.get("family") or "-"] if families else []),
+            c.get("domain") or "-",
+            c.get("freq") or "-",
+            shape,
+            c["archs_ok"],
+            c["failed"],
+            f"{_f(c['label_min'])} / {_f(c['label_median'])} / {_f(c['label_max'])}",
+            f"{_f(c['raw_short'])} / {_f(c['raw_long'])}",
+            _f(c["share_training_helped"], ".0%"),
+            f"{_f(c.get('seed_tau'), '.2f')} ({c['repeat_archs']})",
+            _f(c.get("seed_median_rel_diff"), ".1%"),
+        ]
+        if means:
+            row += [
+                c.get("mean_seeds") or "-",
+                f"{_f(c.get('mean_reliability'), '.2f')} ({c.get('mean_archs', '-')} archs)",
+                c.get("seeds_for_08") or "-",
             ]
-        )
+        body.append(row)
     kind = card.get("label_kind", "val_mse")
     probe = PROBES.get(kind, f"the `{kind}` probe")
     lines = [
@@ -153,7 +198,15 @@ def markdown(card: dict[str, Any]) -> str:
         f"Label (`{kind}`) = val MSE of {probe} (12 steps ahead, standardised data) on the "
         "trained encoder's last-step representation; lower is better. Raw-lag references use "
         "the same probe on 48 lags and on the longest lag window that fits (up to 336). "
-        "Noise: seed 0 vs seed 1 of the same arch (init, batches, views).",
+        "Noise: seed 0 vs seed 1 of the same arch (init, batches, views)."
+        + (
+            " Seed-averaged label: the k seeds every repeated arch shares, split in halves; "
+            "the halves' mean labels agree with Kendall tau t, and Spearman-Brown turns t into "
+            "the tau two independent k-seed means would reach (the mean's split-half "
+            "reliability); seeds for .8 caps at 10."
+            if means
+            else ""
+        ),
         "",
         *report.table(head, body),
     ]

@@ -1,6 +1,7 @@
 """The corpus card and the leave-one-task-out helpers, on hand-made rows."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -208,3 +209,27 @@ def test_corpus_loto_ship_writes_then_the_gate_compares(tmp_path):
         doc["shipped"].startswith(f"wrote `{ck}`: gin:none")
         and "at least as well" in doc["shipped"]
     )
+
+
+def test_task_card_seed_mean_repeatability():
+    # 5 archs x 4 seeds: halves (seeds 0, 2) and (1, 3); half means rank 1 2 3 4 5 vs 1 2 3 5 4
+    half_a, half_b = [1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 2.0, 3.0, 5.0, 4.0]
+    rows = [
+        _row(h, seed, (half_a if seed % 2 == 0 else half_b)[i])
+        for i, h in enumerate("abcde")
+        for seed in range(4)
+    ]
+    card = task_card(rows, {}, {"task": "t", "family": "f", "shape": [10, 2]})
+    assert card["mean_seeds"] == 4 and card["mean_archs"] == 5
+    r_half = math.sin(math.pi / 2 * 0.8)  # split tau .8 as a Pearson r
+    r_8 = 2 * r_half / (1 + r_half)  # Spearman-Brown from 2 seeds to 4 seeds per mean
+    assert card["mean_reliability"] == pytest.approx(2 / math.pi * math.asin(r_8))
+    assert card["seeds_for_08"] == 2  # one seed per half already predicts tau >= .8
+    text = markdown(
+        {"store": "s", "rows": 20, "ok": 20, "failed": 0, "distinct_archs": 5, "tasks": [card]}
+    )
+    assert "| t | f |" in text and "split-half tau of the k-seed mean" in text
+    assert f"| 4 | {card['mean_reliability']:.2f} (5 archs) | 2 |" in text
+    # one seed per arch: no repeatability columns
+    single = task_card([_row(h, 0, 1.0) for h in "abcde"], {}, {"task": "u", "shape": None})
+    assert "mean_seeds" not in single

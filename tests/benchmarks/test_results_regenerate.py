@@ -78,7 +78,7 @@ CASES: dict[str, Callable[[dict, str], str]] = {
         )
     },
     "../../corpus/CARD": _module("corpus_card"),
-    "../../corpus/v2/CARD": _module("corpus_card"),
+    "../../corpus/CARD_v1": _module("corpus_card"),
     "predictor_multifidelity": _module("predictor_multifidelity"),
     "predictor_synthetic_speed": _module("predictor_synthetic_speed"),
     "predictor_synthetic_speed_w32": _module("predictor_synthetic_speed"),

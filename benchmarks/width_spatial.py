@@ -13,7 +13,13 @@ for each sampled arch that has spatial ops (``diff_gcn``, ``s_trans``), its *tem
 the same arch (contrastive part, wiring, hyper) with ``diff_gcn -> dcc`` and
 ``s_trans -> trans``, labelled the same way. Rows are appended to ``OUT.jsonl`` as they finish
 and a rerun skips rows already there (resumable); ``OUT.md`` is the summary table, with the
-command, machine and load.
+command, machine and load. ``--shard I/N`` runs only every ``N``-th job from the ``I``-th (0-based),
+so ``N`` processes on one ``OUT`` share the work without repeating a row (each appends whole
+lines); a later run without it summarises them all.
+
+Spatial vs twin: the share of pairs where the spatial arch has the lower label, with a two-sided
+sign test (the chance of a split at least this uneven if neither side were better), and the
+median ratio of their labels.
 """
 
 from __future__ import annotations
@@ -45,10 +51,33 @@ class Config:
     seed: int = option(0, "arch sampling seed")
     budget: int | None = option(None, "training steps (default: protocol)")
     out: str = option("benchmarks/results/width_spatial", "output stem (.jsonl, .md)")
+    shard: str = option(
+        "0/1", "I/N: run only jobs I, I + N, I + 2N, ... (0-based) of the arch-major job list"
+    )
     summary_only: bool = option(
         False,
         "only rewrite OUT.md and OUT.json from the rows in OUT.jsonl (e.g. of a stopped run)",
     )
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"I/N"`` -> ``(I, N)`` with ``0 <= I < N``; ``ValueError`` naming ``--shard`` otherwise."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard: expected I/N (e.g. 0/2), got {text!r}") from None
+    if not 0 <= i < n:
+        raise ValueError(f"--shard: expected 0 <= I < N, got {text!r}")
+    return i, n
+
+
+def sign_test_p(wins: int, n: int) -> float | None:
+    """Two-sided sign test: P(a split at least as uneven as ``wins`` of ``n`` | p = .5)."""
+    if n == 0:
+        return None
+    from scipy.stats import binomtest
+
+    return float(binomtest(wins, n, 0.5).pvalue)
 
 
 def temporal_twin(arch: dict) -> dict | None:
@@ -85,6 +114,7 @@ def run(cfg: Config, argv: list[str]) -> Path:
     from contrastive.protocol import label
     from contrastive.references import references
 
+    shard, n_shards = parse_shard(cfg.shard)
     jsonl = Path(cfg.out).with_suffix(".jsonl")
     jsonl.parent.mkdir(parents=True, exist_ok=True)
     done = set()
@@ -104,6 +134,7 @@ def run(cfg: Config, argv: list[str]) -> Path:
             jobs.append((t, "arch", a))
             if twin is not None:
                 jobs.append((t, "twin", twin))
+    jobs = jobs[shard::n_shards]
     with jsonl.open("a") as f:
         for task_name, kind, arch in tqdm(jobs, desc="labels", file=sys.stderr):
             h = None if arch is None else archgraph.arch_hash(arch)
@@ -178,6 +209,9 @@ def summarise(rows: list[dict]) -> list[dict[str, Any]]:
                 "share_spatial_better": (
                     sum(a["label"] < t["label"] for a, t in pairs) / len(pairs) if pairs else None
                 ),
+                "sign_test_p": sign_test_p(
+                    sum(a["label"] < t["label"] for a, t in pairs), len(pairs)
+                ),
                 "median_spatial_over_twin": _med([a["label"] / t["label"] for a, t in pairs]),
                 "no_spatial_median": _med([a["label"] for a in archs if not a["spatial"]]),
                 "spatial_median": _med([a["label"] for a in archs if a["spatial"]]),
@@ -211,11 +245,12 @@ def markdown(doc: dict) -> str:
             + [f"{_f(s['preset'])} / {_f(s['preset_untrained'])}", s["archs"]]
             + [_f(s["arch_best"]), f"{_f(s['arch_median'])} / {_f(s['arch_untrained_median'])}"]
             + ["-" if share is None else f"{share:.0%}", s["pairs"]]
-            + ["-" if sp is None else f"{sp:.0%}", _f(s["median_spatial_over_twin"])]
+            + ["-" if sp is None else f"{sp:.0%}", _f(s.get("sign_test_p"))]
+            + [_f(s["median_spatial_over_twin"])]
         )
     head = ["task", "[T, N]", "raw best", "cross (k)", "preset trained / untrained", "archs"]
     head += ["best arch", "median trained / untrained", "training helped", "pairs"]
-    head += ["spatial < twin", "median spatial / twin"]
+    head += ["spatial < twin", "sign test p", "median spatial / twin"]
     return "\n".join(lines + report.table(head, body)) + "\n"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import archgraph
 from benchmarks import width_spatial
 from benchmarks.width_spatial import summarise, temporal_twin
@@ -56,6 +58,7 @@ def test_summary_pairs_archs_with_their_twins():
     assert s["share_training_helped"] == 2 / 3
     assert s["pairs"] == 2 and s["share_spatial_better"] == 0.5
     assert s["median_spatial_over_twin"] == (0.8 + 1.5) / 2
+    assert s["sign_test_p"] == 1.0  # 1 win of 2
     assert s["spatial_median"] == (0.8 + 0.9) / 2 and s["no_spatial_median"] == 0.7
 
 
@@ -84,3 +87,41 @@ def test_width_spatial_config_file_and_flags(tmp_path):
     conf.write_text('{"archs": 5, "summary-only": true, "budget": null}')
     cfg = parser.parse(["--config", str(conf), "--archs", "7"])
     assert (cfg.archs, cfg.summary_only, cfg.budget) == (7, True, None)
+
+
+def test_sign_test_p_exact():
+    assert width_spatial.sign_test_p(0, 0) is None
+    assert width_spatial.sign_test_p(0, 5) == pytest.approx(2 / 32)  # 2 x .5^5
+    assert width_spatial.sign_test_p(1, 5) == pytest.approx(2 * 6 / 32)
+    assert width_spatial.sign_test_p(3, 6) == pytest.approx(1.0)
+
+
+def test_shards_split_the_jobs_without_overlap(tmp_path, monkeypatch):
+    """Two shards label disjoint jobs that together are the whole list."""
+    import contrastive.protocol
+    import contrastive.references
+
+    calls = []
+
+    def fake_label(arch, task, cfg):
+        calls.append(archgraph.arch_hash(arch))
+        return {"status": "ok", "label": 1.0, "knn_val_mse": 1.0, "untrained_knn_val_mse": 2.0}
+
+    monkeypatch.setattr(contrastive.protocol, "label", fake_label)
+    monkeypatch.setattr(contrastive.references, "references", lambda task, cfg: {})
+    stem = tmp_path / "ws"
+    base = ["--tasks", "india_power_south", "--archs", "4", "--out", str(stem)]
+    for i in range(2):
+        width_spatial.main([*base, "--shard", f"{i}/2"])
+    rows = [json.loads(line) for line in stem.with_suffix(".jsonl").read_text().splitlines()]
+    keys = [(r["kind"], r["arch_hash"]) for r in rows]
+    assert len(keys) == len(set(keys))  # no job twice
+    twins = sum(width_spatial.temporal_twin(a) is not None for a in archgraph.sample(4, seed=0))
+    assert len(rows) == 1 + 1 + 4 + twins  # references, preset, archs, twins
+    n = len(calls)
+    width_spatial.main(base)  # unsharded rerun: nothing left to label
+    assert len(calls) == n
+    with pytest.raises(ValueError, match="--shard"):
+        width_spatial.parse_shard("2/2")
+    with pytest.raises(ValueError, match="--shard"):
+        width_spatial.parse_shard("x")

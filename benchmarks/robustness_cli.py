@@ -439,6 +439,18 @@ def concurrent_sweeps(folder: Path, cfg: Config) -> dict:
 # -- the run ---------------------------------------------------------------------------------
 
 
+def scrub(obj: Any, folder: str) -> Any:
+    """``obj`` with the scratch ``folder`` written as ``<tmp>`` in every string (result files
+    name no path of the machine that made them)."""
+    if isinstance(obj, str):
+        return obj.replace(folder, "<tmp>")
+    if isinstance(obj, dict):
+        return {k: scrub(v, folder) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [scrub(v, folder) for v in obj]
+    return obj
+
+
 def run(cfg: Config) -> dict:
     with tempfile.TemporaryDirectory(prefix="robust-cli-") as tmp:
         folder = Path(tmp)
@@ -457,6 +469,7 @@ def run(cfg: Config) -> dict:
         kill = kill_with_pool(folder, cfg)
         shared = concurrent_sweeps(folder, cfg)
         wall = time.perf_counter() - t0
+        results, kill, shared = scrub([results, kill, shared], str(folder))
     outcomes = Counter(r["outcome"] for r in results)
     by_cat: dict[str, Counter] = {}
     for r in results:

@@ -2,7 +2,7 @@
 
 import os
 
-from benchmarks.robustness_cli import run_case
+from benchmarks.robustness_cli import run_case, scrub
 
 
 def _case(cmd, names, unchanged=()):
@@ -35,3 +35,8 @@ def test_a_changed_file_is_not_clean(tmp_path):
     assert run_case(case, timeout=60, cwd=tmp_path)["outcome"] == "clean"
     r = run_case({**case, "cmd": ["touches", "--write"]}, timeout=60, cwd=tmp_path)
     assert r["outcome"] == "unclear" and r["changed_files"] == [str(target)]
+
+
+def test_scrub_hides_the_scratch_folder_everywhere():
+    doc = {"a": "x /t/robust-1/y.csv: bad", "b": [("/t/robust-1", 3)], "c": 1.5}
+    assert scrub(doc, "/t/robust-1") == {"a": "x <tmp>/y.csv: bad", "b": [["<tmp>", 3]], "c": 1.5}

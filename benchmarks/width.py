@@ -4,6 +4,7 @@ Usage::
 
     python -m benchmarks.width --part memory --out benchmarks/results/width_memory
     python -m benchmarks.width --part speed --out benchmarks/results/width_speed
+    python -m benchmarks.width --part gpu --out benchmarks/results/width_gpu   # needs CUDA
 
 * ``memory``: for each width of ``--widths`` (default 8, 64, 256, 883) a synthetic traffic task
   (:func:`contrastive.synthetic.synthetic_traffic`, ``--steps`` 5-minute steps, seed 0) and, for
@@ -18,6 +19,12 @@ Usage::
   ``--archs`` sampled archs; (b) an 883-column, 28,000-row CSV (synthetic, PEMS07-sized):
   ``contrastive.data.from_csv`` (read and clean), task features and ranking ``--n`` archs with the
   shipped comparator, ``--repeats`` times (medians).
+* ``gpu``: the speed-up of one label at ``--width`` series (default 883, T = ``--steps``) on
+  ``--device`` (default ``cuda``) over the same label on the CPU with ``--threads`` threads, for
+  the preset and ``--archs`` sampled archs at ``--gpu-steps`` training steps (default 30, the
+  protocol's); a 1-step label on the device first pays its start-up. Both labels of an arch
+  beside each other show how far the devices' numerics move the label. Without the device it
+  exits 1 and writes nothing.
 
 Every result file records the command, the machine (:func:`benchmarks.protocols.machine`) and
 the load average before and after each timing: the numbers are noisy on a shared machine.
@@ -35,15 +42,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from benchmarks import report
-from cliconfig import EXIT_OK, option, parse, run_main
+from cliconfig import EXIT_ERROR, EXIT_OK, option, parse, run_main
 
 
 @dataclass
 class Config:
     """Many series (width N): memory estimates against measured peaks, and label speed."""
 
-    part: Literal["memory", "speed", "csv"] = option(
-        "memory", "which measurement (csv: the speed part's CSV half alone)"
+    part: Literal["memory", "speed", "csv", "gpu"] = option(
+        "memory", "which measurement (csv: the speed part's CSV half alone; gpu: needs CUDA)"
     )
     widths: str = option("8,64,256,883", "comma-separated N (memory part)")
     steps: int = option(8640, "T of the memory tasks")
@@ -53,6 +60,9 @@ class Config:
     n: int = option(20000, "archs to rank (speed part)")
     repeats: int = option(3, "repeats of each timing; medians reported")
     seed: int = option(0, "arch sampling seed")
+    width: int = option(883, "N of the gpu part's synthetic task")
+    device: str = option("cuda", "the gpu part's accelerator, timed against the CPU")
+    gpu_steps: int = option(30, "training steps of the gpu part's labels (the protocol's 30)")
     out: str = option("benchmarks/results/width_memory", "output stem (.json and .md are written)")
 
 
@@ -117,6 +127,66 @@ def memory(cfg: Config) -> dict[str, Any]:
         "ratio_min": min(ratios) if ratios else None,
         "ratio_max": max(ratios) if ratios else None,
         "within_2x": all(0.5 <= r <= 2.0 for r in ratios) if ratios else None,
+    }
+
+
+class NoDevice(RuntimeError):
+    """The gpu part's ``--device`` is not available on this machine."""
+
+
+def gpu(cfg: Config) -> dict[str, Any]:
+    import torch
+    from tqdm import tqdm
+
+    from contrastive.config import TrainConfig
+    from contrastive.protocol import label
+
+    dev = torch.device(cfg.device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise NoDevice(f"--device {cfg.device}: no CUDA device on this machine")
+    task = _synthetic_task(cfg.width, cfg.steps)
+    archs = _archs(cfg.archs, cfg.seed)
+    on_dev = TrainConfig(steps=cfg.gpu_steps, device=cfg.device)
+    on_cpu = TrainConfig(steps=cfg.gpu_steps, device="cpu", threads=cfg.threads)
+    warm = label(archs[0][1], task, TrainConfig(steps=1, device=cfg.device))  # start-up paid
+    rows = []
+    for name, arch in tqdm(archs, desc=f"N={cfg.width} labels", file=sys.stderr):
+        if dev.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(dev)
+        a = label(arch, task, on_dev)
+        peak = torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == "cuda" else None
+        load0 = os.getloadavg()[0]
+        b = label(arch, task, on_cpu)
+        ok = a["status"] == "ok" and b["status"] == "ok"
+        rows.append(
+            {
+                "arch": name,
+                "status": "ok" if ok else f"{a['status']} / {b['status']}",
+                "device_seconds": a["seconds"],
+                "device_train_seconds": a.get("train_seconds"),
+                "device_peak_mib": peak,
+                "cpu_seconds": b["seconds"],
+                "cpu_train_seconds": b.get("train_seconds"),
+                "speedup": b["seconds"] / a["seconds"] if ok else None,
+                "label_device": a.get("label"),
+                "label_cpu": b.get("label"),
+                "cpu_loadavg_before": load0,
+            }
+        )
+    ok = [r for r in rows if r["speedup"] is not None]
+    return {
+        "gpu": {
+            "shape": list(task.shape),
+            "device": cfg.device,
+            "device_name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else cfg.device,
+            "budget": cfg.gpu_steps,
+            "threads": cfg.threads,
+            "warmup_seconds": warm["seconds"],
+            "rows": rows,
+            "median_speedup": _median([r["speedup"] for r in ok]) if ok else None,
+            "median_device_seconds": _median([r["device_seconds"] for r in ok]) if ok else None,
+            "median_cpu_seconds": _median([r["cpu_seconds"] for r in ok]) if ok else None,
+        }
     }
 
 
@@ -266,6 +336,30 @@ def markdown(doc: dict[str, Any]) -> str:
             "(goal <= 4 GiB).",
             "",
         ]
+    if "gpu" in res:
+        g = res["gpu"]
+        lines += [
+            f"## One label at N = {g['shape'][1]}, T = {g['shape'][0]} (synthetic), budget "
+            f"{g['budget']}: {g['device_name']} vs the CPU on {g['threads']} threads",
+            "",
+        ]
+        body = [
+            [r["arch"], r["status"], f"{r['cpu_seconds']:.1f}", f"{r['device_seconds']:.1f}"]
+            + ["-" if r["speedup"] is None else f"{r['speedup']:.1f}x"]
+            + ["-" if r["device_peak_mib"] is None else f"{r['device_peak_mib']:.0f}"]
+            + [f"{r['label_cpu']:.4f}" if r["label_cpu"] is not None else "-"]
+            + [f"{r['label_device']:.4f}" if r["label_device"] is not None else "-"]
+            for r in g["rows"]
+        ]
+        head = ["arch", "status", "CPU s", "device s", "speed-up", "device peak MiB"]
+        lines += report.table([*head, "label (CPU)", "label (device)"], body)
+        med = g["median_speedup"]
+        lines += [
+            "",
+            f"Median speed-up {'-' if med is None else f'{med:.1f}x'} (device start-up, paid "
+            f"once before the rows: {g['warmup_seconds']:.1f} s).",
+            "",
+        ]
     if "csv_883" in res:
         c = res["csv_883"]
         lines += [
@@ -287,7 +381,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     cfg = parse(Config, argv, prog="python -m benchmarks.width", description=__doc__)
     info = report.machine()
-    result = memory(cfg) if cfg.part == "memory" else speed(cfg)
+    if cfg.part == "gpu":
+        try:
+            result = gpu(cfg)
+        except NoDevice as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    else:
+        result = memory(cfg) if cfg.part == "memory" else speed(cfg)
     doc = {
         "command": report.command("benchmarks.width", argv),
         "config": asdict(cfg),

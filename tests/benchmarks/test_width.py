@@ -125,3 +125,31 @@ def test_shards_split_the_jobs_without_overlap(tmp_path, monkeypatch):
         width_spatial.parse_shard("2/2")
     with pytest.raises(ValueError, match="--shard"):
         width_spatial.parse_shard("x")
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a CUDA device is present")
+def test_gpu_part_without_a_device_exits_1_and_writes_nothing(tmp_path, capsys):
+    from benchmarks import width
+
+    assert width.main(["--part", "gpu", "--out", str(tmp_path / "g")]) == 1
+    assert "--device cuda: no CUDA device" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_gpu_part_machinery_on_the_cpu(tmp_path):
+    """--device cpu runs the gpu part end to end: both labels of an arch are the same label."""
+    from benchmarks import width
+
+    stem = tmp_path / "g"
+    argv = ["--part", "gpu", "--device", "cpu", "--width", "3", "--steps", "600"]
+    argv += ["--archs", "1", "--gpu-steps", "2", "--threads", "1", "--out", str(stem)]
+    assert width.main(argv) == 0
+    doc = json.loads(stem.with_suffix(".json").read_text())
+    g = doc["result"]["gpu"]
+    assert g["shape"] == [600, 3] and len(g["rows"]) == 2  # the preset and 1 sampled arch
+    for r in g["rows"]:
+        assert r["status"] == "ok" and r["label_device"] == r["label_cpu"]
+        assert r["speedup"] == pytest.approx(r["cpu_seconds"] / r["device_seconds"])
+    md = stem.with_suffix(".md").read_text()
+    assert "## One label at N = 3, T = 600 (synthetic), budget 2: cpu vs the CPU" in md
+    assert "Median speed-up" in md

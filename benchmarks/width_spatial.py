@@ -176,6 +176,10 @@ def _f(x: float | None) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
+def _p(p: float | None) -> str:
+    return "-" if p is None else ("< 0.001" if p < 0.001 else f"{p:.3f}")
+
+
 def summarise(rows: list[dict]) -> list[dict[str, Any]]:
     """One summary per task (see the module docstring); the label is the kNN val MSE."""
     out = []
@@ -245,7 +249,7 @@ def markdown(doc: dict) -> str:
             + [f"{_f(s['preset'])} / {_f(s['preset_untrained'])}", s["archs"]]
             + [_f(s["arch_best"]), f"{_f(s['arch_median'])} / {_f(s['arch_untrained_median'])}"]
             + ["-" if share is None else f"{share:.0%}", s["pairs"]]
-            + ["-" if sp is None else f"{sp:.0%}", _f(s.get("sign_test_p"))]
+            + ["-" if sp is None else f"{sp:.0%}", _p(s.get("sign_test_p"))]
             + [_f(s["median_spatial_over_twin"])]
         )
     head = ["task", "[T, N]", "raw best", "cross (k)", "preset trained / untrained", "archs"]

@@ -87,11 +87,10 @@ def seed_mean_repeatability(ok: list[dict]) -> dict[str, Any]:
 
 
 def build(store_path: str) -> dict[str, Any]:
-    from contrastive.data import CORPUS_V2_FAMILIES, list_tasks
+    from contrastive.data import CORPUS_V2_FAMILY_OF, list_tasks
     from contrastive.store import LabelStore
 
     infos = {t["name"]: t for t in list_tasks()}
-    family = {t: f for f, ts in CORPUS_V2_FAMILIES.items() for t in ts}
     with LabelStore(store_path, readonly=True) as store:  # the card only reads
         rows_all = store.records(status=None)
         references = store.references()
@@ -112,7 +111,7 @@ def build(store_path: str) -> dict[str, Any]:
                 refs.get(task, {}),
                 {
                     "task": task,
-                    "family": family.get(task),
+                    "family": CORPUS_V2_FAMILY_OF.get(task),
                     "shape": info.get("shape"),
                     "domain": info.get("domain"),
                     "freq": info.get("freq"),

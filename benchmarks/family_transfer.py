@@ -144,10 +144,9 @@ def family_map(text: str, tasks: Sequence[str]) -> dict[str, str]:
     from benchmarks.task_agreement import parse_families
 
     if text.strip() == "corpus_v2":
-        from contrastive.data import CORPUS_V2_FAMILIES
+        from contrastive.data import CORPUS_V2_FAMILY_OF
 
-        fam = {t: f for f, ts in CORPUS_V2_FAMILIES.items() for t in ts}
-        return {t: fam.get(t, t) for t in tasks}
+        return {t: CORPUS_V2_FAMILY_OF.get(t, t) for t in tasks}
     return parse_families(text, list(tasks))
 
 

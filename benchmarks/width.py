@@ -157,17 +157,17 @@ def gpu(cfg: Config) -> dict[str, Any]:
         peak = torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == "cuda" else None
         load0 = os.getloadavg()[0]
         b = label(arch, task, on_cpu)
-        ok = a["status"] == "ok" and b["status"] == "ok"
+        both_ok = a["status"] == "ok" and b["status"] == "ok"
         rows.append(
             {
                 "arch": name,
-                "status": "ok" if ok else f"{a['status']} / {b['status']}",
+                "status": "ok" if both_ok else f"{a['status']} / {b['status']}",
                 "device_seconds": a["seconds"],
                 "device_train_seconds": a.get("train_seconds"),
                 "device_peak_mib": peak,
                 "cpu_seconds": b["seconds"],
                 "cpu_train_seconds": b.get("train_seconds"),
-                "speedup": b["seconds"] / a["seconds"] if ok else None,
+                "speedup": b["seconds"] / a["seconds"] if both_ok else None,
                 "label_device": a.get("label"),
                 "label_cpu": b.get("label"),
                 "cpu_loadavg_before": load0,

@@ -190,6 +190,7 @@ def summarise(rows: list[dict]) -> list[dict[str, Any]]:
         archs = [r for r in rs if r["kind"] == "arch" and r["status"] == "ok"]
         twins = {r["arch_hash"]: r for r in rs if r["kind"] == "twin" and r["status"] == "ok"}
         pairs = [(a, twins[a["twin_hash"]]) for a in archs if a.get("twin_hash") in twins]
+        wins = sum(a["label"] < t["label"] for a, t in pairs)  # spatial arch beats its twin
         raw = {k: refs[k]["knn_val_mse"] for k in ("raw_short", "raw_long") if k in refs}
         out.append(
             {
@@ -210,12 +211,8 @@ def summarise(rows: list[dict]) -> list[dict[str, Any]]:
                     else None
                 ),
                 "pairs": len(pairs),
-                "share_spatial_better": (
-                    sum(a["label"] < t["label"] for a, t in pairs) / len(pairs) if pairs else None
-                ),
-                "sign_test_p": sign_test_p(
-                    sum(a["label"] < t["label"] for a, t in pairs), len(pairs)
-                ),
+                "share_spatial_better": wins / len(pairs) if pairs else None,
+                "sign_test_p": sign_test_p(wins, len(pairs)),
                 "median_spatial_over_twin": _med([a["label"] / t["label"] for a, t in pairs]),
                 "no_spatial_median": _med([a["label"] for a in archs if not a["spatial"]]),
                 "spatial_median": _med([a["label"] for a in archs if a["spatial"]]),

@@ -1222,6 +1222,8 @@ CORPUS_V2_FAMILIES: dict[str, tuple[str, ...]] = {
     "v1": ("pedestrian", "warsaw_air", "delhi_climate", "epf_fr_be"),
 }
 CORPUS_V2_TASKS: tuple[str, ...] = tuple(t for ts in CORPUS_V2_FAMILIES.values() for t in ts)
+CORPUS_V2_FAMILY_OF: dict[str, str] = {t: f for f, ts in CORPUS_V2_FAMILIES.items() for t in ts}
+"""``{task: family}`` of every corpus v2 task."""
 # Named task sets for ``--tasks`` (``contrastive.label``).
 TASK_SETS: dict[str, tuple[str, ...]] = {
     "all": tuple(BUNDLED),

@@ -7,10 +7,14 @@ import pytest
 
 from archgraph import CTS_SPACE, sample
 from benchmarks.family_transfer import (
+    FamilyConfig,
     family_map,
+    load,
     main,
     noise_ceiling,
+    paired_difference,
     read_stores,
+    seed_ensemble_scores,
     sources_for,
 )
 from contrastive.store import LabelStore
@@ -119,6 +123,45 @@ def test_cli_protocols_exact(tmp_path):
     assert "## Protocol `within`" in md and "| split-half tau" in md
     assert out.with_suffix(".png").stat().st_size > 1000
     np.testing.assert_equal(len(doc["rows"]), 5 * (2 + 3 + 3))  # within 2 tasks, across 3, all 3
+
+
+def test_tahc_seeds_average_the_ranks_of_seeded_comparators(tmp_path):
+    from scipy.stats import rankdata
+
+    path = tmp_path / "l.sqlite"
+    _store(path, [(A, 1), (B, 1)], n=12)
+    cfg = FamilyConfig(stores=str(path), epochs=2, width=8, min_archs=10, seed=3)
+    corpus = load(cfg)
+    archs = [corpus.data.archs[i] for i in corpus.data.labelled(A)]
+
+    def scores(k, seed=3):
+        c = FamilyConfig(**{**cfg.__dict__, "tahc_seeds": k, "seed": seed})
+        return seed_ensemble_scores(corpus.data, [B], "gin:none", c, corpus.means, archs, None)
+
+    one = scores(1)
+    assert one.shape == (12,) and np.allclose(one, scores(1))  # seeded: same scores again
+    both = scores(2)
+    expect = (rankdata(scores(1, 3)) + rankdata(scores(1, 4))) / 2
+    np.testing.assert_allclose(both, expect)
+    with pytest.raises(ValueError, match="--tahc-seeds: expected >= 1, got 0"):
+        scores(0)
+
+
+def test_paired_difference_exact():
+    def row(task, method, tau, protocol="within"):
+        m = {"kendall_tau": {"value": tau}}
+        return {"protocol": protocol, "task": task, "method": method, "metrics": m}
+
+    rows = [row("t1", "a", 0.5), row("t1", "b", 0.3), row("t2", "a", 0.2), row("t2", "b", 0.2)]
+    rows += [row("t3", "a", 0.1), row("t3", "b", 0.4), row("t4", "a", 0.9)]  # t4: b missing
+    rows += [row("t1", "a", -1.0, "across"), row("t1", "b", 1.0, "across")]
+    p = paired_difference(rows, "within", "a", "b")
+    assert p["mean"] == pytest.approx((0.2 + 0.0 - 0.3) / 3)
+    assert (p["ahead"], p["tied"], p["behind"], p["tasks"]) == (1, 1, 1, 3)
+    lo, hi = p["ci95"]
+    assert -0.3 - 1e-12 <= lo <= p["mean"] <= hi <= 0.2 + 1e-12
+    assert p == paired_difference(rows, "within", "a", "b")  # seeded
+    assert paired_difference(rows, "within", "a", "c") is None
 
 
 def test_bad_flags(tmp_path):

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from scipy.stats import rankdata
+from scipy.stats import kendalltau, rankdata
 
 from benchmarks import report
 from benchmarks.baselines import forest_scores, gp_scores, random_scores
@@ -358,11 +358,19 @@ def evaluate_protocols(
                 "n": int(len(y)),
             }
 
-            def add(method: str, scores: np.ndarray, seconds: float, base=base, y=y) -> None:
+            # the sources' consensus: how closely a learnt ranker reproduces it says whether it
+            # adds to, or falls short of, simply averaging the sources' ranks
+            consensus = avg_rank_all(src, sources, ids)
+
+            def add(
+                method: str, scores: np.ndarray, seconds: float, base=base, y=y, c=consensus
+            ) -> None:
                 m = evaluate(scores, y, k_frac=0.05, n_boot=cfg.n_boot, seed=cfg.seed)
+                fit = float(kendalltau(scores, c)[0]) if np.ptp(c) > 0 else float("nan")
                 rows.append(
                     {**base, "method": method, "metrics": m, "seconds": seconds}
                     | _pick_stats(scores, y)
+                    | {"consensus_tau": fit}
                 )
 
             for m in methods:
@@ -372,7 +380,7 @@ def evaluate_protocols(
                     # together (with --unseen-archs all tasks judge the same archs)
                     s = random_scores(len(ids), (cfg.seed, t_idx))
                 elif m == "avg_rank":
-                    s = avg_rank_all(src, sources, ids)
+                    s = consensus
                 else:
                     if x_src is None:
                         x_src, y_src, x_arch = rank_rows(src, sources, ids, flat)
@@ -444,6 +452,10 @@ def _fmt(x: float) -> str:
     return f"{x:.2f}" if np.isfinite(x) else "-"
 
 
+def _fmt3(x: float) -> str:
+    return f"{x:.3f}" if np.isfinite(x) else "-"
+
+
 def summarize(rows: Sequence[dict]) -> dict[str, dict[str, dict[str, float]]]:
     """``{protocol: {method: means over held-out tasks}}``."""
     out: dict[str, dict[str, dict[str, float]]] = {}
@@ -457,6 +469,7 @@ def summarize(rows: Sequence[dict]) -> dict[str, dict[str, dict[str, float]]]:
                 "mean_tau": _nanmean(tau),
                 "mean_spearman": _nanmean([r["metrics"]["spearman"]["value"] for r in rs]),
                 "mean_agreement": _nanmean([r["agreement"] for r in rs]),
+                "mean_consensus_tau": _nanmean([r.get("consensus_tau", np.nan) for r in rs]),
                 "mean_tau_where_agreement": _nanmean(agreed),  # same tasks as mean_agreement
                 "mean_pick_percentile": _nanmean([r["pick_percentile"] for r in rs]),
                 **{
@@ -619,13 +632,16 @@ def markdown(doc: dict) -> str:
         lines += ["", f"## Protocol `{p}` (mean over {len(ns)} held-out tasks)", ""]
         exp = [np.mean([random_top_k_percentile(n, k) for n in ns]) for k in (1, *TOP_K)]
         body = [["random (expected)", "-", "-", *(f"{v:.3f}" for v in exp)]]
+        body[0].append("-")
         for m, s in methods.items():
             body.append(
                 [m, f"{s['mean_tau']:.3f}", f"{s['mean_spearman']:.3f}"]
                 + [f"{s['mean_pick_percentile']:.3f}"]
                 + [f"{s[f'mean_top{k}_percentile']:.3f}" for k in TOP_K]
+                + [_fmt3(s.get("mean_consensus_tau", float("nan")))]
             )
         head = ["method", "Kendall tau", "Spearman", "top-1 pct", *(f"top {k} pct" for k in TOP_K)]
+        head.append("tau with sources' avg rank")
         lines += report.table(head, body)
         lines += ["", "Kendall tau per held-out task:", ""]
         tasks = list(dict.fromkeys(r["task"] for r in rows if r["protocol"] == p))

@@ -104,6 +104,7 @@ def test_cli_protocols_exact(tmp_path):
     assert w["sources"] == [B] and w["agreement"] == pytest.approx(1.0)
     assert w["metrics"]["kendall_tau"]["value"] == pytest.approx(1.0)
     assert w["pick_percentile"] == 0.0 and w["top5_percentile"] == 0.0
+    assert w["consensus_tau"] == pytest.approx(1.0)  # average rank is the consensus itself
     x = tau("across", A, "avg_rank")
     assert x["sources"] == [C] and x["agreement"] == pytest.approx(-1.0)
     assert x["metrics"]["kendall_tau"]["value"] == pytest.approx(-1.0)
@@ -121,6 +122,7 @@ def test_cli_protocols_exact(tmp_path):
     assert g["met"] is True and g["figure"].startswith("3/3 tasks; below: none")
     md = out.with_suffix(".md").read_text()
     assert "## Protocol `within`" in md and "| split-half tau" in md
+    assert "tau with sources' avg rank" in md
     assert out.with_suffix(".png").stat().st_size > 1000
     np.testing.assert_equal(len(doc["rows"]), 5 * (2 + 3 + 3))  # within 2 tasks, across 3, all 3
 

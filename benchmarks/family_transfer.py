@@ -632,16 +632,17 @@ def markdown(doc: dict) -> str:
         lines += ["", f"## Protocol `{p}` (mean over {len(ns)} held-out tasks)", ""]
         exp = [np.mean([random_top_k_percentile(n, k) for n in ns]) for k in (1, *TOP_K)]
         body = [["random (expected)", "-", "-", *(f"{v:.3f}" for v in exp)]]
-        body[0].append("-")
+        fit = any("consensus_tau" in r for r in rows)  # reports older than the column lack it
+        body[0] += ["-"] * fit
         for m, s in methods.items():
             body.append(
                 [m, f"{s['mean_tau']:.3f}", f"{s['mean_spearman']:.3f}"]
                 + [f"{s['mean_pick_percentile']:.3f}"]
                 + [f"{s[f'mean_top{k}_percentile']:.3f}" for k in TOP_K]
-                + [_fmt3(s.get("mean_consensus_tau", float("nan")))]
+                + [_fmt3(s.get("mean_consensus_tau", float("nan")))] * fit
             )
         head = ["method", "Kendall tau", "Spearman", "top-1 pct", *(f"top {k} pct" for k in TOP_K)]
-        head.append("tau with sources' avg rank")
+        head += ["tau with sources' avg rank"] * fit
         lines += report.table(head, body)
         lines += ["", "Kendall tau per held-out task:", ""]
         tasks = list(dict.fromkeys(r["task"] for r in rows if r["protocol"] == p))

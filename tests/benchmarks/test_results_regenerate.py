@@ -93,6 +93,11 @@ CASES: dict[str, Callable[[dict, str], str]] = {
     "family_transfer_v2_unseen": _module("family_transfer"),
     "family_transfer_v2_val0": _module("family_transfer"),
     "family_transfer_v2_val0_unseen": _module("family_transfer"),
+    "family_transfer_v2_within_tahc5": _module("family_transfer"),
+    "family_transfer_v2_within_ep300": _module("family_transfer"),
+    "family_transfer_v2_within_weight": _module("family_transfer"),
+    "family_transfer_v2_within_drop": _module("family_transfer"),
+    "family_transfer_v2_within_w128": _module("family_transfer"),
 }
 
 

@@ -53,7 +53,7 @@ from benchmarks.corpus_loto import (
     random_top_k_percentile,
     rank_rows,
 )
-from benchmarks.metrics import evaluate, shared_tau
+from benchmarks.metrics import bootstrap_ci, evaluate, shared_tau
 from benchmarks.protocols import TaskSet, task_matrix, unseen_split
 from cliconfig import EXIT_OK, option, parse, run_main
 from predictor.config import ComparatorConfig
@@ -115,7 +115,7 @@ class FamilyConfig:
     tahc_seeds: int = option(
         1,
         "comparators per T-AHC ranker, seeds --seed .. --seed+K-1, their scores' ranks "
-        "averaged (1: one comparator)",
+        "averaged (1: one comparator; --ship writes one comparator, so it needs 1)",
     )
     n_boot: int = option(200, "bootstrap resamples per metric")
     ship: str | None = option(
@@ -491,13 +491,14 @@ def paired_difference(
     for r in rows:
         if r["protocol"] == protocol and r["method"] in (a, b):
             tau.setdefault(r["task"], {})[r["method"]] = r["metrics"]["kendall_tau"]["value"]
-    d = np.array([v[a] - v[b] for v in tau.values() if a in v and b in v], dtype=float)
-    d = d[np.isfinite(d)]
-    if not len(d):
+    both = np.array([(v[a], v[b]) for v in tau.values() if a in v and b in v], dtype=float)
+    both = both[np.isfinite(both).all(1)] if len(both) else both.reshape(0, 2)
+    if not len(both):
         return None
-    rng = np.random.default_rng(seed)
-    boot = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(1)
-    lo, hi = np.quantile(boot, [0.025, 0.975])
+    d = both[:, 0] - both[:, 1]
+    lo, hi = bootstrap_ci(
+        lambda x, y: float(np.mean(x - y)), both[:, 0], both[:, 1], n_boot, 0.05, seed
+    )
     return {
         "mean": float(d.mean()),
         "ci95": [float(lo), float(hi)],
@@ -805,6 +806,10 @@ def main(argv: list[str] | None = None) -> int:
     for p in _csv(cfg.protocols):
         if p not in PROTOCOLS:
             raise ValueError(f"--protocols: unknown protocol {p!r}; choose from {list(PROTOCOLS)}")
+    if cfg.ship and cfg.tahc_seeds != 1:  # checked before the minutes of training, not after
+        raise ValueError(
+            f"--ship writes one comparator; --tahc-seeds {cfg.tahc_seeds} ranks with several"
+        )
     v2 = load(cfg)
     data, means, tasks, ceiling = v2.data, v2.means, v2.data.tasks, v2.ceiling
     preset_label, left_out, dropped = v2.preset_label, v2.left_out, v2.dropped

@@ -171,6 +171,8 @@ def test_bad_flags(tmp_path):
     _store(path, [(A, 1), (B, 1)], n=6)
     with pytest.raises(ValueError, match="unknown protocol 'sideways'"):
         main(["--stores", str(path), "--protocols", "sideways", "--out", str(tmp_path / "o")])
+    with pytest.raises(ValueError, match="--ship writes one comparator; --tahc-seeds 2"):
+        main(["--stores", str(path), "--ship", str(tmp_path / "c.pt"), "--tahc-seeds", "2"])
     with pytest.raises(ValueError, match="no task has >= 20"):
         main(["--stores", str(path), "--out", str(tmp_path / "o")])
 

@@ -448,12 +448,8 @@ def _nanmean(xs: Sequence[float]) -> float:
     return float(np.mean(xs)) if xs else float("nan")
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.2f}" if np.isfinite(x) else "-"
-
-
-def _fmt3(x: float) -> str:
-    return f"{x:.3f}" if np.isfinite(x) else "-"
+def _fmt(x: float, digits: int = 2) -> str:
+    return f"{x:.{digits}f}" if np.isfinite(x) else "-"
 
 
 def summarize(rows: Sequence[dict]) -> dict[str, dict[str, dict[str, float]]]:
@@ -628,19 +624,19 @@ def markdown(doc: dict) -> str:
         f"{a['within_mean_tau']:.3f} over {a['within_pairs']} pairs, across families "
         f"{a['across_mean_tau']:.3f} over {a['across_pairs']} pairs.",
     ]
+    fit = any("consensus_tau" in r for r in rows)  # reports older than the column lack it
     for p, methods in summ.items():
         ns = [r["n"] for r in rows if r["protocol"] == p and r["method"] == next(iter(methods))]
         lines += ["", f"## Protocol `{p}` (mean over {len(ns)} held-out tasks)", ""]
         exp = [np.mean([random_top_k_percentile(n, k) for n in ns]) for k in (1, *TOP_K)]
         body = [["random (expected)", "-", "-", *(f"{v:.3f}" for v in exp)]]
-        fit = any("consensus_tau" in r for r in rows)  # reports older than the column lack it
         body[0] += ["-"] * fit
         for m, s in methods.items():
             body.append(
                 [m, f"{s['mean_tau']:.3f}", f"{s['mean_spearman']:.3f}"]
                 + [f"{s['mean_pick_percentile']:.3f}"]
                 + [f"{s[f'mean_top{k}_percentile']:.3f}" for k in TOP_K]
-                + [_fmt3(s.get("mean_consensus_tau", float("nan")))] * fit
+                + [_fmt(s.get("mean_consensus_tau", float("nan")), 3)] * fit
             )
         head = ["method", "Kendall tau", "Spearman", "top-1 pct", *(f"top {k} pct" for k in TOP_K)]
         head += ["tau with sources' avg rank"] * fit
